@@ -1,0 +1,49 @@
+# Netservers complaints portal. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format screenshots check-compose clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies
+
+run: $(STAMP) ## Serve the portal on http://127.0.0.1:8000 with a Celery worker and beat (Ctrl-C stops all)
+	@mkdir -p var/broker/queue var/broker/processed var/media
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	@$(RUN_ENV) $(PY) manage.py create_demo_staff
+	@echo "Broker: $${CELERY_BROKER_URL:-$${REDIS_URL:-filesystem:// (var/broker)}}"
+	@$(RUN_ENV) bash -c ' \
+	  $(PY) -m celery -A config worker -B --loglevel=INFO --without-mingle --without-gossip --concurrency=2 & worker=$$!; \
+	  trap "kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(PY) manage.py runserver 127.0.0.1:8000'
+
+test: $(STAMP) ## Run the whole suite (real PostgreSQL and Redis when they answer)
+	@eval "$$($(PY) tests/detect_services.py)" && $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff (lint and format check) and the import-linter contracts
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+format: $(STAMP) ## Apply ruff's formatting and safe fixes
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+screenshots: $(STAMP) ## Refresh the README's screenshots from the browser tests
+	@eval "$$($(PY) tests/detect_services.py)" && SCREENSHOT_DIR=tests/browser/screenshots $(PY) -m pytest -m browser -q
+
+clean: ## Remove the virtualenv and runtime files (database, broker folders, uploads)
+	rm -rf $(VENV) var staticfiles

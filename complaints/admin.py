@@ -1,0 +1,185 @@
+"""Staff screens in the Django admin. Every write goes through a service."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from complaints import selectors, services
+from complaints.forms import StaffEntryForm, StaffLogComplaintForm, normalise_postcode
+from complaints.models import Complaint, SupportNeeds
+from complaints.views import attachment_response
+
+
+class ComplaintAdminForm(forms.ModelForm):
+    class Meta:
+        model = Complaint
+        fields = "__all__"
+
+    def clean_postcode(self):
+        postcode = normalise_postcode(self.cleaned_data["postcode"])
+        if postcode is None:
+            raise ValidationError("Enter a UK postcode, like CB5 8LA.")
+        return postcode
+
+
+class SupportNeedsInline(admin.StackedInline):
+    """Health and disability details: only for staff with the dedicated permission."""
+
+    model = SupportNeeds
+    can_delete = False
+    extra = 0
+    max_num = 1
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("complaints.view_support_needs_details")
+
+    def has_add_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj) and request.user.has_perm("complaints.add_supportneeds")
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj) and request.user.has_perm("complaints.change_supportneeds")
+
+
+def _status_action(new_status, description):
+    def action(modeladmin, request, queryset):
+        changed, refused = 0, []
+        for complaint in queryset:
+            try:
+                services.change_complaint_status(complaint=complaint, new_status=new_status, changed_by=request.user)
+                changed += 1
+            except ValidationError:
+                refused.append(complaint.reference)
+        if changed:
+            modeladmin.message_user(request, f"{changed} complaint(s) now “{Complaint.Status(new_status).label}”.")
+        if refused:
+            modeladmin.message_user(
+                request, f"Not changed (not allowed from their status): {', '.join(refused)}", messages.WARNING
+            )
+
+    action.__name__ = f"mark_{new_status}"
+    action.short_description = description
+    action.allowed_permissions = ("change",)
+    return action
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    form = ComplaintAdminForm
+    list_display = (
+        "reference",
+        "customer_name",
+        "category",
+        "status",
+        "channel",
+        "first_received_at",
+        "has_support_needs",
+    )
+    list_filter = ("status", "category", "channel", "customer_type", "has_support_needs")
+    search_fields = ("=reference", "customer_name", "email", "postcode", "=account_number")
+    date_hierarchy = "first_received_at"
+    list_per_page = 50
+    show_full_result_count = False
+    readonly_fields = (
+        "reference",
+        "status",
+        "channel",
+        "first_received_at",
+        "logged_by",
+        "description",
+        "has_support_needs",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        ("Complaint", {"fields": ("reference", "status", "category", "channel", "first_received_at", "logged_by",
+                                  "description", "has_support_needs")}),
+        ("Customer", {"fields": ("customer_name", "customer_type", "email", "phone", "postal_address", "postcode",
+                                 "account_number", "reply_preference")}),
+        ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+    inlines = (SupportNeedsInline,)
+    actions = (
+        _status_action(Complaint.Status.IN_PROGRESS, "Mark as being looked into"),
+        _status_action(Complaint.Status.RESOLUTION_PROPOSED, "Mark resolution proposed"),
+        _status_action(Complaint.Status.RESOLVED, "Mark resolved"),
+        _status_action(Complaint.Status.CLOSED, "Close"),
+    )
+
+    def get_queryset(self, request):
+        return selectors.complaints_for_admin_list()
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a complaint is a legal record: it is anonymised by retention, never deleted
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/entry/", self.admin_site.admin_view(self.add_entry_view), name="complaints_complaint_entry"),
+            path(
+                "<int:pk>/files/<int:attachment_id>/",
+                self.admin_site.admin_view(self.attachment_view),
+                name="complaints_complaint_attachment",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Log a complaint that reached us by phone, e-mail, chat, letter or in person."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = StaffLogComplaintForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            fields = dict(form.cleaned_data)
+            try:
+                complaint = services.file_complaint(**fields, logged_by=request.user)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, f"Complaint {complaint.reference} logged; the acknowledgement is queued.")
+                return redirect("admin:complaints_complaint_change", complaint.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Log a complaint",
+            "form": form,
+            "opts": self.model._meta,
+            "add": True,
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/log_complaint.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        complaint = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if complaint is not None:
+            extra_context["timeline"] = selectors.staff_timeline(complaint=complaint)
+            extra_context["entry_form"] = StaffEntryForm()
+            extra_context["entry_url"] = reverse("admin:complaints_complaint_entry", args=[complaint.pk])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def add_entry_view(self, request, pk):
+        """An internal note or a reply to the customer, posted from the complaint page."""
+        complaint = get_object_or_404(Complaint, pk=pk)
+        if request.method != "POST" or not self.has_change_permission(request, complaint):
+            raise PermissionDenied
+        form = StaffEntryForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, "Write some text, then choose note or reply.", messages.ERROR)
+        elif form.cleaned_data["kind"] == StaffEntryForm.Kind.REPLY:
+            services.reply_to_customer(complaint=complaint, author=request.user, body=form.cleaned_data["body"])
+            self.message_user(request, "Reply added and sent to the customer.")
+        else:
+            services.add_internal_note(complaint=complaint, author=request.user, body=form.cleaned_data["body"])
+            self.message_user(request, "Internal note added.")
+        return redirect("admin:complaints_complaint_change", complaint.pk)
+
+    def attachment_view(self, request, pk, attachment_id):
+        complaint = get_object_or_404(Complaint, pk=pk)
+        if not self.has_view_permission(request, complaint):
+            raise PermissionDenied
+        attachment = selectors.complaint_attachment(complaint=complaint, attachment_id=attachment_id)
+        if attachment is None:
+            raise Http404
+        return attachment_response(attachment)

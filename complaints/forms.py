@@ -1,0 +1,235 @@
+"""Forms parse and check input; services do the writing."""
+
+import re
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+
+from complaints.models import Complaint
+from complaints.uploads import ALLOWED_TYPES_LABEL, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, attachment_problems
+
+UK_POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2})$")
+PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()\-]+$")
+MAX_DESCRIPTION = 10_000
+MAX_MESSAGE = 5_000
+
+
+def normalise_postcode(raw: str) -> str | None:
+    """"cb58la" → "CB5 8LA"; None if it is not a UK postcode."""
+    compact = "".join((raw or "").split()).upper()
+    if not UK_POSTCODE.match(compact):
+        return None
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def too_long(limit: int, what: str) -> str:
+    return f"Please keep {what} to {limit:,} characters or fewer (it has %(show_value)s)."
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Up to five PDF, PNG or JPEG files of at most 10 MB each, checked by content."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            f"Optional. Up to {MAX_ATTACHMENTS} files: {ALLOWED_TYPES_LABEL}, "
+            f"each up to {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.",
+        )
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if any(not isinstance(item, UploadedFile) for item in files):
+            raise forms.ValidationError("The files did not arrive; please choose them again.")
+        problems = attachment_problems(files)
+        if problems:
+            raise forms.ValidationError(problems)
+        return files
+
+
+class ComplaintForm(forms.ModelForm):
+    support_needs = forms.CharField(
+        label="Anything that would help us support you (optional)",
+        help_text="For example large print, text relay, someone acting for you, or a health condition "
+        "we should know about. Only staff who need it can see this.",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": too_long(2000, "this")},
+    )
+    attachments = AttachmentsField(label="Attach files")
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "customer_name",
+            "email",
+            "phone",
+            "postal_address",
+            "postcode",
+            "account_number",
+            "customer_type",
+            "category",
+            "description",
+            "reply_preference",
+        ]
+        labels = {
+            "customer_name": "Full name",
+            "email": "E-mail address",
+            "phone": "Phone number",
+            "postal_address": "Postal address",
+            "account_number": "Account number (optional)",
+            "customer_type": "You are a",
+            "category": "What is your complaint about?",
+            "description": "Tell us what happened and what you would like us to do",
+            "reply_preference": "How should we reply?",
+        }
+        help_texts = {
+            "email": "We send your reference and updates here. Leave empty if you have no e-mail address.",
+            "phone": "So that we can call you back; phone is often the quickest way to sort things out.",
+            "postal_address": "The address we should write to (first lines, town).",
+            "account_number": "On your bills and in your welcome e-mail. Leave empty if you don't know it.",
+        }
+        widgets = {
+            "customer_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
+            "postal_address": forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+            "postcode": forms.TextInput(attrs={"autocomplete": "postal-code", "autocapitalize": "characters"}),
+            "customer_type": forms.RadioSelect,
+            "reply_preference": forms.RadioSelect,
+            "description": forms.Textarea(attrs={"rows": 8}),
+        }
+        error_messages = {
+            "customer_name": {"required": "Enter your full name."},
+            "postal_address": {
+                "required": "Enter your postal address.",
+                "max_length": too_long(500, "the address"),
+            },
+            "postcode": {"required": "Enter your postcode."},
+            "category": {"required": "Choose what your complaint is about."},
+            "customer_type": {"required": "Choose whether you are a home or a business customer."},
+            "description": {
+                "required": "Tell us what happened.",
+                "max_length": too_long(MAX_DESCRIPTION, "your description")
+                + " You can add more as a message once your complaint is filed.",
+            },
+            "reply_preference": {"required": "Choose how we should reply."},
+            "email": {"invalid": "Enter an e-mail address like name@example.com."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "Choose one…"), *Complaint.Category.choices]
+        self.fields["customer_type"].initial = Complaint.CustomerType.RESIDENTIAL
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset("About you", "customer_name", "email", "phone", "postal_address", "postcode",
+                     "account_number", "customer_type"),
+            Fieldset("Your complaint", "category", "description", "attachments"),
+            Fieldset("How we keep in touch", "reply_preference", "support_needs"),
+        )
+
+    def clean_customer_name(self):
+        return " ".join(self.cleaned_data["customer_name"].split())
+
+    def clean_postcode(self):
+        postcode = normalise_postcode(self.cleaned_data["postcode"])
+        if postcode is None:
+            raise forms.ValidationError("Enter a UK postcode, like CB5 8LA.")
+        return postcode
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if phone and (not PHONE_CHARACTERS.match(phone) or not 10 <= sum(c.isdigit() for c in phone) <= 15):
+            raise forms.ValidationError("Enter a phone number like 01223 446000 or +44 7700 900123.")
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        preference = cleaned.get("reply_preference")
+        if preference == Complaint.ReplyPreference.EMAIL and not cleaned.get("email") and "email" not in self.errors:
+            self.add_error("email", "Give an e-mail address, or choose another way for us to reply.")
+        if preference == Complaint.ReplyPreference.PHONE and not cleaned.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", "Give a phone number, or choose another way for us to reply.")
+        return cleaned
+
+
+class StaffLogComplaintForm(ComplaintForm):
+    """A complaint that reached staff by phone, e-mail, chat, letter or in person."""
+
+    channel = forms.ChoiceField(
+        label="How it reached us",
+        choices=[c for c in Complaint.Channel.choices if c[0] != Complaint.Channel.PORTAL],
+    )
+    first_received_at = forms.DateTimeField(
+        label="First received",
+        help_text="When the customer first complained, on any channel (UK time). It may be earlier than now.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+    def clean_first_received_at(self):
+        value = self.cleaned_data["first_received_at"]
+        if value > timezone.now():
+            raise forms.ValidationError("The first-received time cannot be in the future.")
+        return value
+
+
+class TrackComplaintForm(forms.Form):
+    reference = forms.CharField(
+        label="Complaint reference",
+        max_length=30,
+        help_text="It looks like NS-7K2M-Q9XD. You'll find it in our acknowledgement.",
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": "Enter your complaint reference."},
+    )
+    email_or_postcode = forms.CharField(
+        label="Your e-mail address (or your postcode, if you gave us no e-mail address)",
+        max_length=254,
+        error_messages={"required": "Enter the e-mail address or postcode you gave us."},
+    )
+
+
+class CustomerMessageForm(forms.Form):
+    body = forms.CharField(
+        label="Your message",
+        max_length=MAX_MESSAGE,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Write your message.", "max_length": too_long(MAX_MESSAGE, "your message")},
+    )
+    attachments = AttachmentsField(label="Attach files")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class StaffEntryForm(forms.Form):
+    class Kind:
+        REPLY = "reply"
+        NOTE = "note"
+
+    kind = forms.ChoiceField(
+        choices=[(Kind.NOTE, "Internal note (staff only)"), (Kind.REPLY, "Reply to the customer")],
+        widget=forms.RadioSelect,
+        initial=Kind.NOTE,
+    )
+    body = forms.CharField(label="Text", max_length=MAX_MESSAGE, widget=forms.Textarea(attrs={"rows": 5}))

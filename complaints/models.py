@@ -1,0 +1,163 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from complaints.references import REFERENCE_REGEX
+
+
+class Complaint(models.Model):
+    """A customer's complaint and the contact details it was made with."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        IN_PROGRESS = "in_progress", "Being looked into"
+        RESOLUTION_PROPOSED = "resolution_proposed", "Resolution proposed"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", "Online (this portal)"
+        PHONE = "phone", "Phone"
+        EMAIL = "email", "E-mail"
+        CHAT = "chat", "Online chat"
+        LETTER = "letter", "Letter"
+        IN_PERSON = "in_person", "In person"
+
+    class Category(models.TextChoices):
+        BILLING = "billing", "Billing"
+        BROADBAND_FAULT = "broadband_fault", "Broadband fault or speed"
+        INSTALLATION = "installation", "Installation or provisioning"
+        CONTRACT = "contract", "Contract, moving or cancellation"
+        CUSTOMER_SERVICE = "customer_service", "Customer service"
+        DATA_PROTECTION = "data_protection", "Data protection or privacy"
+        OTHER = "other", "Something else"
+
+    class CustomerType(models.TextChoices):
+        RESIDENTIAL = "residential", "Residential (home) customer"
+        SMALL_BUSINESS = "small_business", "Small business (10 or fewer people)"
+        LARGER_BUSINESS = "larger_business", "Larger business (more than 10 people)"
+
+    class ReplyPreference(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        PHONE = "phone", "Phone"
+        LETTER = "letter", "Letter"
+
+    reference = models.CharField(max_length=12, unique=True, editable=False)
+    # Mixed into private tracking links; replacing it revokes every link sent so far.
+    tracking_key = models.CharField(max_length=32, editable=False)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.RECEIVED)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.PORTAL)
+    category = models.CharField(max_length=30, choices=Category.choices)
+    customer_type = models.CharField(
+        max_length=20, choices=CustomerType.choices, default=CustomerType.RESIDENTIAL
+    )
+    customer_name = models.CharField("full name", max_length=200)
+    email = models.EmailField("e-mail address", blank=True)
+    phone = models.CharField("phone number", max_length=30, blank=True)
+    postal_address = models.TextField(max_length=500)
+    postcode = models.CharField(max_length=10)
+    account_number = models.CharField(max_length=30, blank=True)
+    reply_preference = models.CharField(
+        "how we should reply", max_length=10, choices=ReplyPreference.choices
+    )
+    description = models.TextField("what went wrong", max_length=10_000)
+    has_support_needs = models.BooleanField("needs support", default=False)
+    first_received_at = models.DateTimeField(
+        db_index=True, help_text="When the complaint first reached us on any channel."
+    )
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The staff member who logged it and set its first-received time; empty when filed online.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-first_received_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reference__regex=REFERENCE_REGEX), name="complaint_reference_format"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "first_received_at"], name="complaint_status_received")]
+
+    def __str__(self):
+        return self.reference
+
+
+class SupportNeeds(models.Model):
+    """What a customer told us would help them: special-category data, kept apart from the complaint."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="support_needs")
+    details = models.TextField(max_length=2000)
+
+    class Meta:
+        verbose_name_plural = "support needs"
+        permissions = [("view_support_needs_details", "Can see the details of a customer's support needs")]
+
+    def __str__(self):
+        return f"Support needs for {self.complaint}"
+
+
+class TimelineEntry(models.Model):
+    """One event on a complaint: append-only, so it is also the complaint's record."""
+
+    class Kind(models.TextChoices):
+        FILED = "filed", "Complaint received"
+        CUSTOMER_MESSAGE = "customer_message", "Message from the customer"
+        STAFF_REPLY = "staff_reply", "Reply to the customer"
+        INTERNAL_NOTE = "internal_note", "Internal note"
+        STATUS_CHANGED = "status_changed", "Status changed"
+
+    # Internal notes are for staff only; everything else is the customer's own history.
+    CUSTOMER_VISIBLE_KINDS = (Kind.FILED, Kind.CUSTOMER_MESSAGE, Kind.STAFF_REPLY, Kind.STATUS_CHANGED)
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    body = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "timeline entries"
+        indexes = [models.Index(fields=["complaint", "created_at"], name="timeline_complaint_created")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.complaint_id}"
+
+    @property
+    def is_visible_to_customer(self) -> bool:
+        return self.kind in self.CUSTOMER_VISIBLE_KINDS
+
+
+def attachment_path(instance, filename):
+    # The stored name is random: a customer's file name never becomes a path on our disk.
+    return f"attachments/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file a customer or a member of staff attached to a complaint, checked by content."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    timeline_entry = models.ForeignKey(
+        TimelineEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.original_name

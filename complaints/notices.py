@@ -1,0 +1,62 @@
+"""What complaints tells notifications: who gets a message, by which channel, with what context."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints.models import Complaint
+from complaints.tracking_links import tracking_url
+from notifications.models import OutboundMessage
+from notifications.services import queue_notification
+
+
+def notify_customer(*, complaint: Complaint, template_key: str, event_id: str, extra: dict | None = None):
+    """Queue a message to the customer: by e-mail when we have an address, otherwise by post.
+
+    A customer who prefers phone or letter still gets the written copy; staff call them too.
+    """
+    channel = OutboundMessage.Channel.EMAIL if complaint.email else OutboundMessage.Channel.LETTER
+    return queue_notification(
+        idempotency_key=f"{complaint.reference}:{template_key}:{event_id}",
+        reference=complaint.reference,
+        template_key=template_key,
+        context={**customer_context(complaint), **(extra or {})},
+        channel=channel,
+        recipient_name=complaint.customer_name,
+        recipient_email=complaint.email,
+        recipient_postal_address=f"{complaint.postal_address}\n{complaint.postcode}",
+    )
+
+
+def notify_team(*, complaint: Complaint, template_key: str, event_id: str):
+    """Queue a message to the complaints team's shared inbox."""
+    return queue_notification(
+        idempotency_key=f"{complaint.reference}:{template_key}:{event_id}",
+        reference=complaint.reference,
+        template_key=template_key,
+        context={
+            "reference": complaint.reference,
+            "category": complaint.get_category_display(),
+            "admin_url": settings.PORTAL_BASE_URL
+            + reverse("admin:complaints_complaint_change", args=[complaint.pk]),
+        },
+        channel=OutboundMessage.Channel.EMAIL,
+        recipient_name="Complaints team",
+        recipient_email=settings.COMPLAINTS_TEAM_EMAIL,
+    )
+
+
+def customer_context(complaint: Complaint) -> dict:
+    """Plain values (the outbox stores them as JSON) every customer message may use."""
+    received = timezone.localtime(complaint.first_received_at)
+    return {
+        "reference": complaint.reference,
+        "customer_name": complaint.customer_name,
+        "category": complaint.get_category_display(),
+        "received_on": received.strftime("%-d %B %Y"),
+        "reply_preference": complaint.get_reply_preference_display(),
+        "tracking_url": tracking_url(reference=complaint.reference, tracking_key=complaint.tracking_key),
+        "portal_url": settings.PORTAL_BASE_URL,
+        "complaints_code_url": settings.PORTAL_BASE_URL + reverse("complaints_code"),
+        "company": settings.COMPANY,
+    }

@@ -1,0 +1,161 @@
+"""Every write to a complaint, its timeline and its attachments."""
+
+import secrets
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from complaints import workflow
+from complaints.models import Attachment, Complaint, SupportNeeds, TimelineEntry
+from complaints.notices import notify_customer, notify_team
+from complaints.references import generate_reference
+from complaints.signals import complaint_filed, complaint_status_changed
+from complaints.uploads import display_name, sniff_content_type
+
+# Attempts at a fresh random reference before giving up; at 10**12 values a second is rare.
+REFERENCE_ATTEMPTS = 5
+
+
+@transaction.atomic
+def file_complaint(
+    *,
+    customer_name: str,
+    postal_address: str,
+    postcode: str,
+    category: str,
+    description: str,
+    reply_preference: str,
+    email: str = "",
+    phone: str = "",
+    account_number: str = "",
+    customer_type: str = Complaint.CustomerType.RESIDENTIAL,
+    support_needs: str = "",
+    attachments=(),
+    channel: str = Complaint.Channel.PORTAL,
+    first_received_at: datetime | None = None,
+    logged_by=None,
+) -> Complaint:
+    """Record a complaint, filed online or logged by staff, and queue its acknowledgement.
+
+    Staff may give the true first-received time of a complaint that reached us earlier by
+    phone, letter or chat; it may be in the past, never in the future, and who set it is kept.
+    """
+    now = timezone.now()
+    if first_received_at is None:
+        first_received_at = now
+    elif first_received_at > now:
+        raise ValidationError({"first_received_at": "The first-received time cannot be in the future."})
+    complaint = Complaint(
+        tracking_key=secrets.token_urlsafe(16),
+        channel=channel,
+        category=category,
+        customer_type=customer_type,
+        customer_name=customer_name,
+        email=email,
+        phone=phone,
+        postal_address=postal_address,
+        postcode=postcode,
+        account_number=account_number,
+        reply_preference=reply_preference,
+        description=description,
+        has_support_needs=bool(support_needs.strip()),
+        first_received_at=first_received_at,
+        logged_by=logged_by,
+    )
+    _save_with_unique_reference(complaint)
+    if complaint.has_support_needs:
+        SupportNeeds.objects.create(complaint=complaint, details=support_needs.strip())
+    entry = TimelineEntry.objects.create(complaint=complaint, kind=TimelineEntry.Kind.FILED, author=logged_by)
+    _attach_files(complaint=complaint, entry=entry, files=attachments)
+    notify_customer(complaint=complaint, template_key="complaint_acknowledgement", event_id="filed")
+    complaint_filed.send(sender=Complaint, complaint=complaint)
+    return complaint
+
+
+def _save_with_unique_reference(complaint: Complaint) -> None:
+    for attempt in range(1, REFERENCE_ATTEMPTS + 1):
+        complaint.reference = generate_reference()
+        try:
+            with transaction.atomic():  # a savepoint: a collision must not spoil the outer transaction
+                complaint.save(force_insert=True)
+            return
+        except IntegrityError:
+            if attempt == REFERENCE_ATTEMPTS or not Complaint.objects.filter(reference=complaint.reference).exists():
+                raise  # not a reference collision, or an implausible run of them
+            complaint.pk = None
+
+
+@transaction.atomic
+def add_customer_message(*, complaint: Complaint, body: str, attachments=()) -> TimelineEntry:
+    """A message (and files) from the customer on their complaint; the team hears of it."""
+    entry = TimelineEntry.objects.create(complaint=complaint, kind=TimelineEntry.Kind.CUSTOMER_MESSAGE, body=body)
+    _attach_files(complaint=complaint, entry=entry, files=attachments)
+    notify_team(complaint=complaint, template_key="customer_message_received", event_id=f"message-{entry.pk}")
+    return entry
+
+
+@transaction.atomic
+def add_internal_note(*, complaint: Complaint, author, body: str) -> TimelineEntry:
+    """A note for staff only; the customer never sees it."""
+    return TimelineEntry.objects.create(
+        complaint=complaint, kind=TimelineEntry.Kind.INTERNAL_NOTE, body=body, author=author
+    )
+
+
+@transaction.atomic
+def reply_to_customer(*, complaint: Complaint, author, body: str) -> TimelineEntry:
+    """A reply shown on the customer's complaint page and sent to them; a first reply means work has started."""
+    entry = TimelineEntry.objects.create(
+        complaint=complaint, kind=TimelineEntry.Kind.STAFF_REPLY, body=body, author=author
+    )
+    notify_customer(
+        complaint=complaint, template_key="staff_reply", event_id=f"reply-{entry.pk}", extra={"reply": body}
+    )
+    if complaint.status == Complaint.Status.RECEIVED:
+        change_complaint_status(complaint=complaint, new_status=Complaint.Status.IN_PROGRESS, changed_by=author)
+    return entry
+
+
+@transaction.atomic
+def change_complaint_status(*, complaint: Complaint, new_status: str, changed_by, note: str = "") -> Complaint:
+    """The one writer of a complaint's status: checks the workflow and records the change."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    old_status = complaint.status
+    if not workflow.can_change_status(old_status, new_status):
+        raise ValidationError(
+            f"A complaint that is “{complaint.get_status_display()}” cannot become "
+            f"“{Complaint.Status(new_status).label}”."
+        )
+    complaint.status = new_status
+    complaint.save(update_fields=["status", "updated_at"])
+    TimelineEntry.objects.create(
+        complaint=complaint,
+        kind=TimelineEntry.Kind.STATUS_CHANGED,
+        body=note or f"Status changed to “{complaint.get_status_display()}”.",
+        author=changed_by,
+    )
+    complaint_status_changed.send(
+        sender=Complaint, complaint=complaint, old_status=old_status, new_status=new_status, changed_by=changed_by
+    )
+    return complaint
+
+
+def _attach_files(*, complaint: Complaint, entry: TimelineEntry, files) -> list[Attachment]:
+    attachments = []
+    for uploaded_file in files:
+        content_type = sniff_content_type(uploaded_file)
+        if content_type is None:  # forms check this first; this is the last line of defence
+            raise ValidationError(f"“{display_name(uploaded_file.name)}” is not an accepted file type.")
+        attachments.append(
+            Attachment.objects.create(
+                complaint=complaint,
+                timeline_entry=entry,
+                file=uploaded_file,
+                original_name=display_name(uploaded_file.name),
+                content_type=content_type,
+                size=uploaded_file.size,
+            )
+        )
+    return attachments

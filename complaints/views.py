@@ -1,0 +1,176 @@
+"""Public pages: thin adapters between HTTP, the forms, the access functions and the services."""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from complaints import selectors, services
+from complaints.access import (
+    ComplaintNotFound,
+    access_complaint_by_reference,
+    access_complaint_by_tracking_token,
+    access_complaint_for_visitor,
+    grant_visitor_access,
+    revoke_visitor_access,
+)
+from complaints.forms import ComplaintForm, CustomerMessageForm, TrackComplaintForm
+from complaints.tracking_links import make_tracking_token
+
+# Per client address. Generous enough for a household behind one router, tight enough to stop
+# scripted guessing of references.
+FILING_RATE = "10/h"
+LOOKUP_RATE = "10/m"
+MESSAGE_RATE = "30/h"
+
+TOO_MANY_ATTEMPTS = "Too many attempts from your connection. Please wait a few minutes and try again, or call us."
+NOT_FOUND_ANSWER = (
+    "We couldn't find a complaint with those details. Check the reference and the e-mail address "
+    "(or postcode) you gave us, and try again."
+)
+
+
+@require_GET
+def home(request):
+    return render(request, "complaints/home.html")
+
+
+@require_GET
+def complaints_code(request):
+    return render(request, "complaints/complaints_code.html")
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=FILING_RATE, method="POST", block=False)
+def file_complaint(request):
+    status = 200
+    if request.method == "POST":
+        form = ComplaintForm(request.POST, request.FILES)
+        if getattr(request, "limited", False):
+            form.add_error(None, TOO_MANY_ATTEMPTS)
+            status = 429
+        elif form.is_valid():
+            fields = dict(form.cleaned_data)
+            complaint = services.file_complaint(**fields)
+            grant_visitor_access(session=request.session, complaint=complaint)
+            request.session["just_filed"] = complaint.reference
+            return redirect("complaints:filed")
+        else:
+            status = 400
+    else:
+        form = ComplaintForm()
+    return render(request, "complaints/file_complaint.html", {"form": form}, status=status)
+
+
+@require_GET
+def complaint_filed(request):
+    try:
+        complaint = access_complaint_for_visitor(session=request.session, reference=request.session.get("just_filed", ""))
+    except ComplaintNotFound:
+        return redirect("home")
+    token = make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)
+    private_link = request.build_absolute_uri(reverse("complaints:tracking_link", args=[token]))
+    return render(request, "complaints/complaint_filed.html", {"complaint": complaint, "private_link": private_link})
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=LOOKUP_RATE, method="POST", block=False)
+def track_complaint(request):
+    status = 200
+    if request.method == "POST":
+        form = TrackComplaintForm(request.POST)
+        if getattr(request, "limited", False):
+            form.add_error(None, TOO_MANY_ATTEMPTS)
+            status = 429
+        elif form.is_valid():
+            try:
+                complaint = access_complaint_by_reference(
+                    reference=form.cleaned_data["reference"],
+                    email_or_postcode=form.cleaned_data["email_or_postcode"],
+                )
+            except ComplaintNotFound:
+                form.add_error(None, NOT_FOUND_ANSWER)
+            else:
+                grant_visitor_access(session=request.session, complaint=complaint)
+                return redirect("complaints:detail", reference=complaint.reference)
+    else:
+        form = TrackComplaintForm(initial={"reference": request.GET.get("reference", "")[:30]})
+    return render(request, "complaints/track_complaint.html", {"form": form}, status=status)
+
+
+@require_GET
+def tracking_link(request, token):
+    try:
+        complaint = access_complaint_by_tracking_token(token=token)
+    except ComplaintNotFound:
+        return _not_found(request)
+    grant_visitor_access(session=request.session, complaint=complaint)
+    return redirect("complaints:detail", reference=complaint.reference)
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=MESSAGE_RATE, method="POST", block=False)
+def complaint_detail(request, reference):
+    try:
+        complaint = access_complaint_for_visitor(session=request.session, reference=reference)
+    except ComplaintNotFound:
+        return _not_found(request)
+    status = 200
+    if request.method == "POST":
+        form = CustomerMessageForm(request.POST, request.FILES)
+        if getattr(request, "limited", False):
+            form.add_error(None, TOO_MANY_ATTEMPTS)
+            status = 429
+        elif form.is_valid():
+            services.add_customer_message(
+                complaint=complaint, body=form.cleaned_data["body"], attachments=form.cleaned_data["attachments"]
+            )
+            messages.success(request, "Thank you. Your message has been added to your complaint.")
+            return redirect("complaints:detail", reference=complaint.reference)
+        else:
+            status = 400
+    else:
+        form = CustomerMessageForm()
+    context = {
+        "complaint": complaint,
+        "timeline": selectors.customer_timeline(complaint=complaint),
+        "form": form,
+    }
+    return render(request, "complaints/complaint_detail.html", context, status=status)
+
+
+@require_GET
+def complaint_attachment(request, reference, attachment_id):
+    try:
+        complaint = access_complaint_for_visitor(session=request.session, reference=reference)
+    except ComplaintNotFound:
+        return _not_found(request)
+    attachment = selectors.complaint_attachment(complaint=complaint, attachment_id=attachment_id)
+    if attachment is None:
+        raise Http404
+    return attachment_response(attachment)
+
+
+@require_POST
+def leave(request):
+    revoke_visitor_access(session=request.session)
+    messages.info(request, "This browser no longer shows your complaints. Use your reference to open them again.")
+    return redirect("home")
+
+
+def attachment_response(attachment) -> FileResponse:
+    """A stored file as a download: its checked content type, never rendered inline by the browser."""
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _not_found(request):
+    return render(request, "complaints/complaint_not_found.html", status=404)

@@ -1,0 +1,263 @@
+"""The one settings module. Everything that differs between a laptop and production comes from the
+environment (see .env.example and the configuration table in the README); domain rules live in code."""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"  # runtime files of the embedded default: SQLite, broker folders, uploads
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# The default key is only good for a laptop or a test run; `check --deploy` flags it in production.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-local-development-key-only")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# Absolute address of the portal, for links in e-mails and letters (no request is at hand there).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "django_ratelimit",
+    "notifications",
+    "complaints",
+    "escalation",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "complaints.context_processors.company_and_scheme",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web process and the Celery worker share the file: WAL lets readers and one writer
+    # work at once, IMMEDIATE transactions and a timeout turn lock contention into a short wait.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    # A file, not memory, so that a Celery worker started by a test sees the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache, Celery -----------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "portal",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    # Embedded default for `make run` and tests without Redis: one process, so a local cache
+    # is shared by every request. Production sets REDIS_URL, which rate limits need.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport: a broker that needs no server, for `make run`.
+    BROKER_DIR = VAR_DIR / "broker"
+    # The transport needs its folders before the first message; every process may be the first.
+    for folder in ("queue", "processed"):
+        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+    # Broadcast (remote control) needs a fan-out exchange the filesystem transport lacks.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+else:
+    # Fail fast when Redis is down: a web request queues nothing it can lose (the outbox row is
+    # already committed), so waiting for the broker only makes a customer wait.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+        "visibility_timeout": 3600,
+    }
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "Europe/London"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Messages whose delivery task never reached the broker (Redis down at the time) or
+    # whose worker died are picked up again here, so a queued message is always delivered.
+    "requeue-pending-notifications": {
+        "task": "notifications.tasks.requeue_pending_messages_task",
+        "schedule": env.float("NOTIFICATIONS_REQUEUE_SECONDS", default=60.0),
+    },
+}
+
+# --- E-mail -------------------------------------------------------------------------------------
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Netservers Complaints <complaints@netservers.co.uk>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the complaints team hears of new customer messages.
+COMPLAINTS_TEAM_EMAIL = env("COMPLAINTS_TEAM_EMAIL", default="complaints-team@netservers.co.uk")
+
+# --- Auth, sessions, security -------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+SESSION_COOKIE_AGE = 12 * 60 * 60  # a working day for staff; customers on shared devices too
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Rate limits (django-ratelimit) key on the client address; behind a proxy set
+# RATELIMIT_IP_META_KEY to the header the proxy fills.
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+
+# --- Files --------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    # Customers' files live outside anything served publicly; only an access-checked view reads them.
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env.path("MEDIA_ROOT", default=VAR_DIR / "media")},
+    },
+    "staticfiles": {
+        # Hashed, compressed names once `collectstatic` has run (the Docker image does it at
+        # build time); plain names on a laptop and in tests, where it has not.
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if (STATIC_ROOT / "staticfiles.json").is_file()
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = True  # serve /static/ without collectstatic on a laptop and in tests
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger uploads spool to a temporary file
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Locale -------------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --- The provider and its ADR scheme (shown on every customer-facing page and message) ----------
+COMPANY = {
+    "name": env("COMPANY_NAME", default="Netservers Ltd."),
+    "phone": env("COMPANY_PHONE", default="01223 446000"),
+    "email": env("COMPANY_EMAIL", default="support@netservers.co.uk"),
+    "address_lines": env.list(
+        "COMPANY_ADDRESS", default=["Customer Services", "21 Signet Court", "Cambridge", "CB5 8LA"]
+    ),
+    "complaints_manager_address_lines": env.list(
+        "COMPLAINTS_MANAGER_ADDRESS",
+        default=["Attn: Complaints Manager", "Netservers Ltd.", "21 Signet Court", "Cambridge CB5 8LA"],
+    ),
+    "hours": [("Monday – Friday", "09:00–18:00"), ("Saturday", "10:00–16:00")],
+}
+ISPA_MEMBER = env.bool("ISPA_MEMBER", default=False)
+ADR_SCHEME = {
+    "name": env("ADR_SCHEME_NAME", default="Communications Ombudsman"),
+    "former_name": env("ADR_SCHEME_FORMER_NAME", default="Ombudsman Services: Communications"),
+    "phone": env("ADR_SCHEME_PHONE", default="0330 440 1614"),
+    "email": env("ADR_SCHEME_EMAIL", default="enquiry@commsombudsman.org"),
+    "web": env("ADR_SCHEME_WEB", default="https://www.commsombudsman.org"),
+    "address_lines": env.list(
+        "ADR_SCHEME_ADDRESS", default=["Communications Ombudsman", "PO Box 730", "Warrington", "WA4 6WU"]
+    ),
+    # What the scheme cannot deal with (its published "complaints we deal with" page).
+    "cannot_deal_with": [
+        "products or services not bought or rented from one of its member companies",
+        "cable television services",
+        "the location of telegraph poles and mobile phone masts",
+        "cable and wiring inside your property",
+        "the content of internet sites, advertisements, calls, e-mails, texts or other messages",
+        "problems already being dealt with by the courts or another complaints procedure",
+        "employment and staff issues in communications companies",
+        "complaints it considers malicious or unjustified",
+        "commercial decisions about whether to provide a product or service, and on what terms",
+        "disagreements between communications companies",
+    ],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

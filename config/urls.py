@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from complaints import views as complaint_views
+
+admin.site.site_header = "Netservers complaints"
+admin.site.site_title = "Complaints admin"
+admin.site.index_title = "Complaints administration"
+
+urlpatterns = [
+    path("", complaint_views.home, name="home"),
+    path("complaints-code/", complaint_views.complaints_code, name="complaints_code"),
+    path("complaints/", include("complaints.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class EscalationConfig(AppConfig):
+    """Stages, working-day clocks and the ombudsman rules; builds on complaints (see README)."""
+
+    name = "escalation"
+    verbose_name = "Escalation"

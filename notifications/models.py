@@ -1,0 +1,47 @@
+from django.db import models
+
+
+class OutboundMessage(models.Model):
+    """One message to one recipient, written in the same transaction as the event that causes it.
+
+    The row is the source of truth: a Celery task delivers it after commit, and a periodic
+    task re-enqueues rows left pending, so a message survives a broker outage or a dead worker.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        LETTER = "letter", "Letter"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        AWAITING_POST = "awaiting_post", "Awaiting printing and posting"
+        FAILED = "failed", "Failed"
+
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    reference = models.CharField(
+        max_length=100, db_index=True, help_text="What the message concerns, e.g. a complaint reference."
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient_name = models.CharField(max_length=200, blank=True)
+    recipient_email = models.EmailField(blank=True)
+    recipient_postal_address = models.TextField(blank=True)
+    template_key = models.CharField(max_length=100)
+    context = models.JSONField(default=dict, blank=True)
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    posted_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="outbox_status_created")]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.template_key} for {self.reference}"

@@ -1,0 +1,24 @@
+"""Turn a template key and a context into a subject, a plain-text body and an HTML body."""
+
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def render_message(*, template_key: str, context: dict) -> RenderedMessage:
+    """Render `templates/notifications/<template_key>/{subject.txt,body.txt,body.html}`."""
+    folder = f"notifications/{template_key}"
+    subject = render_to_string(f"{folder}/subject.txt", context)
+    return RenderedMessage(
+        # A header must be one line, whatever the template's whitespace.
+        subject=" ".join(subject.split())[:300],
+        body_text=render_to_string(f"{folder}/body.txt", context).strip() + "\n",
+        body_html=render_to_string(f"{folder}/body.html", context),
+    )

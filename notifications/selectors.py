@@ -1,0 +1,20 @@
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from notifications.models import OutboundMessage
+
+# A pending row younger than this is probably still on its way through the broker.
+REQUEUE_AFTER = timedelta(minutes=2)
+
+
+def message_ids_to_requeue(*, now=None, limit: int = 500) -> list[int]:
+    """Pending messages that no task is likely to be handling: never tried, or last tried a while ago."""
+    cutoff = (now or timezone.now()) - REQUEUE_AFTER
+    return list(
+        OutboundMessage.objects.filter(status=OutboundMessage.Status.PENDING)
+        .filter(Q(last_attempt_at__isnull=True, created_at__lt=cutoff) | Q(last_attempt_at__lt=cutoff))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )

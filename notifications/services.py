@@ -1,0 +1,79 @@
+"""Writes to the outbox. Callers pass a recipient, a template key, a context and a reference."""
+
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from notifications.models import OutboundMessage
+from notifications.rendering import render_message
+from notifications.tasks import enqueue_delivery
+
+
+@transaction.atomic
+def queue_notification(
+    *,
+    idempotency_key: str,
+    reference: str,
+    template_key: str,
+    context: dict,
+    channel: str,
+    recipient_name: str = "",
+    recipient_email: str = "",
+    recipient_postal_address: str = "",
+) -> OutboundMessage:
+    """Write one outbox row (or return the one already queued under this key) and deliver it after commit.
+
+    The row commits or rolls back with the caller's transaction; the delivery task is only
+    enqueued once the row is committed, and a broker that is down does not fail the caller.
+    """
+    existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    rendered = render_message(template_key=template_key, context=context)
+    try:
+        with transaction.atomic():
+            message = OutboundMessage.objects.create(
+                idempotency_key=idempotency_key,
+                reference=reference,
+                template_key=template_key,
+                context=context,
+                channel=channel,
+                recipient_name=recipient_name,
+                recipient_email=recipient_email,
+                recipient_postal_address=recipient_postal_address,
+                subject=rendered.subject,
+                body_text=rendered.body_text,
+                body_html=rendered.body_html,
+            )
+    except IntegrityError:
+        # Another transaction queued the same key between our check and insert.
+        return OutboundMessage.objects.get(idempotency_key=idempotency_key)
+    transaction.on_commit(partial(enqueue_delivery, message.pk))
+    return message
+
+
+@transaction.atomic
+def retry_message(*, message: OutboundMessage) -> OutboundMessage:
+    """Put a failed message back in the queue, with a fresh count of attempts."""
+    message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+    if message.status != OutboundMessage.Status.FAILED:
+        return message
+    message.status = OutboundMessage.Status.PENDING
+    message.attempts = 0
+    message.save(update_fields=["status", "attempts"])
+    transaction.on_commit(partial(enqueue_delivery, message.pk))
+    return message
+
+
+@transaction.atomic
+def mark_letter_posted(*, message: OutboundMessage, posted_on) -> OutboundMessage:
+    """Record that staff printed and posted a letter."""
+    message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+    if message.channel != OutboundMessage.Channel.LETTER:
+        raise ValueError("Only letters are posted.")
+    message.status = OutboundMessage.Status.SENT
+    message.posted_on = posted_on
+    message.sent_at = timezone.now()
+    message.save(update_fields=["status", "posted_on", "sent_at"])
+    return message
