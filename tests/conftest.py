@@ -1,5 +1,18 @@
 """Shared fixtures: which services the run uses, a clean cache, files in a temporary folder."""
 
+import email
+import email.policy
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -63,3 +76,80 @@ def database_url() -> str:
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+@dataclass
+class WorkerProcess:
+    mail_dir: Path
+    log_path: Path
+
+    def sent_mail(self) -> list[EmailMessage]:
+        """The messages the worker wrote through Django's file-based e-mail backend, parsed."""
+        separator = "-" * 79
+        raw = "".join(path.read_text() for path in sorted(self.mail_dir.glob("*")))
+        chunks = [chunk.strip() for chunk in raw.split(separator) if chunk.strip()]
+        return [email.message_from_string(chunk, policy=email.policy.default) for chunk in chunks]
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, real_broker, database_url, tmp_path):
+    """A real `celery worker` process on the configured broker and the test database.
+
+    E-mail goes to files (EMAIL_URL=filemail://…) so a test can read what the worker sent.
+    """
+    mail_dir = tmp_path / "mail"
+    log_path = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "EMAIL_URL": f"filemail:///{mail_dir}",  # django-environ drops one leading slash
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    with celery_app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(celery_app.conf.task_default_queue)  # no leftovers of other runs
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO",
+                "--without-mingle", "--without-gossip", "--without-heartbeat", "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for(lambda: "ready." in log_path.read_text() or process.poll() is not None, timeout=60)
+        assert process.poll() is None, f"the worker exited:\n{log_path.read_text()}"
+        yield WorkerProcess(mail_dir=mail_dir, log_path=log_path)
+    finally:
+        process.send_signal(signal.SIGINT)  # warm shutdown; SIGTERM can hang a worker with beat
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def broker_unreachable():
+    """Point this process's Celery app at a port where no broker listens, then back."""
+    real_url = celery_app.conf.broker_url
+    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    celery_app._after_fork()  # drop pooled connections to the real broker
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_url = real_url
+        celery_app._after_fork()
+
+
+def wait_for(condition, *, timeout: float, interval: float = 0.2):
+    """Poll until `condition()` is true; fail the test with a clear message at the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")

@@ -1,0 +1,144 @@
+from datetime import timedelta
+from smtplib import SMTPServerDisconnected
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from notifications import delivery, tasks
+from notifications.delivery import MAX_DELIVERY_ATTEMPTS, DeliveryFailed, deliver_message
+from notifications.models import OutboundMessage
+from notifications.selectors import REQUEUE_AFTER, message_ids_to_requeue
+from notifications.services import mark_letter_posted, queue_notification, retry_message
+from tests.notifications.factories import OutboundMessageFactory
+
+pytestmark = pytest.mark.django_db
+
+CONTEXT = {
+    "reference": "NS-ABCD-EFGH",
+    "customer_name": "Zoë",
+    "category": "Billing",
+    "received_on": "1 December 2026",
+    "reply_preference": "E-mail",
+    "tracking_url": "https://portal.example/complaints/link/t/",
+    "portal_url": "https://portal.example",
+    "complaints_code_url": "https://portal.example/complaints-code/",
+    "company": {"name": "Netservers Ltd.", "phone": "01223 446000", "email": "support@example.com"},
+}
+
+
+def queue(key="NS-ABCD-EFGH:ack", **overrides):
+    fields = {
+        "idempotency_key": key,
+        "reference": "NS-ABCD-EFGH",
+        "template_key": "complaint_acknowledgement",
+        "context": CONTEXT,
+        "channel": OutboundMessage.Channel.EMAIL,
+        "recipient_name": "Zoë",
+        "recipient_email": "zoe@example.com",
+        **overrides,
+    }
+    return queue_notification(**fields)
+
+
+def test_queueing_renders_the_message_and_stores_a_copy():
+    message = queue()
+    assert message.status == OutboundMessage.Status.PENDING
+    assert message.subject == "We've received your complaint – reference NS-ABCD-EFGH"
+    assert "https://portal.example/complaints/link/t/" in message.body_text
+    assert '<a href="https://portal.example/complaints/link/t/"' in message.body_html
+    assert message.context == CONTEXT
+
+
+def test_the_same_key_queues_one_message():
+    first = queue()
+    second = queue()
+    assert first.pk == second.pk
+    assert OutboundMessage.objects.count() == 1
+
+
+def test_delivery_is_enqueued_after_commit_and_sends_once(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        message = queue()
+        assert mail.outbox == []  # nothing leaves before the transaction commits
+    assert len(callbacks) == 1
+    message.refresh_from_db()
+    assert message.status == OutboundMessage.Status.SENT
+    assert message.sent_at is not None
+    assert message.attempts == 1
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert sent.to == ["zoe@example.com"]
+    assert sent.alternatives[0].mimetype == "text/html"
+
+    deliver_message(message_id=message.pk)  # a second delivery of the same row does nothing
+    assert len(mail.outbox) == 1
+
+
+def test_a_failed_send_is_recorded_and_retried(monkeypatch):
+    message = OutboundMessageFactory()
+
+    def refuse(*args, **kwargs):
+        raise SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(delivery.EmailMultiAlternatives, "send", refuse)
+    with pytest.raises(DeliveryFailed):
+        deliver_message(message_id=message.pk)
+
+    message.refresh_from_db()
+    assert message.status == OutboundMessage.Status.PENDING
+    assert message.attempts == 1
+    assert "Connection unexpectedly closed" in message.last_error
+
+
+def test_a_message_that_keeps_failing_is_marked_failed_and_can_be_retried(monkeypatch):
+    message = OutboundMessageFactory(attempts=MAX_DELIVERY_ATTEMPTS - 1)
+    monkeypatch.setattr(delivery.EmailMultiAlternatives, "send", lambda self: 1 / 0)
+
+    deliver_message(message_id=message.pk)  # the last attempt: no exception, the row says it all
+
+    message.refresh_from_db()
+    assert message.status == OutboundMessage.Status.FAILED
+    monkeypatch.undo()
+    retry_message(message=message)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (OutboundMessage.Status.PENDING, 0)
+
+
+def test_letters_wait_for_staff_to_post_them():
+    message = OutboundMessageFactory(channel=OutboundMessage.Channel.LETTER, recipient_email="")
+    deliver_message(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == OutboundMessage.Status.AWAITING_POST
+    assert mail.outbox == []
+
+    mark_letter_posted(message=message, posted_on=timezone.localdate())
+    message.refresh_from_db()
+    assert message.status == OutboundMessage.Status.SENT
+    assert message.posted_on == timezone.localdate()
+
+
+def test_requeue_picks_pending_rows_no_task_is_handling():
+    now = timezone.now()
+    old_untried = OutboundMessageFactory()
+    old_retried = OutboundMessageFactory(attempts=1, last_attempt_at=now - REQUEUE_AFTER * 2)
+    fresh = OutboundMessageFactory()
+    recently_tried = OutboundMessageFactory(attempts=1, last_attempt_at=now)
+    sent = OutboundMessageFactory(status=OutboundMessage.Status.SENT)
+    OutboundMessage.objects.exclude(pk=fresh.pk).update(created_at=now - REQUEUE_AFTER * 2)
+
+    ids = message_ids_to_requeue(now=now)
+
+    assert set(ids) == {old_untried.pk, old_retried.pk}
+    assert not {fresh.pk, recently_tried.pk, sent.pk} & set(ids)
+
+
+def test_requeue_task_delivers_what_was_left_pending():
+    message = OutboundMessageFactory()
+    OutboundMessage.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+
+    assert tasks.requeue_pending_messages_task() == 1
+
+    message.refresh_from_db()
+    assert message.status == OutboundMessage.Status.SENT
+    assert len(mail.outbox) == 1
