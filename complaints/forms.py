@@ -133,6 +133,7 @@ class ComplaintForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "Choose one…"), *Complaint.Category.choices]
         self.fields["customer_type"].initial = Complaint.CustomerType.RESIDENTIAL
+        self.fields["reply_preference"].choices = Complaint.ReplyPreference.choices  # no blank radio
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

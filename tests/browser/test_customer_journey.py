@@ -1,0 +1,108 @@
+"""Customer journeys in a real headless browser: Playwright driving Debian's Chromium."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core import mail
+
+from complaints.models import TimelineEntry
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR") or settings.BASE_DIR / "var" / "screenshots")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's Chromium is needed: apt-get install -y chromium (.ci/run does it)"
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in these tests are
+    # synchronous and safe, so Django's async guard is lifted for them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def page(browser):
+    # A phone-sized screen: many customers complain from their phone.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name):
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
+
+
+def test_customer_files_a_complaint_tracks_it_and_adds_a_message(live_server, page, tmp_path):
+    page.goto(live_server.url)
+    page.get_by_role("link", name="Make a complaint").first.click()
+
+    page.get_by_label("Full name").fill("Siân O'Brien")
+    page.get_by_label("E-mail address").fill("sian@example.com")
+    page.get_by_label("Phone number").fill("07700 900123")
+    page.get_by_label("Postal address").fill("1 High Street\nCambridge")
+    page.get_by_label("Postcode").fill("cb5 8la")
+    page.get_by_label("What is your complaint about?").select_option(label="Broadband fault or speed")
+    page.get_by_label("Tell us what happened").fill("My broadband drops every evening between 7 and 10pm.")
+    page.get_by_label("E-mail", exact=True).check()
+    photo = tmp_path / "router-lights.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    page.get_by_label("Attach files").set_input_files(str(photo))
+    screenshot(page, "complaint-form")
+    page.get_by_role("button", name="Send my complaint").click()
+
+    page.get_by_role("heading", name="We've received your complaint").wait_for()
+    reference = page.get_by_test_id("reference").inner_text().strip()
+    assert re.fullmatch(r"NS-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", reference)
+    assert any(reference in message.subject for message in mail.outbox)
+
+    # Later, on another device: reference and e-mail address open the complaint.
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/complaints/track/")
+    page.get_by_label("Complaint reference").fill(reference.lower())
+    page.get_by_label("Your e-mail address").fill("SIAN@example.com")
+    page.get_by_role("button", name="Find my complaint").click()
+    page.get_by_role("heading", name=reference).wait_for()
+    assert page.get_by_text("router-lights.png").is_visible()
+
+    page.get_by_label("Your message").fill("It dropped again last night at 8pm.")
+    page.get_by_role("button", name="Send message").click()
+    page.get_by_text("Your message has been added").wait_for()
+    assert page.get_by_text("It dropped again last night at 8pm.").is_visible()
+    assert TimelineEntry.objects.filter(kind=TimelineEntry.Kind.CUSTOMER_MESSAGE, complaint__reference=reference).exists()
+    screenshot(page, "complaint-page")
+
+
+def test_a_wrong_email_gets_the_uniform_answer(live_server, page):
+    page.goto(f"{live_server.url}/complaints/new/")
+    page.get_by_role("button", name="Send my complaint").click()
+    page.get_by_role("heading", name="There is a problem").wait_for()
+    assert page.get_by_text("Enter your full name.").first.is_visible()
+    screenshot(page, "complaint-form-errors")
+
+    page.goto(f"{live_server.url}/complaints/track/")
+    page.get_by_label("Complaint reference").fill("NS-7K2M-Q9XD")
+    page.get_by_label("Your e-mail address").fill("someone@example.com")
+    page.get_by_role("button", name="Find my complaint").click()
+    page.get_by_text("We couldn't find a complaint with those details").wait_for()
