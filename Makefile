@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format screenshots check-compose clean
+.PHONY: help install system-deps run test lint format screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -30,7 +30,17 @@ run: $(STAMP) ## Serve the portal on http://127.0.0.1:8000 with a Celery worker 
 	  trap "kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(PY) manage.py runserver 127.0.0.1:8000'
 
-test: $(STAMP) ## Run the whole suite (real PostgreSQL and Redis when they answer)
+system-deps: ## Install Debian's Chromium and docker-compose for the browser and deployment tests (root)
+	@if ! command -v chromium >/dev/null || ! command -v docker-compose >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium and docker-compose…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium docker-compose >/dev/null; \
+	  else \
+	    echo "WARNING: chromium or docker-compose missing; install them (apt-get install chromium docker-compose) or the browser and deployment tests fail."; \
+	  fi; \
+	fi
+
+test: $(STAMP) system-deps ## Run the whole suite (real PostgreSQL and Redis when they answer)
 	@eval "$$($(PY) tests/detect_services.py)" && $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff (lint and format check) and the import-linter contracts

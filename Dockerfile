@@ -1,0 +1,20 @@
+# The portal's image: web (gunicorn), Celery worker and beat all run from it (see docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1
+
+WORKDIR /app
+COPY pyproject.toml ./
+RUN pip install .
+
+COPY . .
+# Hashed, compressed static files for WhiteNoise; the key is only needed to import settings.
+RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+    && useradd --create-home --uid 1000 portal \
+    && mkdir -p /data/media && chown portal /data/media
+USER portal
+
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]

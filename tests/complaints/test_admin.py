@@ -1,0 +1,125 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints import services
+from complaints.models import Complaint, TimelineEntry
+from notifications.models import OutboundMessage
+from tests.complaints.factories import ComplaintFactory, StaffUserFactory, complaint_form_data, png_upload
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:complaints_complaint_changelist")
+ADD = reverse("admin:complaints_complaint_add")
+
+
+@pytest.fixture
+def agent(client):
+    """A support agent with the complaint permissions, logged in."""
+    user = StaffUserFactory()
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="complaints", codename__in=[
+            "view_complaint", "change_complaint", "add_complaint",
+        ])
+    )
+    client.force_login(user)
+    return user
+
+
+def test_complaint_list_shows_and_searches_complaints(client, agent, django_assert_max_num_queries):
+    wanted = ComplaintFactory(customer_name="Priya Shah", email="priya@example.com", postcode="CB1 2AB")
+    ComplaintFactory.create_batch(30)
+
+    with django_assert_max_num_queries(8):
+        page = client.get(CHANGELIST).content.decode()
+    assert wanted.reference in page
+    for term in [wanted.reference, "Priya Shah", "priya@example.com", "CB1 2AB"]:
+        results = client.get(CHANGELIST, {"q": term}).context["cl"].result_list
+        assert list(results) == [wanted], term
+
+
+def test_agent_logs_a_phone_complaint_with_its_true_first_received_time(client, agent):
+    first_received = (timezone.localtime() - timedelta(days=2)).replace(second=0, microsecond=0)
+    data = complaint_form_data(
+        channel=Complaint.Channel.PHONE,
+        first_received_at=first_received.strftime("%Y-%m-%dT%H:%M"),
+    )
+
+    response = client.post(ADD, data)
+
+    complaint = Complaint.objects.get()
+    assert response.status_code == 302
+    assert complaint.channel == Complaint.Channel.PHONE
+    assert complaint.first_received_at == first_received
+    assert complaint.logged_by == agent
+    assert OutboundMessage.objects.filter(reference=complaint.reference, template_key="complaint_acknowledgement").exists()
+
+
+def test_a_first_received_time_in_the_future_is_refused(client, agent):
+    future = timezone.localtime() + timedelta(days=1)
+    data = complaint_form_data(channel="phone", first_received_at=future.strftime("%Y-%m-%dT%H:%M"))
+
+    response = client.post(ADD, data)
+
+    assert response.status_code == 200
+    assert "cannot be in the future" in response.content.decode()
+    assert not Complaint.objects.exists()
+
+
+def test_complaint_page_shows_the_timeline_with_internal_notes_marked_and_files(client, agent):
+    complaint = services.file_complaint(**complaint_form_data(postcode="CB5 8LA", attachments=[png_upload("fault.png")]))
+    services.add_internal_note(complaint=complaint, author=agent, body="Checked the line: fine.")
+
+    page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
+
+    assert "Checked the line: fine." in page
+    assert "(staff only)" in page
+    assert "fault.png" in page
+    attachment = complaint.attachments.get()
+    download = client.get(reverse("admin:complaints_complaint_attachment", args=[complaint.pk, attachment.pk]))
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+
+
+def test_agent_adds_a_note_and_a_reply(client, agent):
+    complaint = ComplaintFactory()
+    url = reverse("admin:complaints_complaint_entry", args=[complaint.pk])
+
+    client.post(url, {"kind": "note", "body": "Waiting for Openreach."})
+    client.post(url, {"kind": "reply", "body": "An engineer visits on Tuesday."})
+
+    kinds = list(complaint.timeline.values_list("kind", "body"))
+    assert (TimelineEntry.Kind.INTERNAL_NOTE, "Waiting for Openreach.") in kinds
+    assert (TimelineEntry.Kind.STAFF_REPLY, "An engineer visits on Tuesday.") in kinds
+    assert OutboundMessage.objects.filter(template_key="staff_reply", reference=complaint.reference).count() == 1
+
+
+def test_staff_without_change_permission_cannot_add_entries(client):
+    viewer = StaffUserFactory()
+    viewer.user_permissions.set(Permission.objects.filter(codename="view_complaint"))
+    client.force_login(viewer)
+    complaint = ComplaintFactory()
+
+    response = client.post(reverse("admin:complaints_complaint_entry", args=[complaint.pk]), {"kind": "note", "body": "x"})
+
+    assert response.status_code == 403
+    assert not complaint.timeline.exists()
+
+
+def test_support_need_details_need_their_own_permission(client, agent):
+    complaint = services.file_complaint(**complaint_form_data(postcode="CB5 8LA", support_needs="Hearing loss; text relay"))
+    change = reverse("admin:complaints_complaint_change", args=[complaint.pk])
+
+    assert "Hearing loss" not in client.get(change).content.decode()
+    agent.user_permissions.add(Permission.objects.get(codename="view_support_needs_details"))
+    assert "Hearing loss" in client.get(change).content.decode()
+
+
+def test_complaints_cannot_be_deleted_in_the_admin(client, agent):
+    complaint = ComplaintFactory()
+    response = client.post(reverse("admin:complaints_complaint_delete", args=[complaint.pk]), {"post": "yes"})
+    assert response.status_code in (302, 403)
+    assert Complaint.objects.filter(pk=complaint.pk).exists()

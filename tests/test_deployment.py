@@ -1,0 +1,48 @@
+"""The files users deploy with: docker-compose.yml must stay valid, and the settings must read the environment."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+
+COMPOSE_FILE = Path(settings.BASE_DIR) / "docker-compose.yml"
+
+
+def compose_config(**env):
+    docker_compose = shutil.which("docker-compose")
+    assert docker_compose, "Debian's docker-compose is needed: apt-get install -y docker-compose (.ci/run does it)"
+    return subprocess.run(
+        [docker_compose, "-f", str(COMPOSE_FILE), "config", "-q"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_docker_compose_file_is_valid():
+    result = compose_config(DJANGO_SECRET_KEY="a-secret")
+    assert result.returncode == 0, result.stderr
+
+
+def test_docker_compose_refuses_to_start_without_a_secret_key():
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SECRET_KEY"}
+    result = subprocess.run(
+        [shutil.which("docker-compose"), "-f", str(COMPOSE_FILE), "config", "-q"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_docker_compose_runs_every_service_with_one_beat():
+    services = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+    assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
+    assert "gunicorn" in services["web"]["command"]
+    assert services["beat"]["deploy"]["replicas"] == 1
+    for name in ("postgres", "redis", "web"):
+        assert "healthcheck" in services[name], name
