@@ -17,7 +17,17 @@ from complaints.views import attachment_response
 class ComplaintAdminForm(forms.ModelForm):
     class Meta:
         model = Complaint
-        fields = "__all__"
+        fields = [
+            "category",
+            "customer_name",
+            "customer_type",
+            "email",
+            "phone",
+            "postal_address",
+            "postcode",
+            "account_number",
+            "reply_preference",
+        ]
 
     def clean_postcode(self):
         postcode = normalise_postcode(self.cleaned_data["postcode"])
@@ -41,7 +51,9 @@ class SupportNeedsInline(admin.StackedInline):
         return self.has_view_permission(request, obj) and request.user.has_perm("complaints.add_supportneeds")
 
     def has_change_permission(self, request, obj=None):
-        return self.has_view_permission(request, obj) and request.user.has_perm("complaints.change_supportneeds")
+        return self.has_view_permission(request, obj) and request.user.has_perm(
+            "complaints.change_supportneeds"
+        )
 
 
 def _status_action(new_status, description):
@@ -49,15 +61,21 @@ def _status_action(new_status, description):
         changed, refused = 0, []
         for complaint in queryset:
             try:
-                services.change_complaint_status(complaint=complaint, new_status=new_status, changed_by=request.user)
+                services.change_complaint_status(
+                    complaint=complaint, new_status=new_status, changed_by=request.user
+                )
                 changed += 1
             except ValidationError:
                 refused.append(complaint.reference)
         if changed:
-            modeladmin.message_user(request, f"{changed} complaint(s) now “{Complaint.Status(new_status).label}”.")
+            modeladmin.message_user(
+                request, f"{changed} complaint(s) now “{Complaint.Status(new_status).label}”."
+            )
         if refused:
             modeladmin.message_user(
-                request, f"Not changed (not allowed from their status): {', '.join(refused)}", messages.WARNING
+                request,
+                f"Not changed (not allowed from their status): {', '.join(refused)}",
+                messages.WARNING,
             )
 
     action.__name__ = f"mark_{new_status}"
@@ -95,10 +113,36 @@ class ComplaintAdmin(admin.ModelAdmin):
         "updated_at",
     )
     fieldsets = (
-        ("Complaint", {"fields": ("reference", "status", "category", "channel", "first_received_at", "logged_by",
-                                  "description", "has_support_needs")}),
-        ("Customer", {"fields": ("customer_name", "customer_type", "email", "phone", "postal_address", "postcode",
-                                 "account_number", "reply_preference")}),
+        (
+            "Complaint",
+            {
+                "fields": (
+                    "reference",
+                    "status",
+                    "category",
+                    "channel",
+                    "first_received_at",
+                    "logged_by",
+                    "description",
+                    "has_support_needs",
+                )
+            },
+        ),
+        (
+            "Customer",
+            {
+                "fields": (
+                    "customer_name",
+                    "customer_type",
+                    "email",
+                    "phone",
+                    "postal_address",
+                    "postcode",
+                    "account_number",
+                    "reply_preference",
+                )
+            },
+        ),
         ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
     inlines = (SupportNeedsInline,)
@@ -117,7 +161,11 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/entry/", self.admin_site.admin_view(self.add_entry_view), name="complaints_complaint_entry"),
+            path(
+                "<int:pk>/entry/",
+                self.admin_site.admin_view(self.add_entry_view),
+                name="complaints_complaint_entry",
+            ),
             path(
                 "<int:pk>/files/<int:attachment_id>/",
                 self.admin_site.admin_view(self.attachment_view),
@@ -138,7 +186,10 @@ class ComplaintAdmin(admin.ModelAdmin):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                self.message_user(request, f"Complaint {complaint.reference} logged; the acknowledgement is queued.")
+                self.message_user(
+                    request,
+                    f"Complaint {complaint.reference} logged; the acknowledgement is queued.",
+                )
                 return redirect("admin:complaints_complaint_change", complaint.pk)
         context = {
             **self.admin_site.each_context(request),
@@ -168,10 +219,14 @@ class ComplaintAdmin(admin.ModelAdmin):
         if not form.is_valid():
             self.message_user(request, "Write some text, then choose note or reply.", messages.ERROR)
         elif form.cleaned_data["kind"] == StaffEntryForm.Kind.REPLY:
-            services.reply_to_customer(complaint=complaint, author=request.user, body=form.cleaned_data["body"])
+            services.reply_to_customer(
+                complaint=complaint, author=request.user, body=form.cleaned_data["body"]
+            )
             self.message_user(request, "Reply added and sent to the customer.")
         else:
-            services.add_internal_note(complaint=complaint, author=request.user, body=form.cleaned_data["body"])
+            services.add_internal_note(
+                complaint=complaint, author=request.user, body=form.cleaned_data["body"]
+            )
             self.message_user(request, "Internal note added.")
         return redirect("admin:complaints_complaint_change", complaint.pk)
 

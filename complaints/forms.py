@@ -9,7 +9,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from complaints.models import Complaint
-from complaints.uploads import ALLOWED_TYPES_LABEL, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, attachment_problems
+from complaints.uploads import (
+    ALLOWED_TYPES_LABEL,
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS,
+    attachment_problems,
+)
 
 UK_POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2})$")
 PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()\-]+$")
@@ -18,7 +23,7 @@ MAX_MESSAGE = 5_000
 
 
 def normalise_postcode(raw: str) -> str | None:
-    """"cb58la" → "CB5 8LA"; None if it is not a UK postcode."""
+    """ "cb58la" → "CB5 8LA"; None if it is not a UK postcode."""
     compact = "".join((raw or "").split()).upper()
     if not UK_POSTCODE.match(compact):
         return None
@@ -44,7 +49,8 @@ class AttachmentsField(forms.FileField):
             f"each up to {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.",
         )
         kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"})
+            "widget",
+            MultipleFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}),
         )
         super().__init__(**kwargs)
 
@@ -106,7 +112,9 @@ class ComplaintForm(forms.ModelForm):
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
             "postal_address": forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
-            "postcode": forms.TextInput(attrs={"autocomplete": "postal-code", "autocapitalize": "characters"}),
+            "postcode": forms.TextInput(
+                attrs={"autocomplete": "postal-code", "autocapitalize": "characters"}
+            ),
             "customer_type": forms.RadioSelect,
             "reply_preference": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 8}),
@@ -137,8 +145,16 @@ class ComplaintForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Fieldset("About you", "customer_name", "email", "phone", "postal_address", "postcode",
-                     "account_number", "customer_type"),
+            Fieldset(
+                "About you",
+                "customer_name",
+                "email",
+                "phone",
+                "postal_address",
+                "postcode",
+                "account_number",
+                "customer_type",
+            ),
             Fieldset("Your complaint", "category", "description", "attachments"),
             Fieldset("How we keep in touch", "reply_preference", "support_needs"),
         )
@@ -161,9 +177,17 @@ class ComplaintForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         preference = cleaned.get("reply_preference")
-        if preference == Complaint.ReplyPreference.EMAIL and not cleaned.get("email") and "email" not in self.errors:
+        if (
+            preference == Complaint.ReplyPreference.EMAIL
+            and not cleaned.get("email")
+            and "email" not in self.errors
+        ):
             self.add_error("email", "Give an e-mail address, or choose another way for us to reply.")
-        if preference == Complaint.ReplyPreference.PHONE and not cleaned.get("phone") and "phone" not in self.errors:
+        if (
+            preference == Complaint.ReplyPreference.PHONE
+            and not cleaned.get("phone")
+            and "phone" not in self.errors
+        ):
             self.add_error("phone", "Give a phone number, or choose another way for us to reply.")
         return cleaned
 
@@ -198,7 +222,9 @@ class TrackComplaintForm(forms.Form):
         label="Complaint reference",
         max_length=30,
         help_text="It looks like NS-7K2M-Q9XD. You'll find it in our acknowledgement.",
-        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
+        ),
         error_messages={"required": "Enter your complaint reference."},
     )
     email_or_postcode = forms.CharField(
@@ -213,7 +239,10 @@ class CustomerMessageForm(forms.Form):
         label="Your message",
         max_length=MAX_MESSAGE,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Write your message.", "max_length": too_long(MAX_MESSAGE, "your message")},
+        error_messages={
+            "required": "Write your message.",
+            "max_length": too_long(MAX_MESSAGE, "your message"),
+        },
     )
     attachments = AttachmentsField(label="Attach files")
 

@@ -58,9 +58,7 @@ class Complaint(models.Model):
     postal_address = models.TextField(max_length=500)
     postcode = models.CharField(max_length=10)
     account_number = models.CharField(max_length=30, blank=True)
-    reply_preference = models.CharField(
-        "how we should reply", max_length=10, choices=ReplyPreference.choices
-    )
+    reply_preference = models.CharField("how we should reply", max_length=10, choices=ReplyPreference.choices)
     description = models.TextField("what went wrong", max_length=10_000)
     has_support_needs = models.BooleanField("needs support", default=False)
     first_received_at = models.DateTimeField(
@@ -81,7 +79,8 @@ class Complaint(models.Model):
         ordering = ["-first_received_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(reference__regex=REFERENCE_REGEX), name="complaint_reference_format"
+                condition=models.Q(reference__regex=REFERENCE_REGEX),
+                name="complaint_reference_format",
             ),
         ]
         indexes = [models.Index(fields=["status", "first_received_at"], name="complaint_status_received")]
@@ -115,7 +114,12 @@ class TimelineEntry(models.Model):
         STATUS_CHANGED = "status_changed", "Status changed"
 
     # Internal notes are for staff only; everything else is the customer's own history.
-    CUSTOMER_VISIBLE_KINDS = (Kind.FILED, Kind.CUSTOMER_MESSAGE, Kind.STAFF_REPLY, Kind.STATUS_CHANGED)
+    CUSTOMER_VISIBLE_KINDS = (
+        Kind.FILED,
+        Kind.CUSTOMER_MESSAGE,
+        Kind.STAFF_REPLY,
+        Kind.STATUS_CHANGED,
+    )
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -82,7 +82,10 @@ def _save_with_unique_reference(complaint: Complaint) -> None:
                 complaint.save(force_insert=True)
             return
         except IntegrityError:
-            if attempt == REFERENCE_ATTEMPTS or not Complaint.objects.filter(reference=complaint.reference).exists():
+            if (
+                attempt == REFERENCE_ATTEMPTS
+                or not Complaint.objects.filter(reference=complaint.reference).exists()
+            ):
                 raise  # not a reference collision, or an implausible run of them
             complaint.pk = None
 
@@ -90,9 +93,15 @@ def _save_with_unique_reference(complaint: Complaint) -> None:
 @transaction.atomic
 def add_customer_message(*, complaint: Complaint, body: str, attachments=()) -> TimelineEntry:
     """A message (and files) from the customer on their complaint; the team hears of it."""
-    entry = TimelineEntry.objects.create(complaint=complaint, kind=TimelineEntry.Kind.CUSTOMER_MESSAGE, body=body)
+    entry = TimelineEntry.objects.create(
+        complaint=complaint, kind=TimelineEntry.Kind.CUSTOMER_MESSAGE, body=body
+    )
     _attach_files(complaint=complaint, entry=entry, files=attachments)
-    notify_team(complaint=complaint, template_key="customer_message_received", event_id=f"message-{entry.pk}")
+    notify_team(
+        complaint=complaint,
+        template_key="customer_message_received",
+        event_id=f"message-{entry.pk}",
+    )
     return entry
 
 
@@ -111,15 +120,22 @@ def reply_to_customer(*, complaint: Complaint, author, body: str) -> TimelineEnt
         complaint=complaint, kind=TimelineEntry.Kind.STAFF_REPLY, body=body, author=author
     )
     notify_customer(
-        complaint=complaint, template_key="staff_reply", event_id=f"reply-{entry.pk}", extra={"reply": body}
+        complaint=complaint,
+        template_key="staff_reply",
+        event_id=f"reply-{entry.pk}",
+        extra={"reply": body},
     )
     if complaint.status == Complaint.Status.RECEIVED:
-        change_complaint_status(complaint=complaint, new_status=Complaint.Status.IN_PROGRESS, changed_by=author)
+        change_complaint_status(
+            complaint=complaint, new_status=Complaint.Status.IN_PROGRESS, changed_by=author
+        )
     return entry
 
 
 @transaction.atomic
-def change_complaint_status(*, complaint: Complaint, new_status: str, changed_by, note: str = "") -> Complaint:
+def change_complaint_status(
+    *, complaint: Complaint, new_status: str, changed_by, note: str = ""
+) -> Complaint:
     """The one writer of a complaint's status: checks the workflow and records the change."""
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     old_status = complaint.status
@@ -137,7 +153,11 @@ def change_complaint_status(*, complaint: Complaint, new_status: str, changed_by
         author=changed_by,
     )
     complaint_status_changed.send(
-        sender=Complaint, complaint=complaint, old_status=old_status, new_status=new_status, changed_by=changed_by
+        sender=Complaint,
+        complaint=complaint,
+        old_status=old_status,
+        new_status=new_status,
+        changed_by=changed_by,
     )
     return complaint
 

@@ -25,7 +25,9 @@ FILING_RATE = "10/h"
 LOOKUP_RATE = "10/m"
 MESSAGE_RATE = "30/h"
 
-TOO_MANY_ATTEMPTS = "Too many attempts from your connection. Please wait a few minutes and try again, or call us."
+TOO_MANY_ATTEMPTS = (
+    "Too many attempts from your connection. Please wait a few minutes and try again, or call us."
+)
 NOT_FOUND_ANSWER = (
     "We couldn't find a complaint with those details. Check the reference and the e-mail address "
     "(or postcode) you gave us, and try again."
@@ -61,18 +63,25 @@ def file_complaint(request):
             status = 400
     else:
         form = ComplaintForm()
-    return render(request, "complaints/file_complaint.html", {"form": form}, status=status)
+    context = {"form": form, "files_were_chosen": bool(request.FILES)}
+    return render(request, "complaints/file_complaint.html", context, status=status)
 
 
 @require_GET
 def complaint_filed(request):
     try:
-        complaint = access_complaint_for_visitor(session=request.session, reference=request.session.get("just_filed", ""))
+        complaint = access_complaint_for_visitor(
+            session=request.session, reference=request.session.get("just_filed", "")
+        )
     except ComplaintNotFound:
         return redirect("home")
     token = make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)
     private_link = request.build_absolute_uri(reverse("complaints:tracking_link", args=[token]))
-    return render(request, "complaints/complaint_filed.html", {"complaint": complaint, "private_link": private_link})
+    return render(
+        request,
+        "complaints/complaint_filed.html",
+        {"complaint": complaint, "private_link": private_link},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -125,7 +134,9 @@ def complaint_detail(request, reference):
             status = 429
         elif form.is_valid():
             services.add_customer_message(
-                complaint=complaint, body=form.cleaned_data["body"], attachments=form.cleaned_data["attachments"]
+                complaint=complaint,
+                body=form.cleaned_data["body"],
+                attachments=form.cleaned_data["attachments"],
             )
             messages.success(request, "Thank you. Your message has been added to your complaint.")
             return redirect("complaints:detail", reference=complaint.reference)
@@ -156,7 +167,10 @@ def complaint_attachment(request, reference, attachment_id):
 @require_POST
 def leave(request):
     revoke_visitor_access(session=request.session)
-    messages.info(request, "This browser no longer shows your complaints. Use your reference to open them again.")
+    messages.info(
+        request,
+        "This browser no longer shows your complaints. Use your reference to open them again.",
+    )
     return redirect("home")
 
 

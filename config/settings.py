@@ -225,7 +225,12 @@ COMPANY = {
     ),
     "complaints_manager_address_lines": env.list(
         "COMPLAINTS_MANAGER_ADDRESS",
-        default=["Attn: Complaints Manager", "Netservers Ltd.", "21 Signet Court", "Cambridge CB5 8LA"],
+        default=[
+            "Attn: Complaints Manager",
+            "Netservers Ltd.",
+            "21 Signet Court",
+            "Cambridge CB5 8LA",
+        ],
     ),
     "hours": [("Monday – Friday", "09:00–18:00"), ("Saturday", "10:00–16:00")],
 }
@@ -237,7 +242,8 @@ ADR_SCHEME = {
     "email": env("ADR_SCHEME_EMAIL", default="enquiry@commsombudsman.org"),
     "web": env("ADR_SCHEME_WEB", default="https://www.commsombudsman.org"),
     "address_lines": env.list(
-        "ADR_SCHEME_ADDRESS", default=["Communications Ombudsman", "PO Box 730", "Warrington", "WA4 6WU"]
+        "ADR_SCHEME_ADDRESS",
+        default=["Communications Ombudsman", "PO Box 730", "Warrington", "WA4 6WU"],
     ),
     # What the scheme cannot deal with (its published "complaints we deal with" page).
     "cannot_deal_with": [

@@ -9,7 +9,15 @@ from notifications.models import OutboundMessage
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "reference", "template_key", "channel", "recipient_name", "status", "attempts")
+    list_display = (
+        "created_at",
+        "reference",
+        "template_key",
+        "channel",
+        "recipient_name",
+        "status",
+        "attempts",
+    )
     list_filter = ("status", "channel", "template_key")
     search_fields = ("=reference", "recipient_email", "recipient_name")
     date_hierarchy = "created_at"
@@ -33,7 +41,9 @@ class OutboundMessageAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark letters as posted today", permissions=["change"])
     def mark_posted_today(self, request, queryset):
-        letters = queryset.filter(channel=OutboundMessage.Channel.LETTER, status=OutboundMessage.Status.AWAITING_POST)
+        letters = queryset.filter(
+            channel=OutboundMessage.Channel.LETTER, status=OutboundMessage.Status.AWAITING_POST
+        )
         for message in letters:
             services.mark_letter_posted(message=message, posted_on=timezone.localdate())
         self.message_user(request, "Letters marked as posted.")

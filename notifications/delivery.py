@@ -39,7 +39,9 @@ def deliver_message(*, message_id: int) -> OutboundMessage | None:
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if message.attempts >= MAX_DELIVERY_ATTEMPTS:
                 message.status = OutboundMessage.Status.FAILED
-            logger.warning("Delivery of message %s failed (attempt %s): %s", message.pk, message.attempts, exc)
+            logger.warning(
+                "Delivery of message %s failed (attempt %s): %s", message.pk, message.attempts, exc
+            )
         message.save()
     if error is not None and message.status == OutboundMessage.Status.PENDING:
         raise DeliveryFailed(message.last_error) from error

@@ -20,7 +20,9 @@ class OutboundMessage(models.Model):
 
     idempotency_key = models.CharField(max_length=200, unique=True)
     reference = models.CharField(
-        max_length=100, db_index=True, help_text="What the message concerns, e.g. a complaint reference."
+        max_length=100,
+        db_index=True,
+        help_text="What the message concerns, e.g. a complaint reference.",
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     recipient_name = models.CharField(max_length=200, blank=True)

@@ -37,7 +37,6 @@ def pytest_report_header(config):
 def _clean_cache():
     """Rate-limit counters live in the cache; each test starts with none."""
     cache.clear()
-    yield
 
 
 @pytest.fixture(autouse=True)
@@ -63,8 +62,8 @@ def _celery_eager():
 @pytest.fixture
 def real_broker():
     """Send tasks to the configured broker (Redis, or the filesystem transport) instead of running them inline."""
-    celery_app.conf.task_always_eager = False
-    yield settings.CELERY_BROKER_URL
+    celery_app.conf.task_always_eager = False  # the autouse `_celery_eager` fixture restores it
+    return settings.CELERY_BROKER_URL
 
 
 @pytest.fixture
@@ -75,7 +74,9 @@ def database_url() -> str:
         return f"sqlite:///{db['NAME']}"
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    return (
+        f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    )
 
 
 @dataclass
@@ -107,12 +108,25 @@ def celery_worker_process(transactional_db, real_broker, database_url, tmp_path)
         "MEDIA_ROOT": str(tmp_path / "media"),
     }
     with celery_app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(celery_app.conf.task_default_queue)  # no leftovers of other runs
+        connection.default_channel.queue_purge(
+            celery_app.conf.task_default_queue
+        )  # no leftovers of other runs
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO",
-                "--without-mingle", "--without-gossip", "--without-heartbeat", "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+                "-n",
+                f"test-{uuid.uuid4().hex[:8]}@%h",
             ],
             cwd=settings.BASE_DIR,
             env=env,

@@ -17,7 +17,9 @@ def postgres_answers() -> bool:
     try:
         import psycopg2
 
-        psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=2).close()
+        psycopg2.connect(
+            host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=2
+        ).close()
         return True
     except Exception:
         return False
@@ -55,7 +57,9 @@ def main() -> int:
     for note in notes:
         print(f"echo '[services] {note}';")
     if required and missing:
-        print(f"echo '[services] REQUIRE_REAL_SERVICES=1 but not reachable: {', '.join(missing)}' >&2; exit 1;")
+        print(
+            f"echo '[services] REQUIRE_REAL_SERVICES=1 but not reachable: {', '.join(missing)}' >&2; exit 1;"
+        )
         return 0
     for name, value in exports.items():
         print(f"export {name}='{value}';")

@@ -13,7 +13,9 @@ COMPOSE_FILE = Path(settings.BASE_DIR) / "docker-compose.yml"
 
 def compose_config(**env):
     docker_compose = shutil.which("docker-compose")
-    assert docker_compose, "Debian's docker-compose is needed: apt-get install -y docker-compose (.ci/run does it)"
+    assert docker_compose, (
+        "Debian's docker-compose is needed: apt-get install -y docker-compose (.ci/run does it)"
+    )
     return subprocess.run(
         [docker_compose, "-f", str(COMPOSE_FILE), "config", "-q"],
         env={**os.environ, **env},
@@ -33,7 +35,11 @@ def test_docker_compose_refuses_to_start_without_a_secret_key():
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_SECRET_KEY"}
     result = subprocess.run(
         [shutil.which("docker-compose"), "-f", str(COMPOSE_FILE), "config", "-q"],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,86 +15,255 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Complaint',
+            name="Complaint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=12, unique=True)),
-                ('tracking_key', models.CharField(editable=False, max_length=32)),
-                ('status', models.CharField(choices=[('received', 'Received'), ('in_progress', 'Being looked into'), ('resolution_proposed', 'Resolution proposed'), ('resolved', 'Resolved'), ('closed', 'Closed')], default='received', max_length=30)),
-                ('channel', models.CharField(choices=[('portal', 'Online (this portal)'), ('phone', 'Phone'), ('email', 'E-mail'), ('chat', 'Online chat'), ('letter', 'Letter'), ('in_person', 'In person')], default='portal', max_length=20)),
-                ('category', models.CharField(choices=[('billing', 'Billing'), ('broadband_fault', 'Broadband fault or speed'), ('installation', 'Installation or provisioning'), ('contract', 'Contract, moving or cancellation'), ('customer_service', 'Customer service'), ('data_protection', 'Data protection or privacy'), ('other', 'Something else')], max_length=30)),
-                ('customer_type', models.CharField(choices=[('residential', 'Residential (home) customer'), ('small_business', 'Small business (10 or fewer people)'), ('larger_business', 'Larger business (more than 10 people)')], default='residential', max_length=20)),
-                ('customer_name', models.CharField(max_length=200, verbose_name='full name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail address')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone number')),
-                ('postal_address', models.TextField(max_length=500)),
-                ('postcode', models.CharField(max_length=10)),
-                ('account_number', models.CharField(blank=True, max_length=30)),
-                ('reply_preference', models.CharField(choices=[('email', 'E-mail'), ('phone', 'Phone'), ('letter', 'Letter')], max_length=10, verbose_name='how we should reply')),
-                ('description', models.TextField(max_length=10000, verbose_name='what went wrong')),
-                ('has_support_needs', models.BooleanField(default=False, verbose_name='needs support')),
-                ('first_received_at', models.DateTimeField(db_index=True, help_text='When the complaint first reached us on any channel.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('logged_by', models.ForeignKey(blank=True, help_text='The staff member who logged it and set its first-received time; empty when filed online.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(editable=False, max_length=12, unique=True)),
+                ("tracking_key", models.CharField(editable=False, max_length=32)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("in_progress", "Being looked into"),
+                            ("resolution_proposed", "Resolution proposed"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                        ],
+                        default="received",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Online (this portal)"),
+                            ("phone", "Phone"),
+                            ("email", "E-mail"),
+                            ("chat", "Online chat"),
+                            ("letter", "Letter"),
+                            ("in_person", "In person"),
+                        ],
+                        default="portal",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("billing", "Billing"),
+                            ("broadband_fault", "Broadband fault or speed"),
+                            ("installation", "Installation or provisioning"),
+                            ("contract", "Contract, moving or cancellation"),
+                            ("customer_service", "Customer service"),
+                            ("data_protection", "Data protection or privacy"),
+                            ("other", "Something else"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "customer_type",
+                    models.CharField(
+                        choices=[
+                            ("residential", "Residential (home) customer"),
+                            ("small_business", "Small business (10 or fewer people)"),
+                            ("larger_business", "Larger business (more than 10 people)"),
+                        ],
+                        default="residential",
+                        max_length=20,
+                    ),
+                ),
+                ("customer_name", models.CharField(max_length=200, verbose_name="full name")),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="e-mail address"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone number")),
+                ("postal_address", models.TextField(max_length=500)),
+                ("postcode", models.CharField(max_length=10)),
+                ("account_number", models.CharField(blank=True, max_length=30)),
+                (
+                    "reply_preference",
+                    models.CharField(
+                        choices=[("email", "E-mail"), ("phone", "Phone"), ("letter", "Letter")],
+                        max_length=10,
+                        verbose_name="how we should reply",
+                    ),
+                ),
+                ("description", models.TextField(max_length=10000, verbose_name="what went wrong")),
+                (
+                    "has_support_needs",
+                    models.BooleanField(default=False, verbose_name="needs support"),
+                ),
+                (
+                    "first_received_at",
+                    models.DateTimeField(
+                        db_index=True,
+                        help_text="When the complaint first reached us on any channel.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "logged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The staff member who logged it and set its first-received time; empty when filed online.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-first_received_at'],
+                "ordering": ["-first_received_at"],
             },
         ),
         migrations.CreateModel(
-            name='SupportNeeds',
+            name="SupportNeeds",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('details', models.TextField(max_length=2000)),
-                ('complaint', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='support_needs', to='complaints.complaint')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("details", models.TextField(max_length=2000)),
+                (
+                    "complaint",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="support_needs",
+                        to="complaints.complaint",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'support needs',
-                'permissions': [('view_support_needs_details', "Can see the details of a customer's support needs")],
+                "verbose_name_plural": "support needs",
+                "permissions": [
+                    (
+                        "view_support_needs_details",
+                        "Can see the details of a customer's support needs",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TimelineEntry',
+            name="TimelineEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('filed', 'Complaint received'), ('customer_message', 'Message from the customer'), ('staff_reply', 'Reply to the customer'), ('internal_note', 'Internal note'), ('status_changed', 'Status changed')], max_length=30)),
-                ('body', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('complaint', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='timeline', to='complaints.complaint')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("filed", "Complaint received"),
+                            ("customer_message", "Message from the customer"),
+                            ("staff_reply", "Reply to the customer"),
+                            ("internal_note", "Internal note"),
+                            ("status_changed", "Status changed"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("body", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "complaint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="timeline",
+                        to="complaints.complaint",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'timeline entries',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name_plural": "timeline entries",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=200, upload_to=complaints.models.attachment_path)),
-                ('original_name', models.CharField(max_length=200)),
-                ('content_type', models.CharField(max_length=50)),
-                ('size', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('complaint', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='complaints.complaint')),
-                ('timeline_entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='complaints.timelineentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(max_length=200, upload_to=complaints.models.attachment_path),
+                ),
+                ("original_name", models.CharField(max_length=200)),
+                ("content_type", models.CharField(max_length=50)),
+                ("size", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "complaint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="complaints.complaint",
+                    ),
+                ),
+                (
+                    "timeline_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="complaints.timelineentry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(fields=['status', 'first_received_at'], name='complaint_status_received'),
+            model_name="complaint",
+            index=models.Index(
+                fields=["status", "first_received_at"], name="complaint_status_received"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='complaint',
-            constraint=models.CheckConstraint(condition=models.Q(('reference__regex', '^NS-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$')), name='complaint_reference_format'),
+            model_name="complaint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reference__regex", "^NS-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
+                ),
+                name="complaint_reference_format",
+            ),
         ),
         migrations.AddIndex(
-            model_name='timelineentry',
-            index=models.Index(fields=['complaint', 'created_at'], name='timeline_complaint_created'),
+            model_name="timelineentry",
+            index=models.Index(
+                fields=["complaint", "created_at"], name="timeline_complaint_created"
+            ),
         ),
     ]

@@ -4,39 +4,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='OutboundMessage',
+            name="OutboundMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('idempotency_key', models.CharField(max_length=200, unique=True)),
-                ('reference', models.CharField(db_index=True, help_text='What the message concerns, e.g. a complaint reference.', max_length=100)),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('letter', 'Letter')], max_length=10)),
-                ('recipient_name', models.CharField(blank=True, max_length=200)),
-                ('recipient_email', models.EmailField(blank=True, max_length=254)),
-                ('recipient_postal_address', models.TextField(blank=True)),
-                ('template_key', models.CharField(max_length=100)),
-                ('context', models.JSONField(blank=True, default=dict)),
-                ('subject', models.CharField(max_length=300)),
-                ('body_text', models.TextField()),
-                ('body_html', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sent', 'Sent'), ('awaiting_post', 'Awaiting printing and posting'), ('failed', 'Failed')], default='pending', max_length=20)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('posted_on', models.DateField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("idempotency_key", models.CharField(max_length=200, unique=True)),
+                (
+                    "reference",
+                    models.CharField(
+                        db_index=True,
+                        help_text="What the message concerns, e.g. a complaint reference.",
+                        max_length=100,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "E-mail"), ("letter", "Letter")], max_length=10
+                    ),
+                ),
+                ("recipient_name", models.CharField(blank=True, max_length=200)),
+                ("recipient_email", models.EmailField(blank=True, max_length=254)),
+                ("recipient_postal_address", models.TextField(blank=True)),
+                ("template_key", models.CharField(max_length=100)),
+                ("context", models.JSONField(blank=True, default=dict)),
+                ("subject", models.CharField(max_length=300)),
+                ("body_text", models.TextField()),
+                ("body_html", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sent", "Sent"),
+                            ("awaiting_post", "Awaiting printing and posting"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("posted_on", models.DateField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['status', 'created_at'], name='outbox_status_created')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["status", "created_at"], name="outbox_status_created")
+                ],
             },
         ),
     ]

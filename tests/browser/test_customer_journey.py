@@ -29,7 +29,9 @@ SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR") or settings.BASE_DIR / "v
 def browser():
     from playwright.sync_api import sync_playwright
 
-    assert Path(CHROMIUM).exists(), "Debian's Chromium is needed: apt-get install -y chromium (.ci/run does it)"
+    assert Path(CHROMIUM).exists(), (
+        "Debian's Chromium is needed: apt-get install -y chromium (.ci/run does it)"
+    )
     # Playwright's sync API runs an event loop in this thread; the ORM calls in these tests are
     # synchronous and safe, so Django's async guard is lifted for them.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -90,7 +92,9 @@ def test_customer_files_a_complaint_tracks_it_and_adds_a_message(live_server, pa
     page.get_by_role("button", name="Send message").click()
     page.get_by_text("Your message has been added").wait_for()
     assert page.get_by_text("It dropped again last night at 8pm.").is_visible()
-    assert TimelineEntry.objects.filter(kind=TimelineEntry.Kind.CUSTOMER_MESSAGE, complaint__reference=reference).exists()
+    assert TimelineEntry.objects.filter(
+        kind=TimelineEntry.Kind.CUSTOMER_MESSAGE, complaint__reference=reference
+    ).exists()
     screenshot(page, "complaint-page")
 
 

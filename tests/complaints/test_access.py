@@ -24,13 +24,21 @@ def complaint():
 
 def test_reference_and_email_open_the_complaint_whatever_the_case_and_spacing(complaint):
     found = access_complaint_by_reference(
-        reference=complaint.reference.lower().replace("-", " "), email_or_postcode="  zoe.obrien@example.COM "
+        reference=complaint.reference.lower().replace("-", " "),
+        email_or_postcode="  zoe.obrien@example.COM ",
     )
     assert found == complaint
 
 
 @pytest.mark.parametrize(
-    "case", ["wrong email", "postcode instead of email", "unknown reference", "malformed reference", "empty"]
+    "case",
+    [
+        "wrong email",
+        "postcode instead of email",
+        "unknown reference",
+        "malformed reference",
+        "empty",
+    ],
 )
 def test_every_failed_lookup_is_the_same_exception(complaint, case):
     reference, secret = {
@@ -46,7 +54,9 @@ def test_every_failed_lookup_is_the_same_exception(complaint, case):
 
 def test_a_customer_without_email_uses_the_postcode():
     complaint = ComplaintFactory(email="", postcode="CB5 8LA")
-    assert access_complaint_by_reference(reference=complaint.reference, email_or_postcode="cb58la") == complaint
+    assert (
+        access_complaint_by_reference(reference=complaint.reference, email_or_postcode="cb58la") == complaint
+    )
     with pytest.raises(ComplaintNotFound):
         access_complaint_by_reference(reference=complaint.reference, email_or_postcode="CB5 8LB")
 

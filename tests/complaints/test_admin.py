@@ -8,7 +8,12 @@ from django.utils import timezone
 from complaints import services
 from complaints.models import Complaint, TimelineEntry
 from notifications.models import OutboundMessage
-from tests.complaints.factories import ComplaintFactory, StaffUserFactory, complaint_form_data, png_upload
+from tests.complaints.factories import (
+    ComplaintFactory,
+    StaffUserFactory,
+    complaint_form_data,
+    png_upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +26,14 @@ def agent(client):
     """A support agent with the complaint permissions, logged in."""
     user = StaffUserFactory()
     user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="complaints", codename__in=[
-            "view_complaint", "change_complaint", "add_complaint",
-        ])
+        Permission.objects.filter(
+            content_type__app_label="complaints",
+            codename__in=[
+                "view_complaint",
+                "change_complaint",
+                "add_complaint",
+            ],
+        )
     )
     client.force_login(user)
     return user
@@ -55,7 +65,9 @@ def test_agent_logs_a_phone_complaint_with_its_true_first_received_time(client, 
     assert complaint.channel == Complaint.Channel.PHONE
     assert complaint.first_received_at == first_received
     assert complaint.logged_by == agent
-    assert OutboundMessage.objects.filter(reference=complaint.reference, template_key="complaint_acknowledgement").exists()
+    assert OutboundMessage.objects.filter(
+        reference=complaint.reference, template_key="complaint_acknowledgement"
+    ).exists()
 
 
 def test_a_first_received_time_in_the_future_is_refused(client, agent):
@@ -70,7 +82,9 @@ def test_a_first_received_time_in_the_future_is_refused(client, agent):
 
 
 def test_complaint_page_shows_the_timeline_with_internal_notes_marked_and_files(client, agent):
-    complaint = services.file_complaint(**complaint_form_data(postcode="CB5 8LA", attachments=[png_upload("fault.png")]))
+    complaint = services.file_complaint(
+        **complaint_form_data(postcode="CB5 8LA", attachments=[png_upload("fault.png")])
+    )
     services.add_internal_note(complaint=complaint, author=agent, body="Checked the line: fine.")
 
     page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
@@ -79,7 +93,9 @@ def test_complaint_page_shows_the_timeline_with_internal_notes_marked_and_files(
     assert "(staff only)" in page
     assert "fault.png" in page
     attachment = complaint.attachments.get()
-    download = client.get(reverse("admin:complaints_complaint_attachment", args=[complaint.pk, attachment.pk]))
+    download = client.get(
+        reverse("admin:complaints_complaint_attachment", args=[complaint.pk, attachment.pk])
+    )
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment")
 
@@ -94,7 +110,9 @@ def test_agent_adds_a_note_and_a_reply(client, agent):
     kinds = list(complaint.timeline.values_list("kind", "body"))
     assert (TimelineEntry.Kind.INTERNAL_NOTE, "Waiting for Openreach.") in kinds
     assert (TimelineEntry.Kind.STAFF_REPLY, "An engineer visits on Tuesday.") in kinds
-    assert OutboundMessage.objects.filter(template_key="staff_reply", reference=complaint.reference).count() == 1
+    assert (
+        OutboundMessage.objects.filter(template_key="staff_reply", reference=complaint.reference).count() == 1
+    )
 
 
 def test_staff_without_change_permission_cannot_add_entries(client):
@@ -103,14 +121,19 @@ def test_staff_without_change_permission_cannot_add_entries(client):
     client.force_login(viewer)
     complaint = ComplaintFactory()
 
-    response = client.post(reverse("admin:complaints_complaint_entry", args=[complaint.pk]), {"kind": "note", "body": "x"})
+    response = client.post(
+        reverse("admin:complaints_complaint_entry", args=[complaint.pk]),
+        {"kind": "note", "body": "x"},
+    )
 
     assert response.status_code == 403
     assert not complaint.timeline.exists()
 
 
 def test_support_need_details_need_their_own_permission(client, agent):
-    complaint = services.file_complaint(**complaint_form_data(postcode="CB5 8LA", support_needs="Hearing loss; text relay"))
+    complaint = services.file_complaint(
+        **complaint_form_data(postcode="CB5 8LA", support_needs="Hearing loss; text relay")
+    )
     change = reverse("admin:complaints_complaint_change", args=[complaint.pk])
 
     assert "Hearing loss" not in client.get(change).content.decode()

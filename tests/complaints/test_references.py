@@ -4,7 +4,12 @@ import pytest
 from django.db import IntegrityError
 
 from complaints import services
-from complaints.references import CROCKFORD_ALPHABET, REFERENCE_REGEX, generate_reference, normalise_reference
+from complaints.references import (
+    CROCKFORD_ALPHABET,
+    REFERENCE_REGEX,
+    generate_reference,
+    normalise_reference,
+)
 from tests.complaints.factories import ComplaintFactory, complaint_form_data
 
 

@@ -26,7 +26,10 @@ def test_filing_records_the_complaint_its_timeline_and_queues_an_acknowledgement
     assert complaint.logged_by is None
     assert abs(complaint.first_received_at - timezone.now()) < timedelta(seconds=5)
     assert [entry.kind for entry in complaint.timeline.all()] == [TimelineEntry.Kind.FILED]
-    assert sorted(a.content_type for a in complaint.attachments.all()) == ["application/pdf", "image/png"]
+    assert sorted(a.content_type for a in complaint.attachments.all()) == [
+        "application/pdf",
+        "image/png",
+    ]
     message = OutboundMessage.objects.get()
     assert message.template_key == "complaint_acknowledgement"
     assert message.channel == OutboundMessage.Channel.EMAIL
@@ -92,7 +95,11 @@ def test_a_reply_is_sent_to_the_customer_and_starts_work():
     reply = OutboundMessage.objects.get(template_key="staff_reply")
     assert "We've booked an engineer." in reply.body_text
     kinds = list(complaint.timeline.values_list("kind", flat=True))
-    assert kinds == [TimelineEntry.Kind.FILED, TimelineEntry.Kind.STAFF_REPLY, TimelineEntry.Kind.STATUS_CHANGED]
+    assert kinds == [
+        TimelineEntry.Kind.FILED,
+        TimelineEntry.Kind.STAFF_REPLY,
+        TimelineEntry.Kind.STATUS_CHANGED,
+    ]
 
 
 def test_an_internal_note_sends_nothing():
@@ -118,10 +125,16 @@ def test_status_changes_follow_the_workflow_and_are_recorded():
     agent = StaffUserFactory()
     complaint = file()
     changes = []
-    signals.complaint_status_changed.connect(receiver := lambda sender, **kw: changes.append(kw["new_status"]))
+    signals.complaint_status_changed.connect(
+        receiver := lambda sender, **kw: changes.append(kw["new_status"])
+    )
     try:
-        services.change_complaint_status(complaint=complaint, new_status=Complaint.Status.RESOLVED, changed_by=agent)
-        services.change_complaint_status(complaint=complaint, new_status=Complaint.Status.CLOSED, changed_by=agent)
+        services.change_complaint_status(
+            complaint=complaint, new_status=Complaint.Status.RESOLVED, changed_by=agent
+        )
+        services.change_complaint_status(
+            complaint=complaint, new_status=Complaint.Status.CLOSED, changed_by=agent
+        )
         with pytest.raises(ValidationError):
             services.change_complaint_status(
                 complaint=complaint, new_status=Complaint.Status.IN_PROGRESS, changed_by=agent

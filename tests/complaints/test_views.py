@@ -36,12 +36,22 @@ def test_public_pages_render_and_link_the_complaints_code(client, url):
 
 def test_home_page_gives_the_ways_in_and_the_hours(client):
     page = client.get("/").content.decode()
-    for text in ["Make a complaint", "Track a complaint", "09:00–18:00", "10:00–16:00", "01223 446000"]:
+    for text in [
+        "Make a complaint",
+        "Track a complaint",
+        "09:00–18:00",
+        "10:00–16:00",
+        "01223 446000",
+    ]:
         assert text in page
 
 
 def test_complaints_code_page_has_the_procedure_and_the_ombudsman(client, settings):
-    settings.ADR_SCHEME = {**settings.ADR_SCHEME, "name": "Test Scheme Name", "phone": "0000 111 2222"}
+    settings.ADR_SCHEME = {
+        **settings.ADR_SCHEME,
+        "name": "Test Scheme Name",
+        "phone": "0000 111 2222",
+    }
     page = client.get("/complaints-code/").content.decode()
     assert "Test Scheme Name" in page
     assert "0000 111 2222" in page
@@ -59,7 +69,9 @@ def test_ispa_is_mentioned_only_for_members(client, settings):
     assert "ISPA" in client.get("/complaints-code/").content.decode()
 
 
-def test_filing_shows_the_reference_and_a_private_link_and_emails_an_acknowledgement(client, django_capture_on_commit_callbacks):
+def test_filing_shows_the_reference_and_a_private_link_and_emails_an_acknowledgement(
+    client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = file_online(client, attachments=[png_upload("router.png"), pdf_upload("bill.pdf")])
 
@@ -116,19 +128,30 @@ def test_html_is_shown_as_text(client):
 def test_too_long_description_gets_a_clear_message(client):
     response = client.post(NEW_URL, complaint_form_data(description="x" * 10_001))
     assert response.status_code == 400
-    assert "Please keep your description to 10,000 characters or fewer (it has 10001)." in response.content.decode()
+    assert (
+        "Please keep your description to 10,000 characters or fewer (it has 10001)."
+        in response.content.decode()
+    )
 
 
 def test_non_ascii_names_work(client):
     response = file_online(client, customer_name="Siân Ní Bhriain-Øverby 李")
-    assert Complaint.objects.get(reference=page_reference(response)).customer_name == "Siân Ní Bhriain-Øverby 李"
+    assert (
+        Complaint.objects.get(reference=page_reference(response)).customer_name == "Siân Ní Bhriain-Øverby 李"
+    )
 
 
 @pytest.mark.parametrize(
     ("files", "message"),
     [
-        ([SimpleUploadedFile("virus.pdf", b"MZ\x90\x00 not a pdf")], "“virus.pdf” is not a PDF, PNG or JPEG file."),
-        ([png_upload("huge.png", size=MAX_ATTACHMENT_BYTES + 1)], "“huge.png” is larger than 10 MB."),
+        (
+            [SimpleUploadedFile("virus.pdf", b"MZ\x90\x00 not a pdf")],
+            "“virus.pdf” is not a PDF, PNG or JPEG file.",
+        ),
+        (
+            [png_upload("huge.png", size=MAX_ATTACHMENT_BYTES + 1)],
+            "“huge.png” is larger than 10 MB.",
+        ),
         ([png_upload(f"p{i}.png") for i in range(6)], "You can attach up to 5 files; you chose 6."),
         ([SimpleUploadedFile("empty.png", b"")], "“empty.png” is empty."),
     ],
@@ -145,7 +168,9 @@ def test_lookup_with_reference_and_email_opens_the_complaint(client):
     reference = page_reference(file_online(client))
     client.cookies.clear()  # another day, another browser
 
-    response = client.post(TRACK_URL, {"reference": reference.lower(), "email_or_postcode": "ZOE@example.com"})
+    response = client.post(
+        TRACK_URL, {"reference": reference.lower(), "email_or_postcode": "ZOE@example.com"}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == reverse("complaints:detail", args=[reference])
@@ -200,7 +225,9 @@ def test_private_link_opens_the_complaint_and_a_bad_one_gets_the_uniform_page(cl
     assert reference in good.content.decode()
 
 
-def test_complaint_page_shows_the_customer_timeline_never_internal_notes(client, django_assert_max_num_queries):
+def test_complaint_page_shows_the_customer_timeline_never_internal_notes(
+    client, django_assert_max_num_queries
+):
     reference = page_reference(file_online(client))
     complaint = Complaint.objects.get(reference=reference)
     agent = StaffUserFactory()
@@ -221,7 +248,11 @@ def test_customer_adds_a_message_with_a_file(client):
     reference = page_reference(file_online(client))
     detail = reverse("complaints:detail", args=[reference])
 
-    response = client.post(detail, {"body": "Still down tonight.", "attachments": [pdf_upload("speedtest.pdf")]}, follow=True)
+    response = client.post(
+        detail,
+        {"body": "Still down tonight.", "attachments": [pdf_upload("speedtest.pdf")]},
+        follow=True,
+    )
 
     assert "Your message has been added" in response.content.decode()
     entry = TimelineEntry.objects.get(kind=TimelineEntry.Kind.CUSTOMER_MESSAGE)

@@ -17,9 +17,15 @@ class Command(BaseCommand):
             raise CommandError("The demo staff account is only for development (DJANGO_DEBUG=1).")
         user_model = get_user_model()
         if user_model.objects.filter(username=DEMO_USERNAME).exists():
-            self.stdout.write(f"Demo staff account '{DEMO_USERNAME}' exists (its password was printed when created).")
+            self.stdout.write(
+                f"Demo staff account '{DEMO_USERNAME}' exists (its password was printed when created)."
+            )
             return
         password = secrets.token_urlsafe(12)
-        user_model.objects.create_superuser(username=DEMO_USERNAME, email="demo@example.com", password=password)
-        self.stdout.write(self.style.SUCCESS(f"Demo staff account: username '{DEMO_USERNAME}', password '{password}'"))
+        user_model.objects.create_superuser(
+            username=DEMO_USERNAME, email="demo@example.com", password=password
+        )
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo staff account: username '{DEMO_USERNAME}', password '{password}'")
+        )
         self.stdout.write("Log in at http://127.0.0.1:8000/admin/ — this is shown only once.")
