@@ -180,9 +180,8 @@ class ComplaintAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = StaffLogComplaintForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            fields = dict(form.cleaned_data)
             try:
-                complaint = services.file_complaint(**fields, logged_by=request.user)
+                complaint = services.file_complaint(**form.cleaned_data, logged_by=request.user)
             except ValidationError as error:
                 form.add_error(None, error)
             else:

@@ -137,10 +137,6 @@ class TimelineEntry(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} on {self.complaint_id}"
 
-    @property
-    def is_visible_to_customer(self) -> bool:
-        return self.kind in self.CUSTOMER_VISIBLE_KINDS
-
 
 def attachment_path(instance, filename):
     # The stored name is random: a customer's file name never becomes a path on our disk.

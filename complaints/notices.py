@@ -13,7 +13,8 @@ from notifications.services import queue_notification
 def notify_customer(*, complaint: Complaint, template_key: str, event_id: str, extra: dict | None = None):
     """Queue a message to the customer: by e-mail when we have an address, otherwise by post.
 
-    A customer who prefers phone or letter still gets the written copy; staff call them too.
+    Whatever the reply preference, every notice also exists in writing, so a customer who
+    prefers phone still gets it by e-mail, or by post when we have no e-mail address.
     """
     channel = OutboundMessage.Channel.EMAIL if complaint.email else OutboundMessage.Channel.LETTER
     return queue_notification(

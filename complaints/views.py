@@ -54,8 +54,7 @@ def file_complaint(request):
             form.add_error(None, TOO_MANY_ATTEMPTS)
             status = 429
         elif form.is_valid():
-            fields = dict(form.cleaned_data)
-            complaint = services.file_complaint(**fields)
+            complaint = services.file_complaint(**form.cleaned_data)
             grant_visitor_access(session=request.session, complaint=complaint)
             request.session["just_filed"] = complaint.reference
             return redirect("complaints:filed")

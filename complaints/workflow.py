@@ -14,12 +14,6 @@ ALLOWED_STATUS_CHANGES: dict[str, frozenset[str]] = {
     Status.CLOSED: frozenset(),
 }
 
-OPEN_STATUSES = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.RESOLUTION_PROPOSED})
-
 
 def can_change_status(current: str, new: str) -> bool:
     return new in ALLOWED_STATUS_CHANGES[current]
-
-
-def is_open(status: str) -> bool:
-    return status in OPEN_STATUSES
