@@ -9,31 +9,30 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from complaints import selectors, services
-from complaints.forms import StaffEntryForm, StaffLogComplaintForm, normalise_postcode
+from complaints.forms import StaffEntryForm, StaffLogComplaintForm, clean_uk_postcode
 from complaints.models import Complaint, SupportNeeds
 from complaints.views import attachment_response
+
+# Contact details staff may correct; what the customer said and when stays as received.
+CUSTOMER_FIELDS = (
+    "customer_name",
+    "customer_type",
+    "email",
+    "phone",
+    "postal_address",
+    "postcode",
+    "account_number",
+    "reply_preference",
+)
 
 
 class ComplaintAdminForm(forms.ModelForm):
     class Meta:
         model = Complaint
-        fields = [
-            "category",
-            "customer_name",
-            "customer_type",
-            "email",
-            "phone",
-            "postal_address",
-            "postcode",
-            "account_number",
-            "reply_preference",
-        ]
+        fields = ["category", *CUSTOMER_FIELDS]
 
     def clean_postcode(self):
-        postcode = normalise_postcode(self.cleaned_data["postcode"])
-        if postcode is None:
-            raise ValidationError("Enter a UK postcode, like CB5 8LA.")
-        return postcode
+        return clean_uk_postcode(self.cleaned_data["postcode"])
 
 
 class SupportNeedsInline(admin.StackedInline):
@@ -130,18 +129,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         ),
         (
             "Customer",
-            {
-                "fields": (
-                    "customer_name",
-                    "customer_type",
-                    "email",
-                    "phone",
-                    "postal_address",
-                    "postcode",
-                    "account_number",
-                    "reply_preference",
-                )
-            },
+            {"fields": CUSTOMER_FIELDS},
         ),
         ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )

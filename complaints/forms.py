@@ -30,6 +30,14 @@ def normalise_postcode(raw: str) -> str | None:
     return f"{compact[:-3]} {compact[-3:]}"
 
 
+def clean_uk_postcode(raw: str) -> str:
+    """The normalised postcode, or a validation error a customer understands."""
+    postcode = normalise_postcode(raw)
+    if postcode is None:
+        raise forms.ValidationError("Enter a UK postcode, like CB5 8LA.")
+    return postcode
+
+
 def too_long(limit: int, what: str) -> str:
     return f"Please keep {what} to {limit:,} characters or fewer (it has %(show_value)s)."
 
@@ -163,10 +171,7 @@ class ComplaintForm(forms.ModelForm):
         return " ".join(self.cleaned_data["customer_name"].split())
 
     def clean_postcode(self):
-        postcode = normalise_postcode(self.cleaned_data["postcode"])
-        if postcode is None:
-            raise forms.ValidationError("Enter a UK postcode, like CB5 8LA.")
-        return postcode
+        return clean_uk_postcode(self.cleaned_data["postcode"])
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()

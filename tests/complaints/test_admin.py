@@ -146,3 +146,31 @@ def test_complaints_cannot_be_deleted_in_the_admin(client, agent):
     response = client.post(reverse("admin:complaints_complaint_delete", args=[complaint.pk]), {"post": "yes"})
     assert response.status_code in (302, 403)
     assert Complaint.objects.filter(pk=complaint.pk).exists()
+
+
+def test_agent_corrects_contact_details_and_the_postcode_is_normalised(client, agent):
+    complaint = ComplaintFactory(postcode="CB5 8LA")
+    change = reverse("admin:complaints_complaint_change", args=[complaint.pk])
+    data = {
+        "category": complaint.category,
+        "customer_name": "Priya Shah",
+        "customer_type": complaint.customer_type,
+        "email": "new@example.com",
+        "phone": complaint.phone,
+        "postal_address": complaint.postal_address,
+        "postcode": "cb12ab",
+        "account_number": "",
+        "reply_preference": complaint.reply_preference,
+    }
+
+    bad = client.post(change, {**data, "postcode": "nowhere"})
+    response = client.post(change, data)
+
+    assert "Enter a UK postcode, like CB5 8LA." in bad.content.decode()
+    assert response.status_code == 302
+    complaint.refresh_from_db()
+    assert (complaint.postcode, complaint.email, complaint.customer_name) == (
+        "CB1 2AB",
+        "new@example.com",
+        "Priya Shah",
+    )
