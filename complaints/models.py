@@ -112,13 +112,18 @@ class TimelineEntry(models.Model):
         STAFF_REPLY = "staff_reply", "Reply to the customer"
         INTERNAL_NOTE = "internal_note", "Internal note"
         STATUS_CHANGED = "status_changed", "Status changed"
+        STAGE_CHANGED = "stage_changed", "Escalated"
+        UPDATE = "update", "Update"
+        RECORD_CORRECTED = "record_corrected", "Record corrected"
 
-    # Internal notes are for staff only; everything else is the customer's own history.
+    # Internal notes and corrections are for staff only; the rest is the customer's own history.
     CUSTOMER_VISIBLE_KINDS = (
         Kind.FILED,
         Kind.CUSTOMER_MESSAGE,
         Kind.STAFF_REPLY,
         Kind.STATUS_CHANGED,
+        Kind.STAGE_CHANGED,
+        Kind.UPDATE,
     )
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="timeline")

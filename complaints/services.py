@@ -114,11 +114,12 @@ def add_internal_note(*, complaint: Complaint, author, body: str) -> TimelineEnt
 
 
 @transaction.atomic
-def reply_to_customer(*, complaint: Complaint, author, body: str) -> TimelineEntry:
+def reply_to_customer(*, complaint: Complaint, author, body: str, attachments=()) -> TimelineEntry:
     """A reply shown on the customer's complaint page and sent to them; a first reply means work has started."""
     entry = TimelineEntry.objects.create(
         complaint=complaint, kind=TimelineEntry.Kind.STAFF_REPLY, body=body, author=author
     )
+    _attach_files(complaint=complaint, entry=entry, files=attachments)
     notify_customer(
         complaint=complaint,
         template_key="staff_reply",
@@ -130,6 +131,62 @@ def reply_to_customer(*, complaint: Complaint, author, body: str) -> TimelineEnt
             complaint=complaint, new_status=Complaint.Status.IN_PROGRESS, changed_by=author
         )
     return entry
+
+
+@transaction.atomic
+def record_event(*, complaint: Complaint, kind: str, body: str, author=None) -> TimelineEntry:
+    """A timeline entry for something another part of the portal did (an escalation, a deadline)."""
+    return TimelineEntry.objects.create(complaint=complaint, kind=kind, body=body, author=author)
+
+
+@transaction.atomic
+def update_contact_details(*, complaint: Complaint, changed_by=None, **details: str) -> Complaint:
+    """Change how we reach the customer, noting on the timeline which details changed."""
+    changed = [field for field, value in details.items() if getattr(complaint, field) != value]
+    if not changed:
+        return complaint
+    for field in changed:
+        setattr(complaint, field, details[field])
+    complaint.save(update_fields=[*changed, "updated_at"])
+    labels = ", ".join(str(Complaint._meta.get_field(field).verbose_name) for field in changed)
+    TimelineEntry.objects.create(
+        complaint=complaint,
+        kind=TimelineEntry.Kind.RECORD_CORRECTED,
+        body=f"Contact details updated: {labels}.",
+        author=changed_by,
+    )
+    return complaint
+
+
+@transaction.atomic
+def correct_first_received_at(
+    *, complaint: Complaint, first_received_at: datetime, changed_by, reason: str
+) -> Complaint:
+    """Move the first-received time earlier, when staff learn the complaint reached us sooner.
+
+    Never later: that would shorten the customer's clocks, including the wait for the ombudsman.
+    """
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    previous = complaint.first_received_at
+    if first_received_at > previous:
+        raise ValidationError(
+            {
+                "first_received_at": "The first-received time can only move earlier; "
+                f"it is {timezone.localtime(previous):%-d %B %Y, %H:%M}."
+            }
+        )
+    complaint.first_received_at = first_received_at
+    complaint.save(update_fields=["first_received_at", "updated_at"])
+    TimelineEntry.objects.create(
+        complaint=complaint,
+        kind=TimelineEntry.Kind.RECORD_CORRECTED,
+        body=(
+            f"First received moved from {timezone.localtime(previous):%-d %B %Y, %H:%M} "
+            f"to {timezone.localtime(first_received_at):%-d %B %Y, %H:%M}. Reason: {reason}"
+        ),
+        author=changed_by,
+    )
+    return complaint
 
 
 @transaction.atomic

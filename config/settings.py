@@ -1,9 +1,11 @@
 """The one settings module. Everything that differs between a laptop and production comes from the
 environment (see .env.example and the configuration table in the README); domain rules live in code."""
 
+from datetime import date
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # runtime files of the embedded default: SQLite, broker folders, uploads
@@ -234,6 +236,17 @@ COMPANY = {
     ),
     "hours": [("Monday – Friday", "09:00–18:00"), ("Saturday", "10:00–16:00")],
 }
+# --- Deadlines (README, "How deadlines are counted") --------------------------------------------
+# Whose bank holidays count: ENG, WLS, SCT or NIR, as the `holidays` package names the UK nations.
+WORKING_DAYS_REGION = env("WORKING_DAYS_REGION", default="ENG")
+if WORKING_DAYS_REGION not in {"ENG", "WLS", "SCT", "NIR"}:
+    raise ImproperlyConfigured("WORKING_DAYS_REGION must be one of ENG, WLS, SCT, NIR.")
+# Ofcom GC C4: the customer may go to the ombudsman this many calendar days after first complaining;
+# complaints first received before the cut-over date keep the earlier period.
+ADR_PERIOD_DAYS = env.int("ADR_PERIOD_DAYS", default=42)
+ADR_PREVIOUS_PERIOD_DAYS = env.int("ADR_PREVIOUS_PERIOD_DAYS", default=56)
+ADR_PERIOD_CUTOVER = date.fromisoformat(env("ADR_PERIOD_CUTOVER", default="2026-04-08"))
+
 ISPA_MEMBER = env.bool("ISPA_MEMBER", default=False)
 ADR_SCHEME = {
     "name": env("ADR_SCHEME_NAME", default="Communications Ombudsman"),

@@ -6,3 +6,6 @@ class EscalationConfig(AppConfig):
 
     name = "escalation"
     verbose_name = "Escalation"
+
+    def ready(self):
+        from escalation import receivers  # noqa: F401  (connects the complaint signal receivers)

@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from config.celery import app as celery_app
+from escalation.working_days import forget_working_calendars
 
 
 def pytest_report_header(config):
@@ -37,6 +38,14 @@ def pytest_report_header(config):
 def _clean_cache():
     """Rate-limit counters live in the cache; each test starts with none."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_working_calendars():
+    """Calendar adjustments a test writes are rolled back; so is the calendar cached from them."""
+    forget_working_calendars()
+    yield
+    forget_working_calendars()
 
 
 @pytest.fixture(autouse=True)

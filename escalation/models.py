@@ -1,0 +1,181 @@
+from django.conf import settings
+from django.db import models
+
+from complaints.models import Attachment, Complaint
+from escalation.clocks import DeadlineKind
+from escalation.stages import Stage
+from escalation.working_days import REGIONS
+
+
+class Escalation(models.Model):
+    """Where a complaint is in the procedure and every clock it runs against; one row per complaint.
+
+    The due dates are stored (and indexed) rather than computed on read, so lists and the
+    deadline sweep can filter and sort on them; the services that change an input recompute them.
+    """
+
+    DeadlineKind = DeadlineKind
+
+    class ScopeReason(models.TextChoices):
+        THIRD_PARTY = "third_party", "Depends on a third party"
+        MAJOR_INCIDENT = "major_incident", "Major incident (technical failure or natural disaster)"
+        SERVICE_ENDED = "service_ended", "Service ended after notice under the terms"
+        OUTSIDE_OMBUDSMAN_REMIT = "outside_ombudsman_remit", "Probably outside the ombudsman's remit"
+
+    complaint = models.OneToOneField(
+        Complaint, on_delete=models.CASCADE, primary_key=True, related_name="escalation"
+    )
+    stage = models.PositiveSmallIntegerField(choices=Stage.choices, default=Stage.DIRECT_CONTACT)
+    stage_changed_at = models.DateTimeField()
+
+    # Stage 1: acknowledge within 1 working day, resolve within 3 unless complex (customer told).
+    acknowledgement_due = models.DateField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    stage_one_due = models.DateField(help_text="3 working days, or the new target of a complex case.")
+    stage_one_answered_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a resolution was proposed, or the complaint resolved."
+    )
+    complex_case_told_at = models.DateTimeField("customer told it is complex", null=True, blank=True)
+    complex_case_told_by = models.CharField(
+        "told by", max_length=20, choices=Complaint.Channel.choices, blank=True
+    )
+
+    # Stage 2: a written response 10 working days after the referral arrived.
+    referral_received_on = models.DateField(null=True, blank=True)
+    referral_channel = models.CharField(max_length=20, choices=Complaint.Channel.choices, blank=True)
+    referral_reply_preference = models.CharField(
+        max_length=10, choices=Complaint.ReplyPreference.choices, blank=True
+    )
+    stage_two_response_due = models.DateField(null=True, blank=True)
+    stage_two_response_sent_at = models.DateTimeField(null=True, blank=True)
+    stage_two_response_document = models.ForeignKey(
+        Attachment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    # Stage 3: the Managing Director's review; ISPA only informs, it never pauses a clock.
+    md_review_requested_at = models.DateTimeField(null=True, blank=True)
+    md_decision_at = models.DateTimeField(null=True, blank=True)
+    ispa_referred_on = models.DateField("customer went to ISPA on", null=True, blank=True)
+
+    # The ombudsman: open after the ADR period (calendar days) or at once at deadlock.
+    adr_eligible_on = models.DateField()
+    deadlocked_at = models.DateTimeField(
+        "deadlock (final position given)",
+        null=True,
+        blank=True,
+        help_text="Declared by staff, or given by the Managing Director's decision.",
+    )
+    adr_letter_sent_at = models.DateTimeField(null=True, blank=True)
+    adr_letter_channel = models.CharField(max_length=10, blank=True)
+    adr_window_ends = models.DateField(null=True, blank=True)
+    # Recorded on an outcome for the record; never stops a clock (regulatory decision 8).
+    scope_reason = models.CharField(max_length=30, choices=ScopeReason.choices, blank=True)
+
+    next_deadline = models.DateField(null=True, blank=True)
+    next_deadline_kind = models.CharField(max_length=20, choices=DeadlineKind.choices, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["next_deadline"], name="escalation_next_deadline"),
+            models.Index(fields=["stage", "next_deadline"], name="escalation_stage_deadline"),
+            models.Index(fields=["adr_eligible_on"], name="escalation_adr_eligible"),
+            models.Index(fields=["stage_two_response_due"], name="escalation_stage_two_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.complaint_id}: {self.get_stage_display()}"
+
+
+class StageChange(models.Model):
+    """Who moved a complaint to which stage, when and why: written with the move, never edited."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.PositiveSmallIntegerField(choices=Stage.choices)
+    to_stage = models.PositiveSmallIntegerField(choices=Stage.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when the customer asked in the portal.",
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.complaint_id}: {self.from_stage} → {self.to_stage}"
+
+
+class OmbudsmanCase(models.Model):
+    """The ombudsman's case on a complaint: its reference, decision and, if accepted, our remedy."""
+
+    class CustomerResponse(models.TextChoices):
+        AWAITING = "", "Awaiting the customer's answer"
+        ACCEPTED = "accepted", "Accepted by the customer (binding on us)"
+        REJECTED = "rejected", "Rejected by the customer (not binding)"
+
+    complaint = models.OneToOneField(
+        Complaint, on_delete=models.CASCADE, primary_key=True, related_name="ombudsman_case"
+    )
+    scheme_reference = models.CharField(max_length=50)
+    referred_on = models.DateField()
+    decision_on = models.DateField(null=True, blank=True)
+    customer_response = models.CharField(
+        max_length=10, choices=CustomerResponse.choices, blank=True, default=CustomerResponse.AWAITING
+    )
+    customer_responded_on = models.DateField(null=True, blank=True)
+    apology = models.BooleanField(default=False)
+    explanation = models.BooleanField(default=False)
+    practical_action = models.BooleanField(default=False)
+    award_amount = models.DecimalField(
+        "financial award (£)", max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    remedy_due = models.DateField(null=True, blank=True)
+    remedy_done_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Ombudsman case {self.scheme_reference}"
+
+
+class CalendarAdjustmentQuerySet(models.QuerySet):
+    def for_region(self, region: str):
+        return self.filter(models.Q(region="") | models.Q(region=region))
+
+
+class CalendarAdjustment(models.Model):
+    """A day staff close (a proclaimed holiday, a one-off closure) or open (a listed holiday not taken)."""
+
+    class Kind(models.TextChoices):
+        CLOSED = "closed", "Closed: not a working day"
+        OPEN = "open", "Open: a listed bank holiday we work"
+
+    day = models.DateField()
+    region = models.CharField(
+        max_length=3,
+        choices=list(REGIONS.items()),
+        blank=True,
+        help_text="Leave empty for every nation.",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CLOSED)
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CalendarAdjustmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["day", "region"], name="one_adjustment_per_day")]
+
+    def __str__(self):
+        return f"{self.day:%-d %b %Y}: {self.get_kind_display()}"

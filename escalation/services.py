@@ -1,0 +1,498 @@
+"""Every write to a complaint's stage, its clocks and its ombudsman case.
+
+Each service locks the complaint, then its escalation row (always in that order, as
+`change_complaint_status` does), checks the rules, writes the audit and timeline rows, and
+recomputes the stored clocks in the same transaction.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from complaints import services as complaint_services
+from complaints.models import Complaint, TimelineEntry
+from escalation import clocks
+from escalation.models import Escalation, OmbudsmanCase, StageChange
+from escalation.stages import Stage, stage_change_problem
+from escalation.working_days import london_date, working_calendar
+
+Status = Complaint.Status
+UNRESOLVED = (Status.RECEIVED, Status.IN_PROGRESS, Status.RESOLUTION_PROPOSED)
+
+
+# --- Clocks ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_clocks(*, complaint: Complaint) -> Escalation:
+    """Start a new complaint at stage 1 with its clocks; its acknowledgement went out as it was filed."""
+    escalation = Escalation(
+        complaint=complaint,
+        stage=Stage.DIRECT_CONTACT,
+        stage_changed_at=complaint.first_received_at,
+        acknowledged_at=timezone.now(),
+    )
+    _compute_clocks(escalation, complaint=complaint)
+    escalation.save(force_insert=True)
+    return escalation
+
+
+@transaction.atomic
+def refresh_clocks(*, complaint: Complaint) -> Escalation:
+    """Recompute every due date of a complaint from its inputs (after a calendar or record change)."""
+    complaint, escalation = _lock(complaint)
+    _compute_clocks(escalation, complaint=complaint)
+    escalation.save()
+    return escalation
+
+
+@transaction.atomic
+def note_status_change(*, complaint: Complaint, new_status: str) -> Escalation:
+    """A status changed: a proposal or a resolution at stage 1 answers the stage-1 clock."""
+    complaint, escalation = _lock(complaint)
+    if (
+        escalation.stage == Stage.DIRECT_CONTACT
+        and escalation.stage_one_answered_at is None
+        and new_status in (Status.RESOLUTION_PROPOSED, Status.RESOLVED, Status.CLOSED)
+    ):
+        escalation.stage_one_answered_at = timezone.now()
+    return _save_clocks(escalation, complaint=complaint)
+
+
+def correct_first_received(
+    *, complaint: Complaint, first_received_at: datetime, changed_by, reason: str
+) -> Escalation:
+    """Move the first-received time earlier and recompute every clock that runs from it.
+
+    A later time is refused, and the refused attempt is itself recorded (outside the refused
+    transaction, so the record survives the refusal).
+    """
+    try:
+        with transaction.atomic():
+            complaint = complaint_services.correct_first_received_at(
+                complaint=complaint,
+                first_received_at=first_received_at,
+                changed_by=changed_by,
+                reason=reason,
+            )
+            return refresh_clocks(complaint=complaint)
+    except ValidationError:
+        complaint_services.record_event(
+            complaint=complaint,
+            kind=TimelineEntry.Kind.RECORD_CORRECTED,
+            body=(
+                "Refused: an attempt to move the first-received time later, to "
+                f"{timezone.localtime(first_received_at):%-d %B %Y, %H:%M}. Reason given: {reason}"
+            ),
+            author=changed_by,
+        )
+        raise
+
+
+# --- Stages ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def advance_stage(*, complaint: Complaint, to_stage: int, changed_by, reason: str) -> Escalation:
+    """The one writer of a stage: checks the transition table and records who, when and why."""
+    complaint, escalation = _lock(complaint)
+    problem = stage_change_problem(
+        escalation.stage,
+        to_stage,
+        complaint_closed=complaint.status == Status.CLOSED,
+        manager_has_responded=escalation.stage_two_response_sent_at is not None,
+        ombudsman_open=timezone.localdate() >= clocks.ombudsman_open_from(escalation),
+    )
+    if problem:
+        raise ValidationError(problem)
+    StageChange.objects.create(
+        complaint=complaint,
+        from_stage=escalation.stage,
+        to_stage=to_stage,
+        changed_by=changed_by,
+        reason=reason,
+    )
+    escalation.stage = to_stage
+    escalation.stage_changed_at = timezone.now()
+    complaint_services.record_event(
+        complaint=complaint,
+        kind=TimelineEntry.Kind.STAGE_CHANGED,
+        body=f"Moved to {Stage(to_stage).label}. {reason}".strip(),
+        author=changed_by,
+    )
+    return _save_clocks(escalation, complaint=complaint)
+
+
+@transaction.atomic
+def refer_to_complaints_manager(
+    *,
+    complaint: Complaint,
+    channel: str,
+    reply_preference: str,
+    received_on: date | None = None,
+    recorded_by=None,
+    contact_details: dict | None = None,
+    reason: str = "",
+) -> Escalation:
+    """Refer a complaint to the Complaints Manager: from the portal now, or by a letter that arrived on `received_on`.
+
+    Starts the 10-working-day clock for the written response from the day the referral arrived.
+    """
+    complaint, _ = _lock(complaint)
+    today = timezone.localdate()
+    received_on = received_on or today
+    if received_on > today:
+        raise ValidationError({"received_on": "The date the letter arrived cannot be in the future."})
+    if received_on < london_date(complaint.first_received_at):
+        raise ValidationError({"received_on": "The letter cannot have arrived before the complaint itself."})
+    who = "The customer asked online" if recorded_by is None else "Referral letter received"
+    advance_stage(
+        complaint=complaint,
+        to_stage=Stage.COMPLAINTS_MANAGER,
+        changed_by=recorded_by,
+        reason=f"{who}: not satisfied with the proposed resolution. {reason}".strip(),
+    )
+    complaint_services.update_contact_details(
+        complaint=complaint,
+        changed_by=recorded_by,
+        reply_preference=reply_preference,
+        **(contact_details or {}),
+    )
+    if complaint.status in (Status.RECEIVED, Status.RESOLUTION_PROPOSED, Status.RESOLVED):
+        complaint_services.change_complaint_status(
+            complaint=complaint,
+            new_status=Status.IN_PROGRESS,
+            changed_by=recorded_by,
+            note="Referred to the Complaints Manager.",
+        )
+    complaint, escalation = _lock(complaint)
+    escalation.referral_received_on = received_on
+    escalation.referral_channel = channel
+    escalation.referral_reply_preference = reply_preference
+    return _save_clocks(escalation, complaint=complaint)
+
+
+@transaction.atomic
+def record_stage_two_response(*, complaint: Complaint, sent_by, response: str, document) -> Escalation:
+    """The Complaints Manager's written response, sent with its document; always a document, even by phone."""
+    complaint, escalation = _lock(complaint)
+    if escalation.stage != Stage.COMPLAINTS_MANAGER or escalation.stage_two_response_sent_at:
+        raise ValidationError("No referral to the Complaints Manager is waiting for a written response.")
+    if not document:
+        raise ValidationError({"document": "Attach the written response; stage 2 is answered in writing."})
+    entry = complaint_services.reply_to_customer(
+        complaint=complaint, author=sent_by, body=response, attachments=[document]
+    )
+    _propose(complaint, changed_by=sent_by, note="The Complaints Manager sent a written response.")
+    complaint, escalation = _lock(complaint)
+    escalation.stage_two_response_sent_at = timezone.now()
+    escalation.stage_two_response_document = entry.attachments.get()
+    return _save_clocks(escalation, complaint=complaint)
+
+
+@transaction.atomic
+def request_md_review(*, complaint: Complaint, requested_by=None, reason: str = "") -> Escalation:
+    """Ask for the Managing Director's review, after the Complaints Manager's response."""
+    complaint, _ = _lock(complaint)
+    who = "The customer asked online" if requested_by is None else "Review requested"
+    advance_stage(
+        complaint=complaint,
+        to_stage=Stage.MANAGING_DIRECTOR,
+        changed_by=requested_by,
+        reason=f"{who} for a Managing Director review. {reason}".strip(),
+    )
+    if complaint.status != Status.IN_PROGRESS:
+        complaint_services.change_complaint_status(
+            complaint=complaint,
+            new_status=Status.IN_PROGRESS,
+            changed_by=requested_by,
+            note="Passed to the Managing Director for review.",
+        )
+    complaint, escalation = _lock(complaint)
+    escalation.md_review_requested_at = timezone.now()
+    return _save_clocks(escalation, complaint=complaint)
+
+
+@transaction.atomic
+def record_md_decision(
+    *, complaint: Complaint, decided_by, decision: str, document=None, scope_reason: str = ""
+) -> Escalation:
+    """The Managing Director's decision: our final position, so the ADR letter is owed from today."""
+    complaint, escalation = _lock(complaint)
+    if escalation.stage != Stage.MANAGING_DIRECTOR or escalation.md_decision_at:
+        raise ValidationError("No Managing Director review is waiting for a decision.")
+    complaint_services.reply_to_customer(
+        complaint=complaint, author=decided_by, body=decision, attachments=[document] if document else []
+    )
+    _propose(complaint, changed_by=decided_by, note="The Managing Director gave our final response.")
+    complaint, escalation = _lock(complaint)
+    escalation.md_decision_at = timezone.now()
+    escalation.deadlocked_at = escalation.deadlocked_at or escalation.md_decision_at
+    escalation.scope_reason = scope_reason or escalation.scope_reason
+    return _save_clocks(escalation, complaint=complaint)
+
+
+@transaction.atomic
+def record_ispa_referral(*, complaint: Complaint, referred_on: date, recorded_by) -> Escalation:
+    """The customer told us they asked ISPA to look at it: for the record only; no clock pauses."""
+    complaint, escalation = _lock(complaint)
+    _refuse_future(referred_on, "referred_on")
+    escalation.ispa_referred_on = referred_on
+    complaint_services.record_event(
+        complaint=complaint,
+        kind=TimelineEntry.Kind.INTERNAL_NOTE,
+        body=f"The customer asked ISPA to review the complaint on {referred_on:%-d %B %Y}.",
+        author=recorded_by,
+    )
+    return _save_clocks(escalation, complaint=complaint)
+
+
+# --- Outcomes ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mark_complex(
+    *, complaint: Complaint, marked_by, told_at: datetime, told_by: str, new_target: date
+) -> Escalation:
+    """A complex case: the customer has been told it needs longer, and by when we now aim to resolve it."""
+    complaint, escalation = _lock(complaint)
+    if escalation.stage != Stage.DIRECT_CONTACT or escalation.stage_one_answered_at:
+        raise ValidationError("Only a complaint still being worked on at stage 1 can be marked complex.")
+    if told_at > timezone.now():
+        raise ValidationError({"told_at": "The customer cannot have been told in the future."})
+    if told_at < complaint.first_received_at:
+        raise ValidationError({"told_at": "The customer cannot have been told before they complained."})
+    if new_target <= escalation.stage_one_due:
+        raise ValidationError(
+            {"new_target": f"A complex case needs a later target than {escalation.stage_one_due:%-d %B %Y}."}
+        )
+    escalation.complex_case_told_at = told_at
+    escalation.complex_case_told_by = told_by
+    escalation.stage_one_due = new_target
+    complaint_services.record_event(
+        complaint=complaint,
+        kind=TimelineEntry.Kind.UPDATE,
+        body=(
+            "This is a complex complaint and needs longer to put right. "
+            f"We now aim to resolve it by {new_target:%-d %B %Y}."
+        ),
+        author=marked_by,
+    )
+    return _save_clocks(escalation, complaint=complaint)
+
+
+@transaction.atomic
+def propose_resolution(
+    *, complaint: Complaint, proposed_by, resolution: str, scope_reason: str = ""
+) -> Escalation:
+    """Send the customer a proposed resolution; at stage 1 it answers the 3-working-day clock."""
+    complaint, escalation = _lock(complaint)
+    if complaint.status not in UNRESOLVED:
+        raise ValidationError("This complaint is already resolved or closed.")
+    if escalation.stage == Stage.COMPLAINTS_MANAGER and not escalation.stage_two_response_sent_at:
+        raise ValidationError(
+            "At stage 2 the proposal is the Complaints Manager's written response: record it with its document."
+        )
+    complaint_services.reply_to_customer(complaint=complaint, author=proposed_by, body=resolution)
+    _propose(complaint, changed_by=proposed_by, note="We proposed a resolution.")
+    complaint, escalation = _lock(complaint)
+    escalation.scope_reason = scope_reason or escalation.scope_reason
+    return _save_clocks(escalation, complaint=complaint)
+
+
+@transaction.atomic
+def record_customer_acceptance(*, complaint: Complaint, recorded_by, note: str = "") -> Escalation:
+    """The customer accepted what we proposed: the complaint is resolved."""
+    if complaint.status != Status.RESOLUTION_PROPOSED:
+        raise ValidationError("There is no proposed resolution for the customer to accept.")
+    complaint_services.change_complaint_status(
+        complaint=complaint,
+        new_status=Status.RESOLVED,
+        changed_by=recorded_by,
+        note=f"The customer accepted the proposed resolution. {note}".strip(),
+    )
+    complaint, escalation = _lock(complaint)
+    return _save_clocks(escalation, complaint=complaint)
+
+
+@transaction.atomic
+def declare_deadlock(
+    *, complaint: Complaint, declared_by, final_position: str, scope_reason: str = ""
+) -> Escalation:
+    """Our final position is given and the customer is still dissatisfied: the ombudsman is open today."""
+    complaint, escalation = _lock(complaint)
+    if escalation.deadlocked_at:
+        raise ValidationError("Deadlock has already been declared on this complaint.")
+    escalation.deadlocked_at = timezone.now()
+    if escalation.stage == Stage.DIRECT_CONTACT and escalation.stage_one_answered_at is None:
+        escalation.stage_one_answered_at = escalation.deadlocked_at  # a final position answers stage 1
+    escalation.scope_reason = scope_reason or escalation.scope_reason
+    scheme = settings.ADR_SCHEME["name"]
+    complaint_services.record_event(
+        complaint=complaint,
+        kind=TimelineEntry.Kind.UPDATE,
+        body=(
+            f"Our final position: {final_position}\n\nYou can now take your complaint to the {scheme}, "
+            "which is free and independent. We will write to you with its details."
+        ),
+        author=declared_by,
+    )
+    return _save_clocks(escalation, complaint=complaint)
+
+
+@transaction.atomic
+def record_adr_letter_sent(*, complaint: Complaint, sent_at: datetime, channel: str) -> Escalation:
+    """The ADR letter went out: the customer then has 12 months to go to the ombudsman."""
+    complaint, escalation = _lock(complaint)
+    escalation.adr_letter_sent_at = sent_at
+    escalation.adr_letter_channel = channel
+    return _save_clocks(escalation, complaint=complaint)
+
+
+# --- The ombudsman -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_ombudsman_referral(
+    *, complaint: Complaint, scheme_reference: str, referred_on: date, recorded_by
+) -> OmbudsmanCase:
+    """The ombudsman has taken the complaint on: stage 4, from whichever stage it was at."""
+    _refuse_future(referred_on, "referred_on")
+    advance_stage(
+        complaint=complaint,
+        to_stage=Stage.OMBUDSMAN,
+        changed_by=recorded_by,
+        reason=f"Referred to the {settings.ADR_SCHEME['name']} (case {scheme_reference}).",
+    )
+    return OmbudsmanCase.objects.create(
+        complaint=complaint,
+        scheme_reference=scheme_reference,
+        referred_on=referred_on,
+        recorded_by=recorded_by,
+    )
+
+
+@transaction.atomic
+def record_ombudsman_decision(
+    *,
+    complaint: Complaint,
+    recorded_by,
+    decision_on: date,
+    customer_response: str = "",
+    customer_responded_on: date | None = None,
+    apology: bool = False,
+    explanation: bool = False,
+    practical_action: bool = False,
+    award_amount: Decimal | None = None,
+) -> OmbudsmanCase:
+    """The ombudsman's decision and the customer's answer; accepted, it binds us to a remedy within 28 days."""
+    complaint, escalation = _lock(complaint)
+    case = OmbudsmanCase.objects.select_for_update().filter(complaint=complaint).first()
+    if case is None:
+        raise ValidationError("Record the ombudsman's case before its decision.")
+    _refuse_future(decision_on, "decision_on")
+    if decision_on < case.referred_on:
+        raise ValidationError({"decision_on": "The decision cannot come before the referral."})
+    if customer_response and customer_responded_on is None:
+        raise ValidationError({"customer_responded_on": "Give the date the customer answered."})
+    if customer_responded_on is not None:
+        _refuse_future(customer_responded_on, "customer_responded_on")
+        if customer_responded_on < decision_on:
+            raise ValidationError(
+                {"customer_responded_on": "The customer cannot answer before the decision."}
+            )
+    if award_amount is not None and award_amount < 0:
+        raise ValidationError({"award_amount": "An award cannot be negative."})
+    case.decision_on = decision_on
+    case.customer_response = customer_response
+    case.customer_responded_on = customer_responded_on if customer_response else None
+    case.apology, case.explanation, case.practical_action = apology, explanation, practical_action
+    case.award_amount = award_amount
+    accepted = customer_response == OmbudsmanCase.CustomerResponse.ACCEPTED
+    case.remedy_due = clocks.ombudsman_remedy_due(customer_responded_on) if accepted else None
+    case.recorded_by = recorded_by
+    case.save()
+    complaint_services.record_event(
+        complaint=complaint,
+        kind=TimelineEntry.Kind.UPDATE,
+        body=f"The ombudsman's decision was recorded: {case.get_customer_response_display()}.",
+        author=recorded_by,
+    )
+    _save_clocks(escalation, complaint=complaint, ombudsman_case=case)
+    return case
+
+
+@transaction.atomic
+def record_ombudsman_remedy_done(*, complaint: Complaint, done_on: date, recorded_by) -> OmbudsmanCase:
+    """We did what the accepted decision required."""
+    complaint, escalation = _lock(complaint)
+    case = OmbudsmanCase.objects.select_for_update().filter(complaint=complaint).first()
+    if case is None or case.remedy_due is None:
+        raise ValidationError("No accepted ombudsman decision is waiting to be put into effect.")
+    _refuse_future(done_on, "done_on")
+    case.remedy_done_on = done_on
+    case.recorded_by = recorded_by
+    case.save()
+    complaint_services.record_event(
+        complaint=complaint,
+        kind=TimelineEntry.Kind.UPDATE,
+        body=f"We put the ombudsman's decision into effect on {done_on:%-d %B %Y}.",
+        author=recorded_by,
+    )
+    _save_clocks(escalation, complaint=complaint, ombudsman_case=case)
+    return case
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+
+
+def _lock(complaint: Complaint) -> tuple[Complaint, Escalation]:
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    escalation = Escalation.objects.select_for_update().filter(pk=complaint.pk).first()
+    if escalation is None:  # a row written without the filing service (an import, a fixture): start it now
+        escalation = start_clocks(complaint=complaint)
+    return complaint, escalation
+
+
+def _propose(complaint: Complaint, *, changed_by, note: str) -> None:
+    complaint.refresh_from_db(fields=["status"])
+    if complaint.status != Status.RESOLUTION_PROPOSED:
+        complaint_services.change_complaint_status(
+            complaint=complaint, new_status=Status.RESOLUTION_PROPOSED, changed_by=changed_by, note=note
+        )
+
+
+def _refuse_future(day: date, field: str) -> None:
+    if day > timezone.localdate():
+        raise ValidationError({field: "This date cannot be in the future."})
+
+
+def _compute_clocks(escalation: Escalation, *, complaint: Complaint, ombudsman_case=None) -> None:
+    calendar = working_calendar()
+    escalation.acknowledgement_due = clocks.acknowledgement_due(complaint.first_received_at, calendar)
+    if escalation.complex_case_told_at is None:
+        escalation.stage_one_due = clocks.stage_one_due(complaint.first_received_at, calendar)
+    if escalation.referral_received_on is not None:
+        escalation.stage_two_response_due = clocks.stage_two_response_due(
+            escalation.referral_received_on, calendar
+        )
+    escalation.adr_eligible_on = clocks.adr_eligible_on(complaint.first_received_at)
+    if escalation.adr_letter_sent_at is not None:
+        escalation.adr_window_ends = clocks.adr_window_ends(escalation.adr_letter_sent_at)
+    if ombudsman_case is None and escalation.stage == Stage.OMBUDSMAN:
+        ombudsman_case = OmbudsmanCase.objects.filter(pk=complaint.pk).first()
+    deadlines = clocks.open_deadlines(
+        escalation, unresolved=complaint.status in UNRESOLVED, ombudsman_case=ombudsman_case
+    )
+    escalation.next_deadline = deadlines[0].due if deadlines else None
+    escalation.next_deadline_kind = deadlines[0].kind if deadlines else ""
+
+
+def _save_clocks(escalation: Escalation, *, complaint: Complaint, ombudsman_case=None) -> Escalation:
+    _compute_clocks(escalation, complaint=complaint, ombudsman_case=ombudsman_case)
+    escalation.save()
+    return escalation
