@@ -124,7 +124,7 @@ def test_working_days_between_counts_after_the_start_up_to_the_end():
 
 def test_day_zero_is_the_start_and_negative_counts_are_refused():
     assert add_working_days(D("2026-05-02"), 0, region="ENG") == D("2026-05-02")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Count forwards"):
         add_working_days(D("2026-05-02"), -1, region="ENG")
 
 
