@@ -8,4 +8,10 @@ class EscalationConfig(AppConfig):
     verbose_name = "Escalation"
 
     def ready(self):
-        from escalation import receivers  # noqa: F401  (connects the complaint signal receivers)
+        from escalation import (
+            receivers,  # noqa: F401  (connects the complaint signal receivers)
+            selectors,
+            working_days,
+        )
+
+        working_days.read_adjustments_from(selectors.calendar_adjustments)

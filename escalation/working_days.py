@@ -12,7 +12,7 @@ lookup is an index into precomputed tables, never a query or a loop over days.
 """
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -150,13 +150,22 @@ def forget_working_calendars() -> None:
     _calendars.clear()
 
 
-def _load_adjustments(region: str) -> tuple[frozenset[date], frozenset[date]]:
-    from escalation.models import CalendarAdjustment  # the one read; imported late to keep this module light
+def _no_adjustments(region: str) -> tuple[frozenset[date], frozenset[date]]:
+    return frozenset(), frozenset()
 
-    closures, reopenings = set(), set()
-    for day, kind in CalendarAdjustment.objects.for_region(region).values_list("day", "kind"):
-        (closures if kind == CalendarAdjustment.Kind.CLOSED else reopenings).add(day)
-    return frozenset(closures), frozenset(reopenings)
+
+AdjustmentsSource = Callable[[str], tuple[frozenset[date], frozenset[date]]]
+_load_adjustments: AdjustmentsSource = _no_adjustments
+
+
+def read_adjustments_from(source: AdjustmentsSource) -> None:
+    """Where calendars get staff's closures and reopenings: (region) -> (closed days, opened days).
+
+    Set once at start-up (EscalationConfig.ready) so this module needs no database of its own.
+    """
+    global _load_adjustments
+    _load_adjustments = source
+    forget_working_calendars()
 
 
 def is_working_day(day: date, *, region: str | None = None) -> bool:
