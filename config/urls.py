@@ -11,5 +11,6 @@ urlpatterns = [
     path("", complaint_views.home, name="home"),
     path("complaints-code/", complaint_views.complaints_code, name="complaints_code"),
     path("complaints/", include("complaints.urls")),
+    path("complaints/", include("escalation.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,89 @@
+"""The customer's escalation steps: thin adapters between the forms, the access functions and the services."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
+
+from complaints.access import ComplaintNotFound, access_complaint_for_visitor
+from complaints.models import Complaint
+from complaints.views import MESSAGE_RATE, TOO_MANY_ATTEMPTS
+from escalation import clocks, selectors, services
+from escalation.forms import ManagingDirectorReviewForm, ReferralForm
+from escalation.working_days import working_calendar
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=MESSAGE_RATE, method="POST", block=False)
+def refer_to_complaints_manager(request, reference):
+    try:
+        complaint = access_complaint_for_visitor(session=request.session, reference=reference)
+    except ComplaintNotFound:
+        return render(request, "complaints/complaint_not_found.html", status=404)
+    progress = selectors.customer_progress(complaint=complaint)
+    if not progress.can_refer_to_manager:
+        return redirect("complaints:detail", reference=complaint.reference)
+    status = 200
+    if request.method == "POST":
+        form = ReferralForm(request.POST)
+        if getattr(request, "limited", False):
+            form.add_error(None, TOO_MANY_ATTEMPTS)
+            status = 429
+        elif form.is_valid():
+            details = form.cleaned_data
+            escalation = services.refer_to_complaints_manager(
+                complaint=complaint,
+                channel=Complaint.Channel.PORTAL,
+                reply_preference=details["reply_preference"],
+                contact_details={
+                    field: details[field] for field in ("customer_name", "postal_address", "postcode")
+                },
+                reason=details["reason"],
+            )
+            messages.success(
+                request,
+                "Your complaint is now with the Complaints Manager. Their written response is due by "
+                f"{escalation.stage_two_response_due:%A %-d %B %Y}.",
+            )
+            return redirect("complaints:detail", reference=complaint.reference)
+        else:
+            status = 400
+    else:
+        form = ReferralForm(
+            initial={
+                "customer_name": complaint.customer_name,
+                "postal_address": complaint.postal_address,
+                "postcode": complaint.postcode,
+                "reply_preference": complaint.reply_preference,
+            }
+        )
+    due_if_sent_today = clocks.stage_two_response_due(timezone.localdate(), working_calendar())
+    context = {"complaint": complaint, "form": form, "due_if_sent_today": due_if_sent_today}
+    return render(request, "escalation/refer_to_complaints_manager.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=MESSAGE_RATE, method="POST", block=False)
+def request_md_review(request, reference):
+    try:
+        complaint = access_complaint_for_visitor(session=request.session, reference=reference)
+    except ComplaintNotFound:
+        return render(request, "complaints/complaint_not_found.html", status=404)
+    if not selectors.customer_progress(complaint=complaint).can_ask_for_md_review:
+        return redirect("complaints:detail", reference=complaint.reference)
+    status = 200
+    form = ManagingDirectorReviewForm(request.POST or None)
+    if request.method == "POST":
+        if getattr(request, "limited", False):
+            form.add_error(None, TOO_MANY_ATTEMPTS)
+            status = 429
+        elif form.is_valid():
+            services.request_md_review(complaint=complaint, reason=form.cleaned_data["reason"])
+            messages.success(request, "Your complaint has been passed to our Managing Director for review.")
+            return redirect("complaints:detail", reference=complaint.reference)
+        else:
+            status = 400
+    return render(
+        request, "escalation/request_md_review.html", {"complaint": complaint, "form": form}, status=status
+    )

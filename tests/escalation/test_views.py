@@ -1,0 +1,148 @@
+"""The customer's escalation steps in the portal: what the page offers, and what each step does."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints.models import Complaint
+from complaints.tracking_links import make_tracking_token
+from escalation import services
+from escalation.models import Escalation
+from escalation.stages import Stage
+from escalation.working_days import add_working_days
+from tests.complaints.factories import StaffUserFactory, pdf_upload
+from tests.escalation.factories import filed_complaint
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agent():
+    return StaffUserFactory()
+
+
+def signed_in(client, complaint):
+    """The customer opens the private link from their acknowledgement."""
+    token = make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)
+    assert client.get(reverse("complaints:tracking_link", args=[token])).status_code == 302
+    return client
+
+
+def detail_page(client, complaint) -> str:
+    response = client.get(reverse("complaints:detail", args=[complaint.reference]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_new_complaint_shows_its_stage_next_deadline_and_when_the_ombudsman_opens(client):
+    complaint = filed_complaint()
+    escalation = Escalation.objects.get(pk=complaint.pk)
+    page = detail_page(signed_in(client, complaint), complaint)
+    assert 'aria-current="step"' in page and "Direct contact" in page
+    assert f"We aim to resolve your complaint by {escalation.stage_one_due:%A %-d %B %Y}" in page
+    assert f"from <strong>{escalation.adr_eligible_on:%-d %B %Y}</strong>" in page
+    assert "Refer my complaint" not in page  # nothing proposed yet
+
+
+def test_a_proposed_resolution_offers_the_referral_and_it_starts_the_ten_day_clock(client, agent):
+    complaint = filed_complaint()
+    services.propose_resolution(complaint=complaint, proposed_by=agent, resolution="A £10 credit.")
+    signed_in(client, complaint)
+    assert "Refer my complaint to the Complaints Manager" in detail_page(client, complaint)
+    refer_url = reverse("escalation:refer", args=[complaint.reference])
+
+    form_page = client.get(refer_url).content.decode()
+    due = add_working_days(timezone.localdate(), 10)
+    assert complaint.customer_name.replace("'", "&#x27;") in form_page  # pre-filled
+    assert f"{due:%A %-d %B %Y}" in form_page
+
+    response = client.post(
+        refer_url,
+        {
+            "customer_name": complaint.customer_name,
+            "postal_address": "3 Mill Lane\nCambridge",
+            "postcode": "cb2 1rx",
+            "reply_preference": Complaint.ReplyPreference.LETTER,
+            "reason": "A credit is not enough.",
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert f"Their written response is due by {due:%A %-d %B %Y}" in page
+    assert f"The Complaints Manager&#x27;s written response is due by {due:%A %-d %B %Y}" in page
+    complaint.refresh_from_db()
+    assert complaint.escalation.stage == Stage.COMPLAINTS_MANAGER
+    assert (complaint.postcode, complaint.reply_preference) == ("CB2 1RX", Complaint.ReplyPreference.LETTER)
+
+
+def test_a_referral_with_bad_input_shows_errors_and_changes_nothing(client, agent):
+    complaint = filed_complaint()
+    services.propose_resolution(complaint=complaint, proposed_by=agent, resolution="A £10 credit.")
+    response = signed_in(client, complaint).post(
+        reverse("escalation:refer", args=[complaint.reference]),
+        {"customer_name": "", "postal_address": "x", "postcode": "nope", "reply_preference": "pigeon"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Enter your full name." in page and "Enter a UK postcode" in page
+    assert "There is a problem" in page
+    complaint.refresh_from_db()
+    assert complaint.escalation.stage == Stage.DIRECT_CONTACT
+
+
+def test_the_referral_is_not_offered_without_a_proposal_nor_to_other_visitors(client):
+    complaint = filed_complaint()
+    refer_url = reverse("escalation:refer", args=[complaint.reference])
+    assert client.get(refer_url).status_code == 404  # not this visitor's complaint: the uniform answer
+    response = signed_in(client, complaint).get(refer_url)
+    assert response.status_code == 302  # nothing proposed yet: back to the complaint page
+
+
+def test_after_the_managers_response_the_customer_can_ask_for_the_md_review(client, agent, settings):
+    settings.ISPA_MEMBER = True
+    complaint = filed_complaint()
+    services.propose_resolution(complaint=complaint, proposed_by=agent, resolution="A £10 credit.")
+    services.refer_to_complaints_manager(
+        complaint=complaint,
+        channel=Complaint.Channel.PORTAL,
+        reply_preference=Complaint.ReplyPreference.EMAIL,
+    )
+    services.record_stage_two_response(
+        complaint=complaint, sent_by=agent, response="R", document=pdf_upload()
+    )
+    page = detail_page(signed_in(client, complaint), complaint)
+    assert "Ask for a Managing Director review" in page
+    assert "ISPA" in page
+    response = client.post(
+        reverse("escalation:md_review", args=[complaint.reference]), {"reason": "Still broken"}
+    )
+    assert response.status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.escalation.stage == Stage.MANAGING_DIRECTOR
+
+
+def test_without_ispa_membership_the_isp_association_is_not_mentioned(client, agent, settings):
+    settings.ISPA_MEMBER = False
+    complaint = filed_complaint()
+    assert "ISPA" not in detail_page(signed_in(client, complaint), complaint)
+
+
+def test_at_deadlock_the_page_gives_the_ombudsmans_details_and_the_window(client, agent, settings):
+    complaint = filed_complaint(days_ago=3)
+    services.declare_deadlock(complaint=complaint, declared_by=agent, final_position="No more.")
+    services.record_adr_letter_sent(complaint=complaint, sent_at=timezone.now(), channel="email")
+    window_ends = Escalation.objects.get(pk=complaint.pk).adr_window_ends
+    page = detail_page(signed_in(client, complaint), complaint)
+    scheme = settings.ADR_SCHEME
+    assert f"You can now take your complaint to the {scheme['name']}" in page
+    assert "free and independent" in page
+    for detail in (scheme["phone"], scheme["email"], scheme["web"], *scheme["cannot_deal_with"][:1]):
+        assert detail in page
+    assert f"{window_ends:%-d %B %Y}" in page
+
+
+def test_the_complaint_page_costs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    complaint = filed_complaint()
+    signed_in(client, complaint)
+    with django_assert_max_num_queries(7):
+        client.get(reverse("complaints:detail", args=[complaint.reference]))
