@@ -38,7 +38,8 @@ def test_a_new_complaint_shows_its_stage_next_deadline_and_when_the_ombudsman_op
     complaint = filed_complaint()
     escalation = Escalation.objects.get(pk=complaint.pk)
     page = detail_page(signed_in(client, complaint), complaint)
-    assert 'aria-current="step"' in page and "Direct contact" in page
+    assert 'aria-current="step"' in page
+    assert "Direct contact" in page
     assert f"We aim to resolve your complaint by {escalation.stage_one_due:%A %-d %B %Y}" in page
     assert f"from <strong>{escalation.adr_eligible_on:%-d %B %Y}</strong>" in page
     assert "Refer my complaint" not in page  # nothing proposed yet
@@ -84,7 +85,8 @@ def test_a_referral_with_bad_input_shows_errors_and_changes_nothing(client, agen
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "Enter your full name." in page and "Enter a UK postcode" in page
+    assert "Enter your full name." in page
+    assert "Enter a UK postcode" in page
     assert "There is a problem" in page
     complaint.refresh_from_db()
     assert complaint.escalation.stage == Stage.DIRECT_CONTACT
