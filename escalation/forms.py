@@ -5,6 +5,8 @@ from django import forms
 
 from complaints.forms import MAX_MESSAGE, clean_uk_postcode
 from complaints.models import Complaint
+from complaints.uploads import attachment_problems
+from escalation.models import Escalation, OmbudsmanCase
 
 
 class CustomerForm(forms.Form):
@@ -57,3 +59,103 @@ class ManagingDirectorReviewForm(CustomerForm):
         max_length=MAX_MESSAGE,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+
+# --- Staff stage actions (the admin) -----------------------------------------------------------
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+SCOPE_REASON = forms.ChoiceField(
+    label="Scope reason (for the record; it never stops a clock)",
+    choices=[("", "None"), *Escalation.ScopeReason.choices],
+    required=False,
+)
+
+
+def _text(label, *, required=True, rows=5):
+    return forms.CharField(
+        label=label, required=required, max_length=MAX_MESSAGE, widget=forms.Textarea(attrs={"rows": rows})
+    )
+
+
+class DocumentField(forms.FileField):
+    """One PDF, PNG or JPEG, checked by its content like the customer's files."""
+
+    def clean(self, data, initial=None):
+        uploaded = super().clean(data, initial)
+        if uploaded:
+            problems = attachment_problems([uploaded])
+            if problems:
+                raise forms.ValidationError(problems)
+        return uploaded
+
+
+class StageTwoLetterForm(forms.Form):
+    received_on = forms.DateField(label="Letter arrived on", widget=DATE_INPUT)
+    reply_preference = forms.ChoiceField(choices=Complaint.ReplyPreference.choices, label="Reply preference")
+    reason = _text("What the letter says (optional)", required=False, rows=3)
+
+
+class StageTwoResponseForm(forms.Form):
+    response = _text("Summary for the customer's timeline")
+    document = DocumentField(
+        label="The written response", help_text="Required: stage 2 is answered in writing, even by phone."
+    )
+
+
+class ComplexCaseForm(forms.Form):
+    told_at = forms.DateTimeField(label="Customer told at", widget=DATETIME_INPUT)
+    told_by = forms.ChoiceField(label="Told by", choices=Complaint.Channel.choices)
+    new_target = forms.DateField(label="New target date", widget=DATE_INPUT)
+
+
+class ProposeResolutionForm(forms.Form):
+    resolution = _text("Proposed resolution (sent to the customer)")
+    scope_reason = SCOPE_REASON
+
+
+class AcceptanceForm(forms.Form):
+    note = _text("Note (optional)", required=False, rows=3)
+
+
+class DeadlockForm(forms.Form):
+    final_position = _text("Our final position (shown to the customer)")
+    scope_reason = SCOPE_REASON
+
+
+class ManagingDirectorDecisionForm(forms.Form):
+    decision = _text("The Managing Director's decision (sent to the customer)")
+    document = DocumentField(label="Decision letter (optional)", required=False)
+    scope_reason = SCOPE_REASON
+
+
+class IspaReferralForm(forms.Form):
+    referred_on = forms.DateField(label="Customer went to ISPA on", widget=DATE_INPUT)
+
+
+class OmbudsmanReferralForm(forms.Form):
+    scheme_reference = forms.CharField(max_length=50, label="Ombudsman's case reference")
+    referred_on = forms.DateField(label="Referred on", widget=DATE_INPUT)
+
+
+class OmbudsmanDecisionForm(forms.Form):
+    decision_on = forms.DateField(label="Decision date", widget=DATE_INPUT)
+    customer_response = forms.ChoiceField(
+        label="Customer's answer", choices=OmbudsmanCase.CustomerResponse.choices, required=False
+    )
+    customer_responded_on = forms.DateField(label="Customer answered on", widget=DATE_INPUT, required=False)
+    apology = forms.BooleanField(required=False)
+    explanation = forms.BooleanField(required=False)
+    practical_action = forms.BooleanField(label="Practical action", required=False)
+    award_amount = forms.DecimalField(
+        label="Financial award (£)", required=False, min_value=0, max_digits=9, decimal_places=2
+    )
+
+
+class RemedyDoneForm(forms.Form):
+    done_on = forms.DateField(label="Put into effect on", widget=DATE_INPUT)
+
+
+class CorrectFirstReceivedForm(forms.Form):
+    first_received_at = forms.DateTimeField(label="First received (earlier only)", widget=DATETIME_INPUT)
+    reason = forms.CharField(label="Why", max_length=500)

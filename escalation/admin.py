@@ -1,0 +1,398 @@
+"""Staff screens for stages and clocks: the complaint admin, extended; each action calls one service."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from complaints.admin import ComplaintAdmin
+from complaints.models import Complaint
+from escalation import clocks, forms, selectors, services
+from escalation.models import CalendarAdjustment, Escalation, OmbudsmanCase, StageChange
+from escalation.stages import Stage
+from escalation.working_days import forget_working_calendars, working_calendar
+
+Status = Complaint.Status
+OPEN_STATUSES = (Status.RECEIVED, Status.IN_PROGRESS, Status.RESOLUTION_PROPOSED)
+
+
+@dataclass(frozen=True)
+class StageAction:
+    """One staff action on the complaint page: when it is offered, its form, and the service it calls."""
+
+    label: str
+    form_class: type
+    offered: Callable[[Complaint, Escalation], bool]
+    run: Callable[..., object]
+
+
+def _open(complaint, escalation):
+    return complaint.status in OPEN_STATUSES
+
+
+STAGE_ACTIONS: dict[str, StageAction] = {
+    "propose": StageAction(
+        "Propose a resolution",
+        forms.ProposeResolutionForm,
+        lambda c, e: (
+            _open(c, e) and not (e.stage == Stage.COMPLAINTS_MANAGER and not e.stage_two_response_sent_at)
+        ),
+        lambda complaint, user, data: services.propose_resolution(
+            complaint=complaint, proposed_by=user, **data
+        ),
+    ),
+    "complex": StageAction(
+        "Mark complex (customer told)",
+        forms.ComplexCaseForm,
+        lambda c, e: _open(c, e) and e.stage == Stage.DIRECT_CONTACT and not e.stage_one_answered_at,
+        lambda complaint, user, data: services.mark_complex(complaint=complaint, marked_by=user, **data),
+    ),
+    "accept": StageAction(
+        "Record the customer's acceptance",
+        forms.AcceptanceForm,
+        lambda c, e: c.status == Status.RESOLUTION_PROPOSED,
+        lambda complaint, user, data: services.record_customer_acceptance(
+            complaint=complaint, recorded_by=user, **data
+        ),
+    ),
+    "stage-two-letter": StageAction(
+        "Record a stage 2 letter received",
+        forms.StageTwoLetterForm,
+        lambda c, e: c.status != Status.CLOSED and e.stage == Stage.DIRECT_CONTACT,
+        lambda complaint, user, data: services.refer_to_complaints_manager(
+            complaint=complaint, channel=Complaint.Channel.LETTER, recorded_by=user, **data
+        ),
+    ),
+    "stage-two-response": StageAction(
+        "Record the written response sent",
+        forms.StageTwoResponseForm,
+        lambda c, e: e.stage == Stage.COMPLAINTS_MANAGER and not e.stage_two_response_sent_at,
+        lambda complaint, user, data: services.record_stage_two_response(
+            complaint=complaint, sent_by=user, **data
+        ),
+    ),
+    "md-review": StageAction(
+        "Pass to the Managing Director",
+        forms.AcceptanceForm,
+        lambda c, e: (
+            c.status != Status.CLOSED and e.stage == Stage.COMPLAINTS_MANAGER and e.stage_two_response_sent_at
+        ),
+        lambda complaint, user, data: services.request_md_review(
+            complaint=complaint, requested_by=user, reason=data["note"]
+        ),
+    ),
+    "md-decision": StageAction(
+        "Record the Managing Director's decision",
+        forms.ManagingDirectorDecisionForm,
+        lambda c, e: e.stage == Stage.MANAGING_DIRECTOR and not e.md_decision_at,
+        lambda complaint, user, data: services.record_md_decision(
+            complaint=complaint, decided_by=user, **data
+        ),
+    ),
+    "deadlock": StageAction(
+        "Declare deadlock",
+        forms.DeadlockForm,
+        lambda c, e: not e.deadlocked_at,
+        lambda complaint, user, data: services.declare_deadlock(
+            complaint=complaint, declared_by=user, **data
+        ),
+    ),
+    "ispa": StageAction(
+        "Record an ISPA referral",
+        forms.IspaReferralForm,
+        lambda c, e: not e.ispa_referred_on,
+        lambda complaint, user, data: services.record_ispa_referral(
+            complaint=complaint, recorded_by=user, **data
+        ),
+    ),
+    "ombudsman": StageAction(
+        "Record an ombudsman case",
+        forms.OmbudsmanReferralForm,
+        lambda c, e: e.stage != Stage.OMBUDSMAN,
+        lambda complaint, user, data: services.record_ombudsman_referral(
+            complaint=complaint, recorded_by=user, **data
+        ),
+    ),
+    "ombudsman-decision": StageAction(
+        "Record the ombudsman's decision",
+        forms.OmbudsmanDecisionForm,
+        lambda c, e: e.stage == Stage.OMBUDSMAN,
+        lambda complaint, user, data: services.record_ombudsman_decision(
+            complaint=complaint, recorded_by=user, **data
+        ),
+    ),
+    "remedy-done": StageAction(
+        "Record the ombudsman remedy done",
+        forms.RemedyDoneForm,
+        lambda c, e: e.stage == Stage.OMBUDSMAN,
+        lambda complaint, user, data: services.record_ombudsman_remedy_done(
+            complaint=complaint, recorded_by=user, **data
+        ),
+    ),
+    "first-received": StageAction(
+        "Correct the first-received time",
+        forms.CorrectFirstReceivedForm,
+        lambda c, e: True,
+        lambda complaint, user, data: services.correct_first_received(
+            complaint=complaint, changed_by=user, **data
+        ),
+    ),
+}
+
+
+class StageFilter(admin.SimpleListFilter):
+    title = "stage"
+    parameter_name = "stage"
+
+    def lookups(self, request, model_admin):
+        return Stage.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(escalation__stage=self.value()) if self.value() else queryset
+
+
+class DeadlineFilter(admin.SimpleListFilter):
+    title = "next deadline"
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("today", "Due today"), ("week", "Due within 5 working days")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "overdue":
+            return queryset.filter(escalation__next_deadline__lt=today)
+        if self.value() == "today":
+            return queryset.filter(escalation__next_deadline=today)
+        if self.value() == "week":
+            week_end = working_calendar().add_working_days(today, 5)
+            return queryset.filter(escalation__next_deadline__range=(today, week_end))
+        return queryset
+
+
+class EscalationComplaintAdmin(ComplaintAdmin):
+    """The complaint admin with its stage, its clocks and the stage actions."""
+
+    list_display = (
+        "reference",
+        "customer_name",
+        "category",
+        "stage",
+        "status",
+        "next_deadline",
+        "channel",
+        "first_received_at",
+        "has_support_needs",
+    )
+    list_filter = (StageFilter, DeadlineFilter, *ComplaintAdmin.list_filter)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("escalation")
+
+    def get_ordering(self, request):
+        return [F("escalation__next_deadline").asc(nulls_last=True), "-first_received_at"]
+
+    @admin.display(description="stage", ordering="escalation__stage")
+    def stage(self, complaint):
+        return (
+            Stage(complaint.escalation.stage).label.split(": ", 1)[0]
+            if hasattr(complaint, "escalation")
+            else "–"
+        )
+
+    @admin.display(description="next deadline", ordering="escalation__next_deadline")
+    def next_deadline(self, complaint):
+        escalation = getattr(complaint, "escalation", None)
+        if escalation is None or escalation.next_deadline is None:
+            return "–"
+        return deadline_badge(escalation.next_deadline, escalation.get_next_deadline_kind_display())
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/stage/<slug:action>/",
+                self.admin_site.admin_view(self.stage_action_view),
+                name="escalation_stage_action",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        complaint = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if complaint is not None:
+            escalation = selectors.escalation_for(complaint)
+            extra_context.update(
+                escalation_panel="admin/escalation/clocks_panel.html",
+                escalation=escalation,
+                clock_rows=clock_rows(complaint, escalation),
+                stage_changes=StageChange.objects.filter(complaint=complaint).select_related("changed_by"),
+                ombudsman_case=OmbudsmanCase.objects.filter(pk=complaint.pk).first(),
+                stage_actions=[
+                    (action.label, reverse("admin:escalation_stage_action", args=[complaint.pk, name]))
+                    for name, action in STAGE_ACTIONS.items()
+                    if action.offered(complaint, escalation)
+                ]
+                if self.has_change_permission(request, complaint)
+                else [],
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def stage_action_view(self, request, pk, action):
+        """A stage action's form; on success the service runs and we go back to the complaint."""
+        complaint = get_object_or_404(Complaint, pk=pk)
+        stage_action = STAGE_ACTIONS.get(action)
+        if stage_action is None or not self.has_change_permission(request, complaint):
+            raise PermissionDenied
+        form = stage_action.form_class(request.POST or None, request.FILES or None)
+        status = 200
+        if request.method == "POST":
+            if form.is_valid():
+                try:
+                    result = stage_action.run(complaint, request.user, form.cleaned_data)
+                except ValidationError as refusal:
+                    _add_refusal(form, refusal)
+                else:
+                    self.message_user(request, f"{stage_action.label}: done.")
+                    award = getattr(result, "award_amount", None)
+                    if award is not None and award > clocks.OMBUDSMAN_AWARD_LIMIT:
+                        self.message_user(
+                            request,
+                            f"The award of £{award:,.2f} is above the ombudsman's £10,000 limit: check the decision.",
+                            messages.WARNING,
+                        )
+                    return redirect("admin:complaints_complaint_change", complaint.pk)
+            status = 400
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{stage_action.label}: {complaint.reference}",
+            "form": form,
+            "complaint": complaint,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/escalation/stage_action.html", context, status=status)
+
+
+def _add_refusal(form, refusal: ValidationError) -> None:
+    if hasattr(refusal, "error_dict"):
+        for field, errors in refusal.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, refusal)
+
+
+def deadline_badge(due, kind_label: str):
+    """A deadline as staff scan it: working days left, due today, or overdue, coloured."""
+    today = timezone.localdate()
+    left = working_calendar().working_days_between(today, due)
+    if due < today:
+        colour, words = "#b3261e", f"overdue {-left or 1} WD"
+    elif due == today:
+        colour, words = "#b26a00", "due today"
+    else:
+        colour, words = ("#b26a00" if left <= 2 else "#1e6b35"), f"{left} WD left"
+    return format_html(
+        '<span style="color:{};font-weight:600" title="{}">{} · {}</span>',
+        colour,
+        kind_label,
+        f"{due:%-d %b %Y}",
+        words,
+    )
+
+
+def clock_rows(complaint: Complaint, escalation: Escalation) -> list[tuple[str, object, str]]:
+    """Every clock on the complaint: (name, due date, state), for the complaint page."""
+
+    def state(due, done_at):
+        if done_at:
+            return f"done {timezone.localtime(done_at):%-d %b %Y %H:%M}"
+        return deadline_badge(due, "") if due else "–"
+
+    rows = [
+        (
+            "Acknowledge (1 working day)",
+            escalation.acknowledgement_due,
+            state(escalation.acknowledgement_due, escalation.acknowledged_at),
+        ),
+        (
+            "Resolve at stage 1"
+            + (" (complex: new target)" if escalation.complex_case_told_at else " (3 working days)"),
+            escalation.stage_one_due,
+            state(escalation.stage_one_due, escalation.stage_one_answered_at),
+        ),
+    ]
+    if escalation.stage_two_response_due:
+        rows.append(
+            (
+                "Stage 2 written response (10 working days)",
+                escalation.stage_two_response_due,
+                state(escalation.stage_two_response_due, escalation.stage_two_response_sent_at),
+            )
+        )
+    open_from = clocks.ombudsman_open_from(escalation)
+    rows.append(
+        ("Customer may go to the ombudsman from", open_from, "deadlock" if escalation.deadlocked_at else "")
+    )
+    rows.append(
+        (
+            "ADR letter",
+            open_from,
+            state(open_from, escalation.adr_letter_sent_at)
+            if complaint.status in OPEN_STATUSES or escalation.deadlocked_at
+            else "not owed (resolved)",
+        )
+    )
+    if escalation.adr_window_ends:
+        rows.append(("Customer's 12-month ombudsman window ends", escalation.adr_window_ends, ""))
+    return rows
+
+
+admin.site.unregister(Complaint)
+admin.site.register(Complaint, EscalationComplaintAdmin)
+
+
+@admin.register(CalendarAdjustment)
+class CalendarAdjustmentAdmin(admin.ModelAdmin):
+    """Closures and proclaimed holidays (or listed holidays worked) that every deadline takes into account."""
+
+    list_display = ("day", "kind", "region", "reason", "created_by")
+    list_filter = ("kind", "region")
+    readonly_fields = ("created_by",)
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = obj.created_by or request.user
+        super().save_model(request, obj, form, change)
+        forget_working_calendars()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        forget_working_calendars()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        forget_working_calendars()
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(admin.ModelAdmin):
+    """The stage audit trail: readable, never editable."""
+
+    list_display = ("complaint", "from_stage", "to_stage", "changed_by", "changed_at")
+    list_select_related = ("complaint", "changed_by")
+    list_filter = ("to_stage",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,174 @@
+"""Stage actions and clocks in the admin: each action calls its service; refusals show and write nothing."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints.models import Complaint
+from escalation import services
+from escalation.models import CalendarAdjustment, Escalation, OmbudsmanCase
+from escalation.stages import Stage
+from escalation.working_days import add_working_days
+from tests.complaints.factories import StaffUserFactory, pdf_upload
+from tests.escalation.factories import filed_complaint
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:complaints_complaint_changelist")
+
+
+@pytest.fixture
+def agent(client):
+    user = StaffUserFactory()
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["complaints", "escalation"],
+            codename__in=[
+                "view_complaint",
+                "change_complaint",
+                "add_calendaradjustment",
+                "view_calendaradjustment",
+            ],
+        )
+    )
+    client.force_login(user)
+    return user
+
+
+def action_url(complaint, action):
+    return reverse("admin:escalation_stage_action", args=[complaint.pk, action])
+
+
+def test_the_list_shows_stage_and_deadline_and_filters_the_overdue(client, agent):
+    overdue = filed_complaint(days_ago=10)
+    fresh = filed_complaint()
+    page = client.get(CHANGELIST, {"deadline": "overdue"}).content.decode()
+    assert overdue.reference in page
+    assert fresh.reference not in page
+    assert "overdue" in page
+    assert "Stage 1" in page
+    staged = client.get(CHANGELIST, {"stage": Stage.COMPLAINTS_MANAGER}).content.decode()
+    assert overdue.reference not in staged
+
+
+def test_the_list_costs_the_same_queries_for_more_rows(client, agent, django_assert_max_num_queries):
+    filed_complaint()
+    client.get(CHANGELIST)  # warm the calendar and the session
+    with django_assert_max_num_queries(8) as few:
+        client.get(CHANGELIST)
+    for _ in range(10):
+        filed_complaint(days_ago=5)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(CHANGELIST)
+
+
+def test_the_complaint_page_shows_every_clock_and_the_actions_on_offer(client, agent):
+    complaint = filed_complaint(days_ago=1)
+    escalation = Escalation.objects.get(pk=complaint.pk)
+    page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
+    assert "Stage and clocks: Stage 1: Direct contact" in page
+    assert f"{escalation.stage_one_due:%a %-d %b %Y}" in page
+    assert f"{escalation.adr_eligible_on:%a %-d %b %Y}" in page
+    assert "Propose a resolution" in page
+    assert "Record the written response sent" not in page  # not at stage 2
+
+
+def test_a_stage_two_letter_is_recorded_with_its_date_and_a_future_date_is_refused(client, agent):
+    complaint = filed_complaint(days_ago=8)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = client.post(
+        action_url(complaint, "stage-two-letter"),
+        {"received_on": tomorrow.isoformat(), "reply_preference": "letter"},
+    )
+    assert response.status_code == 400
+    assert "cannot be in the future" in response.content.decode()
+    assert Escalation.objects.get(pk=complaint.pk).stage == Stage.DIRECT_CONTACT
+
+    arrived = timezone.localdate() - timedelta(days=3)
+    response = client.post(
+        action_url(complaint, "stage-two-letter"),
+        {"received_on": arrived.isoformat(), "reply_preference": "letter"},
+    )
+    assert response.status_code == 302
+    escalation = Escalation.objects.get(pk=complaint.pk)
+    assert escalation.stage == Stage.COMPLAINTS_MANAGER
+    assert escalation.stage_two_response_due == add_working_days(arrived, 10)
+
+
+def test_the_written_response_cannot_be_recorded_without_its_document(client, agent):
+    complaint = filed_complaint(days_ago=8)
+    services.refer_to_complaints_manager(
+        complaint=complaint,
+        channel=Complaint.Channel.PORTAL,
+        reply_preference=Complaint.ReplyPreference.EMAIL,
+    )
+    response = client.post(action_url(complaint, "stage-two-response"), {"response": "Our answer"})
+    assert response.status_code == 400
+    assert Escalation.objects.get(pk=complaint.pk).stage_two_response_sent_at is None
+
+    response = client.post(
+        action_url(complaint, "stage-two-response"), {"response": "Our answer", "document": pdf_upload()}
+    )
+    assert response.status_code == 302
+    assert Escalation.objects.get(pk=complaint.pk).stage_two_response_document is not None
+
+
+def test_a_forbidden_transition_shows_the_reason(client, agent):
+    complaint = filed_complaint(days_ago=5)
+    response = client.post(
+        action_url(complaint, "ombudsman"),
+        {"scheme_reference": "CO-9", "referred_on": timezone.localdate().isoformat()},
+    )
+    assert response.status_code == 400
+    assert "ADR period" in response.content.decode()
+    assert not OmbudsmanCase.objects.filter(pk=complaint.pk).exists()
+
+
+def test_an_award_above_the_limit_is_recorded_with_a_warning(client, agent):
+    complaint = filed_complaint(days_ago=50)
+    services.record_ombudsman_referral(
+        complaint=complaint, scheme_reference="CO-7", referred_on=timezone.localdate(), recorded_by=agent
+    )
+    response = client.post(
+        action_url(complaint, "ombudsman-decision"),
+        {
+            "decision_on": timezone.localdate().isoformat(),
+            "customer_response": "accepted",
+            "customer_responded_on": timezone.localdate().isoformat(),
+            "award_amount": "12500.00",
+        },
+        follow=True,
+    )
+    assert "above the ombudsman" in response.content.decode()
+    case = OmbudsmanCase.objects.get(pk=complaint.pk)
+    assert case.remedy_due == timezone.localdate() + timedelta(days=28)
+
+
+def test_staff_without_change_permission_cannot_act(client):
+    viewer = StaffUserFactory()
+    viewer.user_permissions.set(Permission.objects.filter(codename="view_complaint"))
+    client.force_login(viewer)
+    complaint = filed_complaint()
+    response = client.post(action_url(complaint, "deadlock"), {"final_position": "No."})
+    assert response.status_code == 403
+    assert Escalation.objects.get(pk=complaint.pk).deadlocked_at is None
+
+
+def test_a_closure_saved_in_the_admin_moves_new_due_dates(client, agent):
+    monday = timezone.localdate() + timedelta(days=7 - timezone.localdate().weekday())
+    before = add_working_days(monday, 3)
+    response = client.post(
+        reverse("admin:escalation_calendaradjustment_add"),
+        {
+            "day": (monday + timedelta(days=1)).isoformat(),
+            "region": "",
+            "kind": "closed",
+            "reason": "Office move",
+        },
+    )
+    assert response.status_code == 302
+    assert CalendarAdjustment.objects.get().created_by == agent
+    assert add_working_days(monday, 3) > before
