@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
@@ -107,7 +108,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
     "ispa": StageAction(
         "Record an ISPA referral",
         forms.IspaReferralForm,
-        lambda c, e: not e.ispa_referred_on,
+        lambda c, e: settings.ISPA_MEMBER and not e.ispa_referred_on,
         lambda complaint, user, data: services.record_ispa_referral(
             complaint=complaint, recorded_by=user, **data
         ),

@@ -33,7 +33,7 @@ class CustomerProgress:
     ombudsman_open: bool
     ombudsman_open_from: date
     adr_window_ends: date | None
-    stage_two_response_due: date | None
+    key_dates: list[tuple[str, date, str]]
 
 
 CUSTOMER_DEADLINE_TEXT = {
@@ -85,5 +85,39 @@ def customer_progress(*, complaint: Complaint) -> CustomerProgress:
         ombudsman_open=timezone.localdate() >= open_from,
         ombudsman_open_from=open_from,
         adr_window_ends=escalation.adr_window_ends,
-        stage_two_response_due=escalation.stage_two_response_due,
+        key_dates=_key_dates(escalation, open_from, case),
     )
+
+
+def _key_dates(escalation: Escalation, ombudsman_open_from: date, case) -> list[tuple[str, date, str]]:
+    """Every clock the customer has, as (what, date, how it stands), in the order they come."""
+
+    def done(moment):
+        return f"done {timezone.localtime(moment):%-d %B %Y}" if moment else ""
+
+    dates = [
+        ("Acknowledgement due", escalation.acknowledgement_due, done(escalation.acknowledged_at)),
+        (
+            "Resolution due" + (" (complex case: new target)" if escalation.complex_case_told_at else ""),
+            escalation.stage_one_due,
+            done(escalation.stage_one_answered_at),
+        ),
+    ]
+    if escalation.stage_two_response_due:
+        dates.append(
+            (
+                "Complaints Manager's written response due",
+                escalation.stage_two_response_due,
+                done(escalation.stage_two_response_sent_at),
+            )
+        )
+    dates.append(("You can go to the ombudsman from", ombudsman_open_from, ""))
+    if escalation.adr_window_ends:
+        dates.append(("Last day to go to the ombudsman", escalation.adr_window_ends, ""))
+    if case is not None and case.remedy_due:
+        dates.append(("We put the ombudsman's decision into effect by", case.remedy_due, _remedy_state(case)))
+    return dates
+
+
+def _remedy_state(case) -> str:
+    return f"done {case.remedy_done_on:%-d %B %Y}" if case.remedy_done_on else ""

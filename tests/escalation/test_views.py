@@ -43,6 +43,7 @@ def test_a_new_complaint_shows_its_stage_next_deadline_and_when_the_ombudsman_op
     assert f"We aim to resolve your complaint by {escalation.stage_one_due:%A %-d %B %Y}" in page
     assert f"from <strong>{escalation.adr_eligible_on:%-d %B %Y}</strong>" in page
     assert "Refer my complaint" not in page  # nothing proposed yet
+    assert f'{escalation.acknowledgement_due:%-d %b %Y} <span class="text-body-secondary">(done' in page
 
 
 def test_a_proposed_resolution_offers_the_referral_and_it_starts_the_ten_day_clock(client, agent):
