@@ -78,11 +78,6 @@ class WorkingCalendar:
         """The due date of a reply owed `days` working days after an aware moment of receipt."""
         return self.add_working_days(london_date(received_at), days)
 
-    def holidays_between(self, start: date, end: date) -> list[date]:
-        """The weekday bank holidays and closures from `start` to `end` inclusive, for display."""
-        self._cover(start.year, end.year)
-        return sorted(day for day in self._days_off if start <= day <= end and day.weekday() < SATURDAY)
-
     def _rank_of(self, day: date) -> int:
         return self._rank[day.toordinal() - self._base_ordinal]
 
