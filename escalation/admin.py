@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -18,6 +19,7 @@ from complaints.models import Complaint
 from escalation import clocks, forms, selectors, services
 from escalation.models import CalendarAdjustment, Escalation, OmbudsmanCase, StageChange
 from escalation.stages import Stage
+from escalation.tasks import schedule_clock_refresh
 from escalation.working_days import forget_working_calendars, working_calendar
 
 Status = Complaint.Status
@@ -369,16 +371,23 @@ class CalendarAdjustmentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.created_by = obj.created_by or request.user
+        earliest = min(obj.day, form.initial.get("day") or obj.day)  # a moved day changes both dates
         super().save_model(request, obj, form, change)
-        forget_working_calendars()
+        self._calendar_changed(earliest)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        forget_working_calendars()
+        self._calendar_changed(obj.day)
 
     def delete_queryset(self, request, queryset):
+        earliest = min(queryset.values_list("day", flat=True), default=None)
         super().delete_queryset(request, queryset)
+        if earliest:
+            self._calendar_changed(earliest)
+
+    def _calendar_changed(self, changed_day):
         forget_working_calendars()
+        transaction.on_commit(lambda: schedule_clock_refresh(changed_day))
 
 
 @admin.register(StageChange)

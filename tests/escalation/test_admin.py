@@ -172,3 +172,23 @@ def test_a_closure_saved_in_the_admin_moves_new_due_dates(client, agent):
     assert response.status_code == 302
     assert CalendarAdjustment.objects.get().created_by == agent
     assert add_working_days(monday, 3) > before
+
+
+def test_a_closure_moves_the_stored_due_dates_of_open_complaints(
+    client, agent, django_capture_on_commit_callbacks
+):
+    complaint = filed_complaint(days_ago=1)
+    services.refer_to_complaints_manager(
+        complaint=complaint,
+        channel=Complaint.Channel.PORTAL,
+        reply_preference=Complaint.ReplyPreference.EMAIL,
+    )
+    due_before = Escalation.objects.get(pk=complaint.pk).stage_two_response_due
+    closed_day = add_working_days(timezone.localdate(), 2)
+    with django_capture_on_commit_callbacks(execute=True):  # the task runs inline (eager) after commit
+        client.post(
+            reverse("admin:escalation_calendaradjustment_add"),
+            {"day": closed_day.isoformat(), "region": "", "kind": "closed", "reason": "Proclaimed holiday"},
+        )
+    due_after = Escalation.objects.get(pk=complaint.pk).stage_two_response_due
+    assert due_after == add_working_days(due_before, 1)

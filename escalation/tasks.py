@@ -1,0 +1,24 @@
+"""Celery tasks of the escalation engine. Thin: they take plain values and call one function."""
+
+import logging
+from datetime import date
+
+from celery import shared_task
+
+from escalation.calendar_changes import refresh_clocks_after_calendar_change
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def refresh_clocks_after_calendar_change_task(changed_day: str) -> int:
+    return refresh_clocks_after_calendar_change(changed_day=date.fromisoformat(changed_day))
+
+
+def schedule_clock_refresh(changed_day: date) -> None:
+    """Recompute in a worker; with the broker down, do it here rather than leave due dates wrong."""
+    try:
+        refresh_clocks_after_calendar_change_task.delay(changed_day.isoformat())
+    except Exception:  # kombu raises several types for an unreachable broker
+        logger.warning("Broker unavailable; recomputing clocks after the calendar change in-process")
+        refresh_clocks_after_calendar_change(changed_day=changed_day)
