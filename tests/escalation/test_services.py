@@ -371,3 +371,37 @@ def test_a_complaint_written_without_the_service_gets_its_clocks_on_first_touch(
     assert not Escalation.objects.filter(pk=complaint.pk).exists()
     services.declare_deadlock(complaint=complaint, declared_by=agent, final_position="Final.")
     assert escalation_of(complaint).deadlocked_at is not None
+
+
+def complaint_at_stage(stage: int, agent) -> Complaint:
+    """A complaint past its ADR date, brought through the real services to `stage`."""
+    complaint = filed_complaint(days_ago=50)
+    if stage >= Stage.COMPLAINTS_MANAGER and stage != Stage.OMBUDSMAN:
+        answered_by_manager(complaint, agent)
+    if stage == Stage.MANAGING_DIRECTOR:
+        services.request_md_review(complaint=complaint)
+    if stage == Stage.OMBUDSMAN:
+        services.record_ombudsman_referral(
+            complaint=complaint, scheme_reference="CO-0", referred_on=timezone.localdate(), recorded_by=agent
+        )
+    assert escalation_of(complaint).stage == stage
+    return complaint
+
+
+ALLOWED = {(1, 2), (2, 3), (1, 4), (2, 4), (3, 4)}
+
+
+@pytest.mark.parametrize("current", list(Stage))
+@pytest.mark.parametrize("target", list(Stage))
+def test_advance_stage_allows_exactly_the_tables_steps_and_refusals_write_nothing(agent, current, target):
+    complaint = complaint_at_stage(current, agent)
+    changes_before = StageChange.objects.filter(complaint=complaint).count()
+    if (current, target) in ALLOWED:
+        services.advance_stage(complaint=complaint, to_stage=target, changed_by=agent, reason="Test")
+        assert escalation_of(complaint).stage == target
+        assert StageChange.objects.filter(complaint=complaint).count() == changes_before + 1
+    else:
+        with pytest.raises(ValidationError):
+            services.advance_stage(complaint=complaint, to_stage=target, changed_by=agent, reason="Test")
+        assert escalation_of(complaint).stage == current
+        assert StageChange.objects.filter(complaint=complaint).count() == changes_before
