@@ -118,7 +118,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
     "ombudsman": StageAction(
         "Record an ombudsman case",
         forms.OmbudsmanReferralForm,
-        lambda c, e: e.stage != Stage.OMBUDSMAN,
+        lambda c, e: e.stage != Stage.OMBUDSMAN and timezone.localdate() >= clocks.ombudsman_open_from(e),
         lambda complaint, user, data: services.record_ombudsman_referral(
             complaint=complaint, recorded_by=user, **data
         ),
@@ -315,7 +315,8 @@ def clock_rows(complaint: Complaint, escalation: Escalation) -> list[tuple[str, 
 
     def state(due, done_at):
         if done_at:
-            return f"done {timezone.localtime(done_at):%-d %b %Y %H:%M}"
+            done_on = timezone.localtime(done_at)
+            return f"done {done_on:%-d %b %Y %H:%M}" + (" (late)" if due and done_on.date() > due else "")
         return deadline_badge(due, "") if due else "–"
 
     rows = [

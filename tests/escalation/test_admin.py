@@ -74,6 +74,13 @@ def test_the_complaint_page_shows_every_clock_and_the_actions_on_offer(client, a
     assert f"{escalation.adr_eligible_on:%a %-d %b %Y}" in page
     assert "Propose a resolution" in page
     assert "Record the written response sent" not in page  # not at stage 2
+    assert "Record an ombudsman case" not in page  # not eligible yet
+
+
+def test_a_clock_answered_after_its_date_is_marked_late(client, agent):
+    complaint = filed_complaint(days_ago=10)  # logged ten days after it first reached us
+    page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
+    assert "(late)" in page
 
 
 def test_a_stage_two_letter_is_recorded_with_its_date_and_a_future_date_is_refused(client, agent):
