@@ -10,23 +10,34 @@ from notifications.models import OutboundMessage
 from notifications.services import queue_notification
 
 
-def notify_customer(*, complaint: Complaint, template_key: str, event_id: str, extra: dict | None = None):
-    """Queue a message to the customer: by e-mail when we have an address, otherwise by post.
+def notify_customer(
+    *, complaint: Complaint, template_key: str, event_id: str, extra: dict | None = None
+) -> list[OutboundMessage]:
+    """Queue a notice to the customer by the channel they chose, always in writing.
 
-    Whatever the reply preference, every notice also exists in writing, so a customer who
-    prefers phone still gets it by e-mail, or by post when we have no e-mail address.
+    E-mail for those who chose it (by post when we have no address), a letter for those who
+    chose letters, and for those who chose phone the written notice (e-mail, else post) plus a
+    call for staff to make.
     """
-    channel = OutboundMessage.Channel.EMAIL if complaint.email else OutboundMessage.Channel.LETTER
-    return queue_notification(
-        idempotency_key=f"{complaint.reference}:{template_key}:{event_id}",
-        reference=complaint.reference,
-        template_key=template_key,
-        context={**customer_context(complaint), **(extra or {})},
-        channel=channel,
-        recipient_name=complaint.customer_name,
-        recipient_email=complaint.email,
-        recipient_postal_address=f"{complaint.postal_address}\n{complaint.postcode}",
-    )
+    preference = complaint.reply_preference
+    wants_letter = preference == Complaint.ReplyPreference.LETTER or not complaint.email
+    key = f"{complaint.reference}:{template_key}:{event_id}"
+    message = {
+        "reference": complaint.reference,
+        "template_key": template_key,
+        "context": {**customer_context(complaint), **(extra or {})},
+        "recipient_name": complaint.customer_name,
+        "recipient_email": complaint.email,
+        "recipient_postal_address": f"{complaint.postal_address}\n{complaint.postcode}",
+        "recipient_phone": complaint.phone,
+    }
+    written = OutboundMessage.Channel.LETTER if wants_letter else OutboundMessage.Channel.EMAIL
+    queued = [queue_notification(idempotency_key=key, channel=written, **message)]
+    if preference == Complaint.ReplyPreference.PHONE and complaint.phone:
+        queued.append(
+            queue_notification(idempotency_key=f"{key}:call", channel=OutboundMessage.Channel.CALL, **message)
+        )
+    return queued
 
 
 def notify_team(*, complaint: Complaint, template_key: str, event_id: str):

@@ -63,6 +63,9 @@ def _send(message: OutboundMessage) -> None:
         message.status = OutboundMessage.Status.SENT
         message.sent_at = timezone.now()
         message.last_error = ""
-    else:
-        # Letters are printed and posted by staff, who mark them posted in the admin.
+    elif message.channel == OutboundMessage.Channel.LETTER:
+        # Letters are printed (as PDF) and posted by staff, who mark them posted in the admin.
         message.status = OutboundMessage.Status.AWAITING_POST
+    else:
+        # A call is made by staff, who mark it made in the admin.
+        message.status = OutboundMessage.Status.AWAITING_CALL

@@ -11,11 +11,13 @@ class OutboundMessage(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail"
         LETTER = "letter", "Letter"
+        CALL = "call", "Phone call (a task for staff)"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENT = "sent", "Sent"
         AWAITING_POST = "awaiting_post", "Awaiting printing and posting"
+        AWAITING_CALL = "awaiting_call", "Awaiting a call by staff"
         FAILED = "failed", "Failed"
 
     idempotency_key = models.CharField(max_length=200, unique=True)
@@ -28,6 +30,7 @@ class OutboundMessage(models.Model):
     recipient_name = models.CharField(max_length=200, blank=True)
     recipient_email = models.EmailField(blank=True)
     recipient_postal_address = models.TextField(blank=True)
+    recipient_phone = models.CharField(max_length=30, blank=True)
     template_key = models.CharField(max_length=100)
     context = models.JSONField(default=dict, blank=True)
     subject = models.CharField(max_length=300)

@@ -10,8 +10,17 @@ from notifications.rendering import render_message
 from notifications.tasks import enqueue_delivery
 
 
+def queue_notification(**message) -> OutboundMessage:
+    """Write one outbox row (or return the one already queued under this key) and deliver it after commit.
+
+    The row commits or rolls back with the caller's transaction; the delivery task is only
+    enqueued once the row is committed, and a broker that is down does not fail the caller.
+    """
+    return queue_notification_once(**message)[0]
+
+
 @transaction.atomic
-def queue_notification(
+def queue_notification_once(
     *,
     idempotency_key: str,
     reference: str,
@@ -21,15 +30,12 @@ def queue_notification(
     recipient_name: str = "",
     recipient_email: str = "",
     recipient_postal_address: str = "",
-) -> OutboundMessage:
-    """Write one outbox row (or return the one already queued under this key) and deliver it after commit.
-
-    The row commits or rolls back with the caller's transaction; the delivery task is only
-    enqueued once the row is committed, and a broker that is down does not fail the caller.
-    """
+    recipient_phone: str = "",
+) -> tuple[OutboundMessage, bool]:
+    """Like queue_notification, and says whether this call queued it (False: the key was already used)."""
     existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
-        return existing
+        return existing, False
     rendered = render_message(template_key=template_key, context=context)
     try:
         with transaction.atomic():
@@ -42,15 +48,16 @@ def queue_notification(
                 recipient_name=recipient_name,
                 recipient_email=recipient_email,
                 recipient_postal_address=recipient_postal_address,
+                recipient_phone=recipient_phone,
                 subject=rendered.subject,
                 body_text=rendered.body_text,
                 body_html=rendered.body_html,
             )
     except IntegrityError:
         # Another transaction queued the same key between our check and insert.
-        return OutboundMessage.objects.get(idempotency_key=idempotency_key)
+        return OutboundMessage.objects.get(idempotency_key=idempotency_key), False
     transaction.on_commit(partial(enqueue_delivery, message.pk))
-    return message
+    return message, True
 
 
 @transaction.atomic
@@ -63,6 +70,18 @@ def retry_message(*, message: OutboundMessage) -> OutboundMessage:
     message.attempts = 0
     message.save(update_fields=["status", "attempts"])
     transaction.on_commit(partial(enqueue_delivery, message.pk))
+    return message
+
+
+@transaction.atomic
+def mark_call_made(*, message: OutboundMessage) -> OutboundMessage:
+    """Record that staff made the call a phone-preferring customer asked for."""
+    message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+    if message.channel != OutboundMessage.Channel.CALL:
+        raise ValueError("Only call tasks are called.")
+    message.status = OutboundMessage.Status.SENT
+    message.sent_at = timezone.now()
+    message.save(update_fields=["status", "sent_at"])
     return message
 
 

@@ -1,0 +1,34 @@
+"""Letters as PDF for staff to print and post, rendered from an HTML template by xhtml2pdf (pure Python)."""
+
+import io
+from collections.abc import Iterable
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from xhtml2pdf import pisa
+
+from notifications.models import OutboundMessage
+
+
+class LetterRenderingFailed(Exception):
+    pass
+
+
+def render_letters_pdf(messages: Iterable[OutboundMessage]) -> bytes:
+    """One PDF with each letter on its own pages, in the order given."""
+    letters = [
+        {
+            "message": message,
+            "sender": message.context.get("company", {}),
+            "address_lines": [line for line in message.recipient_postal_address.splitlines() if line.strip()],
+            "dated": timezone.localtime(message.created_at),
+            "paragraphs": [part.strip() for part in message.body_text.split("\n\n") if part.strip()],
+        }
+        for message in messages
+    ]
+    html = render_to_string("notifications/letter.html", {"letters": letters})
+    output = io.BytesIO()
+    result = pisa.CreatePDF(html, dest=output, encoding="utf-8")
+    if result.err:
+        raise LetterRenderingFailed(f"{result.err} error(s) rendering {len(letters)} letter(s)")
+    return output.getvalue()
