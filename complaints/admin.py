@@ -29,7 +29,7 @@ CUSTOMER_FIELDS = (
 class ComplaintAdminForm(forms.ModelForm):
     class Meta:
         model = Complaint
-        fields = ["category", *CUSTOMER_FIELDS]
+        fields = ["category", "assigned_to", *CUSTOMER_FIELDS]
 
     def clean_postcode(self):
         return clean_uk_postcode(self.cleaned_data["postcode"])
@@ -119,6 +119,7 @@ class ComplaintAdmin(admin.ModelAdmin):
                     "reference",
                     "status",
                     "category",
+                    "assigned_to",
                     "channel",
                     "first_received_at",
                     "logged_by",

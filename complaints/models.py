@@ -72,6 +72,15 @@ class Complaint(models.Model):
         related_name="+",
         help_text="The staff member who logged it and set its first-received time; empty when filed online.",
     )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_complaints",
+        limit_choices_to={"is_staff": True, "is_active": True},
+        help_text="The agent looking after it; reminders go to them, or to the Complaints Managers.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -13,7 +13,19 @@ from notifications.services import queue_notification
 def notify_customer(
     *, complaint: Complaint, template_key: str, event_id: str, extra: dict | None = None
 ) -> list[OutboundMessage]:
-    """Queue a notice to the customer by the channel they chose, always in writing.
+    """Queue a notice to the customer by the channel they chose (see `customer_messages`)."""
+    return [
+        queue_notification(**message)
+        for message in customer_messages(
+            complaint=complaint, template_key=template_key, event_id=event_id, extra=extra
+        )
+    ]
+
+
+def customer_messages(
+    *, complaint: Complaint, template_key: str, event_id: str, extra: dict | None = None
+) -> list[dict]:
+    """The outbox messages of one notice to the customer, always in writing.
 
     E-mail for those who chose it (by post when we have no address), a letter for those who
     chose letters, and for those who chose phone the written notice (e-mail, else post) plus a
@@ -32,12 +44,12 @@ def notify_customer(
         "recipient_phone": complaint.phone,
     }
     written = OutboundMessage.Channel.LETTER if wants_letter else OutboundMessage.Channel.EMAIL
-    queued = [queue_notification(idempotency_key=key, channel=written, **message)]
+    messages = [{**message, "idempotency_key": key, "channel": written}]
     if preference == Complaint.ReplyPreference.PHONE and complaint.phone:
-        queued.append(
-            queue_notification(idempotency_key=f"{key}:call", channel=OutboundMessage.Channel.CALL, **message)
+        messages.append(
+            {**message, "idempotency_key": f"{key}:call", "channel": OutboundMessage.Channel.CALL}
         )
-    return queued
+    return messages
 
 
 def notify_team(*, complaint: Complaint, template_key: str, event_id: str):

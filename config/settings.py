@@ -142,7 +142,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+DEADLINE_SWEEP_SECONDS = env.float("DEADLINE_SWEEP_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
+    # Reminders, overdue alerts and ADR letters (escalation/sweep.py). A run that finds the
+    # next one already queued is dropped rather than stacked behind it.
+    "enforce-deadlines": {
+        "task": "escalation.tasks.enforce_deadlines_task",
+        "schedule": DEADLINE_SWEEP_SECONDS,
+        "options": {"expires": DEADLINE_SWEEP_SECONDS},
+    },
     # Messages whose delivery task never reached the broker (Redis down at the time) or
     # whose worker died are picked up again here, so a queued message is always delivered.
     "requeue-pending-notifications": {
@@ -246,6 +254,8 @@ if WORKING_DAYS_REGION not in {"ENG", "WLS", "SCT", "NIR"}:
 ADR_PERIOD_DAYS = env.int("ADR_PERIOD_DAYS", default=42)
 ADR_PREVIOUS_PERIOD_DAYS = env.int("ADR_PREVIOUS_PERIOD_DAYS", default=56)
 ADR_PERIOD_CUTOVER = date.fromisoformat(env("ADR_PERIOD_CUTOVER", default="2026-04-08"))
+# From which hour (UK time) the deadline sweep sends the managers' daily digest.
+DEADLINE_DIGEST_HOUR = env.int("DEADLINE_DIGEST_HOUR", default=7)
 
 ISPA_MEMBER = env.bool("ISPA_MEMBER", default=False)
 ADR_SCHEME = {

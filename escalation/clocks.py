@@ -104,6 +104,11 @@ def open_deadlines(escalation, *, unresolved: bool, ombudsman_case=None) -> list
     return sorted(deadlines, key=lambda deadline: deadline.due)
 
 
+def next_deadline(escalation, *, unresolved: bool, ombudsman_case=None) -> Deadline | None:
+    deadlines = open_deadlines(escalation, unresolved=unresolved, ombudsman_case=ombudsman_case)
+    return deadlines[0] if deadlines else None
+
+
 def ombudsman_open_from(escalation) -> date:
     """The first day the customer may go to the ombudsman: the ADR period's end, or deadlock if sooner."""
     if escalation.deadlocked_at is not None:

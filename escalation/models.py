@@ -78,7 +78,11 @@ class Escalation(models.Model):
         indexes = [
             models.Index(fields=["next_deadline"], name="escalation_next_deadline"),
             models.Index(fields=["stage", "next_deadline"], name="escalation_stage_deadline"),
-            models.Index(fields=["adr_eligible_on"], name="escalation_adr_eligible"),
+            models.Index(
+                fields=["adr_eligible_on"],
+                condition=models.Q(adr_letter_sent_at__isnull=True),
+                name="escalation_adr_letter_owed",
+            ),
             models.Index(fields=["stage_two_response_due"], name="escalation_stage_two_due"),
         ]
 
@@ -179,3 +183,40 @@ class CalendarAdjustment(models.Model):
 
     def __str__(self):
         return f"{self.day:%-d %b %Y}: {self.get_kind_display()}"
+
+
+class DeadlineNotice(models.Model):
+    """A notice the deadline sweep decided to send: claimed once, under a unique key, in the deciding transaction.
+
+    The key is (complaint, kind, stage, due date): a second sweep, a task delivered twice or a
+    worker killed after commit finds the row and sends nothing; one killed before commit left
+    nothing, so the next sweep sends it.
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER_TWO_DAYS = "reminder_two_days", "Reminder: stage 2 response due in 2 working days"
+        REMINDER_TODAY = "reminder_today", "Reminder: stage 2 response due today"
+        OVERDUE_ACKNOWLEDGEMENT = "overdue_acknowledgement", "Overdue: acknowledgement"
+        OVERDUE_STAGE_ONE = "overdue_stage_one", "Overdue: stage 1 resolution"
+        OVERDUE_STAGE_TWO = "overdue_stage_two", "Overdue: stage 2 written response"
+        OVERDUE_OMBUDSMAN_REMEDY = "overdue_ombudsman_remedy", "Overdue: ombudsman remedy"
+        STAGE_TWO_ESCALATED_TO_MD = (
+            "stage_two_to_md",
+            "Stage 2 response 3 working days late: Managing Director told",
+        )
+        ADR_LETTER = "adr_letter", "ADR letter to the customer"
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="deadline_notices")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    stage = models.PositiveSmallIntegerField(choices=Stage.choices)
+    due = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "kind", "stage", "due"], name="deadline_notice_once")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.complaint_id} (due {self.due})"

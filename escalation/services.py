@@ -307,6 +307,7 @@ def propose_resolution(
 @transaction.atomic
 def record_customer_acceptance(*, complaint: Complaint, recorded_by, note: str = "") -> Escalation:
     """The customer accepted what we proposed: the complaint is resolved."""
+    complaint, _ = _lock(complaint)
     if complaint.status != Status.RESOLUTION_PROPOSED:
         raise ValidationError("There is no proposed resolution for the customer to accept.")
     complaint_services.change_complaint_status(
@@ -485,11 +486,14 @@ def _compute_clocks(escalation: Escalation, *, complaint: Complaint, ombudsman_c
         escalation.adr_window_ends = clocks.adr_window_ends(escalation.adr_letter_sent_at)
     if ombudsman_case is None and escalation.stage == Stage.OMBUDSMAN:
         ombudsman_case = OmbudsmanCase.objects.filter(pk=complaint.pk).first()
-    deadlines = clocks.open_deadlines(
-        escalation, unresolved=complaint.status in UNRESOLVED, ombudsman_case=ombudsman_case
-    )
-    escalation.next_deadline = deadlines[0].due if deadlines else None
-    escalation.next_deadline_kind = deadlines[0].kind if deadlines else ""
+    set_next_deadline(escalation, unresolved=complaint.status in UNRESOLVED, ombudsman_case=ombudsman_case)
+
+
+def set_next_deadline(escalation: Escalation, *, unresolved: bool, ombudsman_case=None) -> None:
+    """Store the earliest clock still running, for lists and the sweep to sort and filter on."""
+    deadline = clocks.next_deadline(escalation, unresolved=unresolved, ombudsman_case=ombudsman_case)
+    escalation.next_deadline = deadline.due if deadline else None
+    escalation.next_deadline_kind = deadline.kind if deadline else ""
 
 
 def _save_clocks(escalation: Escalation, *, complaint: Complaint, ombudsman_case=None) -> Escalation:

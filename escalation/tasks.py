@@ -6,8 +6,19 @@ from datetime import date
 from celery import shared_task
 
 from escalation.calendar_changes import refresh_clocks_after_calendar_change
+from escalation.sweep import enforce_deadlines
 
 logger = logging.getLogger(__name__)
+
+
+@shared_task
+def enforce_deadlines_task() -> dict:
+    report = enforce_deadlines()
+    return {
+        "adr_letters": report.adr_letters,
+        "reminders": report.reminders,
+        "overdue_alerts": report.overdue_alerts,
+    }
 
 
 @shared_task

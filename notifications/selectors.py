@@ -18,3 +18,12 @@ def message_ids_to_requeue(*, now=None, limit: int = 500) -> list[int]:
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def failed_messages(*, limit: int = 200) -> list[OutboundMessage]:
+    """Messages that stopped retrying, newest first: someone must look at them."""
+    return list(
+        OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED).order_by("-last_attempt_at")[
+            :limit
+        ]
+    )

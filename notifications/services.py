@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from notifications.models import OutboundMessage
 from notifications.rendering import render_message
-from notifications.tasks import enqueue_delivery
+from notifications.tasks import enqueue_deliveries, enqueue_delivery
 
 
 def queue_notification(**message) -> OutboundMessage:
@@ -58,6 +58,29 @@ def queue_notification_once(
         return OutboundMessage.objects.get(idempotency_key=idempotency_key), False
     transaction.on_commit(partial(enqueue_delivery, message.pk))
     return message, True
+
+
+@transaction.atomic
+def queue_notifications(messages: list[dict]) -> list[OutboundMessage]:
+    """Queue many new messages with one insert; each is delivered after commit.
+
+    For callers that claimed the messages' keys themselves (the deadline sweep): a key already
+    used is an error here, and rolls back the caller's transaction.
+    """
+    rows = []
+    for message in messages:
+        rendered = render_message(template_key=message["template_key"], context=message["context"])
+        rows.append(
+            OutboundMessage(
+                **message,
+                subject=rendered.subject,
+                body_text=rendered.body_text,
+                body_html=rendered.body_html,
+            )
+        )
+    created = OutboundMessage.objects.bulk_create(rows, batch_size=500)
+    transaction.on_commit(partial(enqueue_deliveries, [message.pk for message in created]))
+    return created
 
 
 @transaction.atomic

@@ -35,3 +35,15 @@ def enqueue_delivery(message_id: int) -> None:
         deliver_message_task.delay(message_id)
     except Exception:  # kombu raises several types for an unreachable broker
         logger.warning("Broker unavailable; message %s stays pending for the next sweep", message_id)
+
+
+def enqueue_deliveries(message_ids: list[int]) -> None:
+    """Hand many messages to the broker; at the first refusal leave the rest for the requeue sweep."""
+    for message_id in message_ids:
+        try:
+            deliver_message_task.delay(message_id)
+        except Exception:  # kombu raises several types for an unreachable broker
+            logger.warning(
+                "Broker unavailable; %s messages stay pending for the next sweep", len(message_ids)
+            )
+            return

@@ -1,0 +1,483 @@
+"""The deadline sweep: reminders, overdue alerts and ADR letters, each exactly once.
+
+Due dates live in the database; the sweep selects what is due with a few indexed queries, then
+works through the complaints in batches. Each batch is one transaction that locks its rows
+(skipping rows another sweep holds), claims a DeadlineNotice per notice under a unique key, and
+queues the messages with one insert; so two sweeps at once, a task delivered twice, or a worker
+killed mid-task never send twice and never lose one. Staff get one message per sweep and
+recipient listing their complaints, not one per complaint.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints import services as complaint_services
+from complaints.models import Complaint, TimelineEntry
+from complaints.notices import customer_messages
+from escalation import clocks, roles
+from escalation.models import DeadlineNotice, Escalation, OmbudsmanCase
+from escalation.services import UNRESOLVED, set_next_deadline
+from escalation.stages import Stage
+from escalation.working_days import WorkingCalendar, working_calendar
+from notifications.models import OutboundMessage
+from notifications.selectors import failed_messages
+from notifications.services import queue_notification_once, queue_notifications
+
+logger = logging.getLogger(__name__)
+
+Kind = DeadlineNotice.Kind
+BATCH_SIZE = 500
+REMIND_WORKING_DAYS_BEFORE = 2
+TELL_MD_AFTER_WORKING_DAYS_LATE = 3
+# Every field the ADR letter must carry (C4-05): with one blank, no letter goes and staff are told.
+ADR_SCHEME_REQUIRED = ("name", "phone", "email", "web", "address_lines")
+
+OVERDUE_KINDS = {
+    clocks.DeadlineKind.ACKNOWLEDGEMENT: Kind.OVERDUE_ACKNOWLEDGEMENT,
+    clocks.DeadlineKind.STAGE_ONE: Kind.OVERDUE_STAGE_ONE,
+    clocks.DeadlineKind.STAGE_TWO: Kind.OVERDUE_STAGE_TWO,
+    clocks.DeadlineKind.OMBUDSMAN_REMEDY: Kind.OVERDUE_OMBUDSMAN_REMEDY,
+}
+STAFF_TEMPLATES = {
+    Kind.REMINDER_TWO_DAYS: "deadline_reminder",
+    Kind.REMINDER_TODAY: "deadline_reminder",
+    Kind.OVERDUE_ACKNOWLEDGEMENT: "overdue_alert",
+    Kind.OVERDUE_STAGE_ONE: "overdue_alert",
+    Kind.OVERDUE_STAGE_TWO: "overdue_alert",
+    Kind.OVERDUE_OMBUDSMAN_REMEDY: "overdue_alert",
+    Kind.STAGE_TWO_ESCALATED_TO_MD: "md_overdue_alert",
+}
+
+
+@dataclass
+class SweepReport:
+    reminders: int = 0
+    overdue_alerts: int = 0
+    md_alerts: int = 0
+    adr_letters: int = 0
+    staff_messages: int = 0
+    digests: int = 0
+    failed_delivery_alerts: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def count(self, kind: str) -> None:
+        if kind in (Kind.REMINDER_TWO_DAYS, Kind.REMINDER_TODAY):
+            self.reminders += 1
+        elif kind == Kind.STAGE_TWO_ESCALATED_TO_MD:
+            self.md_alerts += 1
+        elif kind == Kind.ADR_LETTER:
+            self.adr_letters += 1
+        else:
+            self.overdue_alerts += 1
+
+    def lines(self) -> list[str]:
+        return [
+            f"ADR letters queued: {self.adr_letters}",
+            f"stage 2 reminders: {self.reminders}",
+            f"overdue alerts: {self.overdue_alerts} (Managing Director told of {self.md_alerts} late stage 2 responses)",
+            f"staff messages queued: {self.staff_messages}",
+            f"daily digests: {self.digests}",
+            f"failed-delivery alerts: {self.failed_delivery_alerts}",
+            *(f"PROBLEM: {problem}" for problem in self.problems),
+        ]
+
+
+@dataclass(frozen=True)
+class Decision:
+    escalation: Escalation
+    kind: str
+    due: date
+
+
+def enforce_deadlines(*, now: datetime | None = None) -> SweepReport:
+    """Send every reminder, overdue alert and ADR letter that is due and not yet sent."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    calendar = working_calendar()
+    report = SweepReport()
+    scheme_problem = adr_scheme_problem()
+    if scheme_problem:
+        report.problems.append(scheme_problem)
+    complaint_ids = sorted(_complaints_with_notices_due(today, calendar, send_adr_letters=not scheme_problem))
+    for start in range(0, len(complaint_ids), BATCH_SIZE):
+        batch = complaint_ids[start : start + BATCH_SIZE]
+        try:
+            _sweep_batch(
+                batch, now=now, today=today, calendar=calendar, report=report, scheme_problem=scheme_problem
+            )
+        except IntegrityError:
+            # Another sweep claimed one of these notices in the same instant: it sends them.
+            logger.warning("Deadline sweep: a batch of %s complaints was claimed concurrently", len(batch))
+    _alert_failed_deliveries(report)
+    _send_daily_digest(now=now, today=today, calendar=calendar, report=report)
+    logger.info("Deadline sweep: %s", "; ".join(report.lines()))
+    return report
+
+
+def adr_scheme_problem() -> str:
+    """Why no ADR letter may go out now ('' if all is well): a blank scheme contact field."""
+    blank = [name for name in ADR_SCHEME_REQUIRED if not settings.ADR_SCHEME.get(name)]
+    if blank:
+        return f"ADR letters held back: the ombudsman's {', '.join(blank)} is blank in the settings (ADR_SCHEME_*)."
+    return ""
+
+
+def _complaints_with_notices_due(
+    today: date, calendar: WorkingCalendar, *, send_adr_letters: bool
+) -> set[int]:
+    """The complaints with at least one notice due and not yet claimed: one indexed query per kind."""
+    unresolved = Q(complaint__status__in=UNRESOLVED)
+
+    def unclaimed(kind, due_field):
+        return ~Exists(
+            DeadlineNotice.objects.filter(
+                complaint_id=OuterRef("pk"), kind=kind, stage=OuterRef("stage"), due=OuterRef(due_field)
+            )
+        )
+
+    escalations = Escalation.objects.values_list("pk", flat=True)
+    remind_on = {
+        calendar.add_working_days(today, REMIND_WORKING_DAYS_BEFORE): Kind.REMINDER_TWO_DAYS,
+        today: Kind.REMINDER_TODAY,
+    }
+    queries = [
+        escalations.filter(
+            unresolved,
+            unclaimed(kind, "stage_two_response_due"),
+            stage_two_response_due=due,
+            stage_two_response_sent_at__isnull=True,
+        )
+        for due, kind in remind_on.items()
+    ]
+    queries += [
+        escalations.filter(
+            unresolved,
+            unclaimed(Kind.OVERDUE_ACKNOWLEDGEMENT, "acknowledgement_due"),
+            acknowledged_at__isnull=True,
+            acknowledgement_due__lt=today,
+        ),
+        escalations.filter(
+            unresolved,
+            unclaimed(Kind.OVERDUE_STAGE_ONE, "stage_one_due"),
+            stage=Stage.DIRECT_CONTACT,
+            stage_one_answered_at__isnull=True,
+            stage_one_due__lt=today,
+        ),
+        escalations.filter(
+            unresolved,
+            unclaimed(Kind.OVERDUE_STAGE_TWO, "stage_two_response_due"),
+            stage_two_response_sent_at__isnull=True,
+            stage_two_response_due__lt=today,
+        ),
+        escalations.filter(
+            unclaimed(Kind.STAGE_TWO_ESCALATED_TO_MD, "stage_two_response_due"),
+            unresolved,
+            stage_two_response_sent_at__isnull=True,
+            stage_two_response_due__lte=_latest_due_date_late_enough_to_tell_the_md(today, calendar),
+        ),
+        escalations.filter(
+            unclaimed(Kind.OVERDUE_OMBUDSMAN_REMEDY, "complaint__ombudsman_case__remedy_due"),
+            stage=Stage.OMBUDSMAN,
+            complaint__ombudsman_case__remedy_due__lt=today,
+            complaint__ombudsman_case__remedy_done_on__isnull=True,
+        ),
+    ]
+    if send_adr_letters:
+        queries.append(
+            escalations.filter(adr_letter_sent_at__isnull=True).filter(
+                Q(deadlocked_at__isnull=False) | (Q(adr_eligible_on__lte=today) & unresolved)
+            )
+        )
+    found: set[int] = set()
+    for query in queries:
+        found.update(query)
+    return found
+
+
+def _latest_due_date_late_enough_to_tell_the_md(today: date, calendar: WorkingCalendar) -> date:
+    day = today
+    while calendar.add_working_days(day, TELL_MD_AFTER_WORKING_DAYS_LATE) > today:
+        day -= timedelta(days=1)
+    return day
+
+
+def _decide(
+    escalation: Escalation, case, *, today: date, calendar: WorkingCalendar, send_adr_letters: bool
+) -> list[Decision]:
+    """Every notice due on this complaint today, whether or not already claimed."""
+    complaint = escalation.complaint
+    unresolved = complaint.status in UNRESOLVED
+    decisions = []
+    for deadline in clocks.open_deadlines(escalation, unresolved=unresolved, ombudsman_case=case):
+        if deadline.kind == clocks.DeadlineKind.ADR_LETTER:
+            if deadline.due <= today and send_adr_letters:
+                decisions.append(Decision(escalation, Kind.ADR_LETTER, deadline.due))
+        elif deadline.due < today:
+            decisions.append(Decision(escalation, OVERDUE_KINDS[deadline.kind], deadline.due))
+    stage_two_due = escalation.stage_two_response_due
+    if unresolved and stage_two_due and escalation.stage_two_response_sent_at is None:
+        if stage_two_due == today:
+            decisions.append(Decision(escalation, Kind.REMINDER_TODAY, stage_two_due))
+        elif stage_two_due == calendar.add_working_days(today, REMIND_WORKING_DAYS_BEFORE):
+            decisions.append(Decision(escalation, Kind.REMINDER_TWO_DAYS, stage_two_due))
+        elif calendar.add_working_days(stage_two_due, TELL_MD_AFTER_WORKING_DAYS_LATE) <= today:
+            decisions.append(Decision(escalation, Kind.STAGE_TWO_ESCALATED_TO_MD, stage_two_due))
+    return decisions
+
+
+@transaction.atomic
+def _sweep_batch(
+    complaint_ids: list[int],
+    *,
+    now: datetime,
+    today: date,
+    calendar: WorkingCalendar,
+    report: SweepReport,
+    scheme_problem: str,
+) -> None:
+    escalations = list(
+        Escalation.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("complaint", "complaint__assigned_to")
+        .filter(pk__in=complaint_ids)
+    )
+    if not escalations:
+        return
+    ids = [escalation.pk for escalation in escalations]
+    cases = {case.pk: case for case in OmbudsmanCase.objects.filter(pk__in=ids)}
+    claimed = set(
+        DeadlineNotice.objects.filter(complaint_id__in=ids).values_list(
+            "complaint_id", "kind", "stage", "due"
+        )
+    )
+    decisions = [
+        decision
+        for escalation in escalations
+        for decision in _decide(
+            escalation,
+            cases.get(escalation.pk),
+            today=today,
+            calendar=calendar,
+            send_adr_letters=not scheme_problem,
+        )
+        if (escalation.pk, decision.kind, escalation.stage, decision.due) not in claimed
+    ]
+    if not decisions:
+        return
+    # The claim: a unique row per notice. A concurrent claim of the same key raises here and
+    # rolls the whole batch back, messages included.
+    notices = DeadlineNotice.objects.bulk_create(
+        [
+            DeadlineNotice(complaint_id=d.escalation.pk, kind=d.kind, stage=d.escalation.stage, due=d.due)
+            for d in decisions
+        ]
+    )
+    messages = _adr_letters(
+        [(d, notice) for d, notice in zip(decisions, notices, strict=True) if d.kind == Kind.ADR_LETTER],
+        now=now,
+        cases=cases,
+    )
+    staff = [(d, notice) for d, notice in zip(decisions, notices, strict=True) if d.kind != Kind.ADR_LETTER]
+    staff_messages = _staff_messages(staff, today=today)
+    queue_notifications(messages + staff_messages)
+    for decision in decisions:
+        report.count(decision.kind)
+    report.staff_messages += len(staff_messages)
+
+
+def _adr_letters(letters: list[tuple[Decision, DeadlineNotice]], *, now: datetime, cases: dict) -> list[dict]:
+    """The ADR letters' messages; records on each complaint the letter's date, channel and window."""
+    messages, updated, timeline = [], [], {}
+    window_ends = clocks.adr_window_ends(now)
+    for decision, _notice in letters:
+        escalation, complaint = decision.escalation, decision.escalation.complaint
+        at_deadlock = escalation.deadlocked_at is not None
+        letter = customer_messages(
+            complaint=complaint,
+            template_key="adr_letter",
+            event_id=f"{decision.due:%Y-%m-%d}",
+            extra=adr_letter_context(complaint, escalation, at_deadlock=at_deadlock, window_ends=window_ends),
+        )
+        messages += letter
+        escalation.adr_letter_sent_at = now
+        escalation.adr_letter_channel = letter[0]["channel"]
+        escalation.adr_window_ends = window_ends
+        set_next_deadline(
+            escalation, unresolved=complaint.status in UNRESOLVED, ombudsman_case=cases.get(complaint.pk)
+        )
+        updated.append(escalation)
+        timeline[complaint.pk] = (
+            f"We wrote to you about taking your complaint to the {settings.ADR_SCHEME['name']} "
+            f"(by {OutboundMessage.Channel(letter[0]['channel']).label.lower()}). "
+            f"You can do so until {window_ends:%-d %B %Y}."
+        )
+    if updated:
+        Escalation.objects.bulk_update(
+            updated,
+            [
+                "adr_letter_sent_at",
+                "adr_letter_channel",
+                "adr_window_ends",
+                "next_deadline",
+                "next_deadline_kind",
+            ],
+        )
+        complaint_services.record_events(kind=TimelineEntry.Kind.UPDATE, bodies=timeline)
+    return messages
+
+
+def adr_letter_context(
+    complaint: Complaint, escalation: Escalation, *, at_deadlock: bool, window_ends: date
+) -> dict:
+    """What the ADR letter says beyond the customer's details: plain values, stored with the message."""
+    received_on = timezone.localtime(complaint.first_received_at).date()
+    return {
+        "scheme": settings.ADR_SCHEME,
+        "at_deadlock": at_deadlock,
+        "period_weeks": clocks.adr_period_days(received_on) // 7,
+        "window_ends": f"{window_ends:%-d %B %Y}",
+        "award_limit": f"£{clocks.OMBUDSMAN_AWARD_LIMIT:,}",
+        "deadlocked_on": f"{timezone.localtime(escalation.deadlocked_at):%-d %B %Y}" if at_deadlock else "",
+    }
+
+
+def _staff_messages(notices: list[tuple[Decision, DeadlineNotice]], *, today: date) -> list[dict]:
+    """One message per recipient and template, listing their complaints; keyed by the notices it carries."""
+    grouped: dict[tuple[str, str], list[tuple[Decision, DeadlineNotice]]] = defaultdict(list)
+    managers = roles.group_emails(roles.COMPLAINTS_MANAGERS) if notices else []
+    for decision, notice in notices:
+        template = STAFF_TEMPLATES[decision.kind]
+        if decision.kind == Kind.STAGE_TWO_ESCALATED_TO_MD:
+            recipients = roles.group_emails(roles.MANAGING_DIRECTOR)
+        elif (
+            template == "deadline_reminder"
+            and (assignee := decision.escalation.complaint.assigned_to)
+            and assignee.email
+        ):
+            recipients = [assignee.email]
+        else:
+            recipients = managers
+        for recipient in recipients:
+            grouped[(recipient, template)].append((decision, notice))
+    messages = []
+    for (recipient, template), items in grouped.items():
+        notice_ids = sorted(notice.pk for _, notice in items)
+        messages.append(
+            {
+                "idempotency_key": f"{template}:{recipient}:{notice_ids[0]}-{notice_ids[-1]}:{len(notice_ids)}",
+                "reference": f"deadlines {today:%Y-%m-%d}",
+                "template_key": template,
+                "context": {
+                    "items": [_staff_item(d, today) for d, _ in items],
+                    "today": f"{today:%-d %B %Y}",
+                },
+                "channel": OutboundMessage.Channel.EMAIL,
+                "recipient_email": recipient,
+            }
+        )
+    return messages
+
+
+def _staff_item(decision: Decision, today: date) -> dict:
+    complaint = decision.escalation.complaint
+    return {
+        "reference": complaint.reference,
+        "customer_name": complaint.customer_name,
+        "stage": Stage(decision.escalation.stage).label,
+        "what": Kind(decision.kind).label,
+        "due": f"{decision.due:%a %-d %b %Y}",
+        "days_late": max((today - decision.due).days, 0),
+        "admin_url": settings.PORTAL_BASE_URL
+        + reverse("admin:complaints_complaint_change", args=[complaint.pk]),
+    }
+
+
+def _alert_failed_deliveries(report: SweepReport) -> None:
+    """A message that stopped retrying: the Complaints Managers hear of it once."""
+    for message in failed_messages():
+        if message.template_key == "delivery_failed_alert":
+            continue  # an alert about an alert would only fail the same way
+        for recipient in roles.group_emails(roles.COMPLAINTS_MANAGERS):
+            _, queued = queue_notification_once(
+                idempotency_key=f"delivery_failed_alert:{message.pk}:{recipient}",
+                reference=message.reference,
+                template_key="delivery_failed_alert",
+                context={
+                    "message_reference": message.reference,
+                    "what": message.subject,
+                    "channel": message.get_channel_display(),
+                    "error": message.last_error[:500],
+                    "admin_url": settings.PORTAL_BASE_URL
+                    + reverse("admin:notifications_outboundmessage_change", args=[message.pk]),
+                },
+                channel=OutboundMessage.Channel.EMAIL,
+                recipient_email=recipient,
+            )
+            report.failed_delivery_alerts += queued
+
+
+def _send_daily_digest(*, now: datetime, today: date, calendar: WorkingCalendar, report: SweepReport) -> None:
+    """Once a day, from DEADLINE_DIGEST_HOUR: what is overdue and due soon, by stage."""
+    if timezone.localtime(now).hour < settings.DEADLINE_DIGEST_HOUR:
+        return
+    soon = calendar.add_working_days(today, REMIND_WORKING_DAYS_BEFORE)
+    rows = (
+        Escalation.objects.filter(next_deadline__lte=soon)
+        .values("stage", "next_deadline_kind")
+        .annotate(
+            overdue=Count("pk", filter=Q(next_deadline__lt=today)),
+            due_soon=Count("pk", filter=Q(next_deadline__gte=today)),
+        )
+        .order_by("stage", "next_deadline_kind")
+    )
+    lines = [
+        {
+            "stage": Stage(row["stage"]).label,
+            "clock": clocks.DeadlineKind(row["next_deadline_kind"]).label,
+            "overdue": row["overdue"],
+            "due_soon": row["due_soon"],
+        }
+        for row in rows
+    ]
+    oldest = (
+        Escalation.objects.filter(next_deadline__lt=today)
+        .select_related("complaint")
+        .order_by("next_deadline")[:20]
+    )
+    context = {
+        "today": f"{today:%-d %B %Y}",
+        "soon": f"{soon:%-d %B %Y}",
+        "lines": lines,
+        "oldest": [
+            {
+                "reference": escalation.complaint.reference,
+                "stage": Stage(escalation.stage).label,
+                "clock": escalation.get_next_deadline_kind_display(),
+                "due": f"{escalation.next_deadline:%a %-d %b %Y}",
+                "days_late": (today - escalation.next_deadline).days,
+                "admin_url": settings.PORTAL_BASE_URL
+                + reverse("admin:complaints_complaint_change", args=[escalation.complaint.pk]),
+            }
+            for escalation in oldest
+        ],
+        "dashboard_url": settings.PORTAL_BASE_URL
+        + reverse("admin:complaints_complaint_changelist")
+        + "?deadline=overdue",
+    }
+    for recipient in roles.group_emails(roles.COMPLAINTS_MANAGERS):
+        _, queued = queue_notification_once(
+            idempotency_key=f"daily_digest:{today:%Y-%m-%d}:{recipient}",
+            reference=f"digest {today:%Y-%m-%d}",
+            template_key="daily_digest",
+            context=context,
+            channel=OutboundMessage.Channel.EMAIL,
+            recipient_email=recipient,
+        )
+        report.digests += queued
