@@ -83,4 +83,5 @@ def customer_context(complaint: Complaint) -> dict:
         "portal_url": settings.PORTAL_BASE_URL,
         "complaints_code_url": settings.PORTAL_BASE_URL + reverse("complaints_code"),
         "company": settings.COMPANY,
+        "scheme": settings.ADR_SCHEME,
     }

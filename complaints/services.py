@@ -114,17 +114,28 @@ def add_internal_note(*, complaint: Complaint, author, body: str) -> TimelineEnt
 
 
 @transaction.atomic
-def reply_to_customer(*, complaint: Complaint, author, body: str, attachments=()) -> TimelineEntry:
-    """A reply shown on the customer's complaint page and sent to them; a first reply means work has started."""
+def reply_to_customer(
+    *,
+    complaint: Complaint,
+    author,
+    body: str,
+    attachments=(),
+    template_key: str = "staff_reply",
+    extra: dict | None = None,
+) -> TimelineEntry:
+    """A reply shown on the customer's complaint page and sent to them; a first reply means work has started.
+
+    `template_key` and `extra` let a formal reply (a written response, a final response) use its own notice.
+    """
     entry = TimelineEntry.objects.create(
         complaint=complaint, kind=TimelineEntry.Kind.STAFF_REPLY, body=body, author=author
     )
     _attach_files(complaint=complaint, entry=entry, files=attachments)
     notify_customer(
         complaint=complaint,
-        template_key="staff_reply",
+        template_key=template_key,
         event_id=f"reply-{entry.pk}",
-        extra={"reply": body},
+        extra={"reply": body, **(extra or {})},
     )
     if complaint.status == Complaint.Status.RECEIVED:
         change_complaint_status(

@@ -16,7 +16,7 @@ from django.utils.html import format_html
 
 from complaints.admin import ComplaintAdmin
 from complaints.models import Complaint
-from escalation import clocks, forms, selectors, services
+from escalation import clocks, forms, ombudsman, selectors, services
 from escalation.models import CalendarAdjustment, Escalation, OmbudsmanCase, StageChange
 from escalation.stages import Stage
 from escalation.tasks import schedule_clock_refresh
@@ -119,7 +119,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
         "Record an ombudsman case",
         forms.OmbudsmanReferralForm,
         lambda c, e: e.stage != Stage.OMBUDSMAN and timezone.localdate() >= clocks.ombudsman_open_from(e),
-        lambda complaint, user, data: services.record_ombudsman_referral(
+        lambda complaint, user, data: ombudsman.record_ombudsman_referral(
             complaint=complaint, recorded_by=user, **data
         ),
     ),
@@ -127,7 +127,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
         "Record the ombudsman's decision",
         forms.OmbudsmanDecisionForm,
         lambda c, e: e.stage == Stage.OMBUDSMAN,
-        lambda complaint, user, data: services.record_ombudsman_decision(
+        lambda complaint, user, data: ombudsman.record_ombudsman_decision(
             complaint=complaint, recorded_by=user, **data
         ),
     ),
@@ -135,7 +135,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
         "Record the ombudsman remedy done",
         forms.RemedyDoneForm,
         lambda c, e: e.stage == Stage.OMBUDSMAN,
-        lambda complaint, user, data: services.record_ombudsman_remedy_done(
+        lambda complaint, user, data: ombudsman.record_ombudsman_remedy_done(
             complaint=complaint, recorded_by=user, **data
         ),
     ),

@@ -6,7 +6,6 @@ recomputes the stored clocks in the same transaction.
 """
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from complaints import services as complaint_services
 from complaints.models import Complaint, TimelineEntry
+from complaints.notices import notify_customer
 from escalation import clocks
 from escalation.models import Escalation, OmbudsmanCase, StageChange
 from escalation.stages import Stage, stage_change_problem
@@ -44,7 +44,7 @@ def start_clocks(*, complaint: Complaint) -> Escalation:
 @transaction.atomic
 def refresh_clocks(*, complaint: Complaint) -> Escalation:
     """Recompute every due date of a complaint from its inputs (after a calendar or record change)."""
-    complaint, escalation = _lock(complaint)
+    complaint, escalation = lock_for_update(complaint)
     _compute_clocks(escalation, complaint=complaint)
     escalation.save()
     return escalation
@@ -53,14 +53,14 @@ def refresh_clocks(*, complaint: Complaint) -> Escalation:
 @transaction.atomic
 def note_status_change(*, complaint: Complaint, new_status: str) -> Escalation:
     """A status changed: a proposal or a resolution at stage 1 answers the stage-1 clock."""
-    complaint, escalation = _lock(complaint)
+    complaint, escalation = lock_for_update(complaint)
     if (
         escalation.stage == Stage.DIRECT_CONTACT
         and escalation.stage_one_answered_at is None
         and new_status in (Status.RESOLUTION_PROPOSED, Status.RESOLVED, Status.CLOSED)
     ):
         escalation.stage_one_answered_at = timezone.now()
-    return _save_clocks(escalation, complaint=complaint)
+    return save_clocks(escalation, complaint=complaint)
 
 
 def correct_first_received(
@@ -99,7 +99,7 @@ def correct_first_received(
 @transaction.atomic
 def advance_stage(*, complaint: Complaint, to_stage: int, changed_by, reason: str) -> Escalation:
     """The one writer of a stage: checks the transition table and records who, when and why."""
-    complaint, escalation = _lock(complaint)
+    complaint, escalation = lock_for_update(complaint)
     problem = stage_change_problem(
         escalation.stage,
         to_stage,
@@ -124,7 +124,7 @@ def advance_stage(*, complaint: Complaint, to_stage: int, changed_by, reason: st
         body=f"Moved to {Stage(to_stage).label}. {reason}".strip(),
         author=changed_by,
     )
-    return _save_clocks(escalation, complaint=complaint)
+    return save_clocks(escalation, complaint=complaint)
 
 
 @transaction.atomic
@@ -142,7 +142,7 @@ def refer_to_complaints_manager(
 
     Starts the 10-working-day clock for the written response from the day the referral arrived.
     """
-    complaint, _ = _lock(complaint)
+    complaint, _ = lock_for_update(complaint)
     today = timezone.localdate()
     received_on = received_on or today
     if received_on > today:
@@ -169,35 +169,49 @@ def refer_to_complaints_manager(
             changed_by=recorded_by,
             note="Referred to the Complaints Manager.",
         )
-    complaint, escalation = _lock(complaint)
+    complaint, escalation = lock_for_update(complaint)
     escalation.referral_received_on = received_on
     escalation.referral_channel = channel
     escalation.referral_reply_preference = reply_preference
-    return _save_clocks(escalation, complaint=complaint)
+    save_clocks(escalation, complaint=complaint)
+    notify_with_ombudsman_paragraph(
+        complaint,
+        escalation,
+        "referral_received",
+        f"referral-{received_on:%Y-%m-%d}",
+        referral_received_on=f"{received_on:%-d %B %Y}",
+        response_due=f"{escalation.stage_two_response_due:%A %-d %B %Y}",
+    )
+    return escalation
 
 
 @transaction.atomic
 def record_stage_two_response(*, complaint: Complaint, sent_by, response: str, document) -> Escalation:
     """The Complaints Manager's written response, sent with its document; always a document, even by phone."""
-    complaint, escalation = _lock(complaint)
+    complaint, escalation = lock_for_update(complaint)
     if escalation.stage != Stage.COMPLAINTS_MANAGER or escalation.stage_two_response_sent_at:
         raise ValidationError("No referral to the Complaints Manager is waiting for a written response.")
     if not document:
         raise ValidationError({"document": "Attach the written response; stage 2 is answered in writing."})
     entry = complaint_services.reply_to_customer(
-        complaint=complaint, author=sent_by, body=response, attachments=[document]
+        complaint=complaint,
+        author=sent_by,
+        body=response,
+        attachments=[document],
+        template_key="written_response_sent",
+        extra={"adr_open_text": _adr_open_text(escalation)},
     )
     _propose(complaint, changed_by=sent_by, note="The Complaints Manager sent a written response.")
-    complaint, escalation = _lock(complaint)
+    complaint, escalation = lock_for_update(complaint)
     escalation.stage_two_response_sent_at = timezone.now()
     escalation.stage_two_response_document = entry.attachments.get()
-    return _save_clocks(escalation, complaint=complaint)
+    return save_clocks(escalation, complaint=complaint)
 
 
 @transaction.atomic
 def request_md_review(*, complaint: Complaint, requested_by=None, reason: str = "") -> Escalation:
     """Ask for the Managing Director's review, after the Complaints Manager's response."""
-    complaint, _ = _lock(complaint)
+    complaint, _ = lock_for_update(complaint)
     who = "The customer asked online" if requested_by is None else "Review requested"
     advance_stage(
         complaint=complaint,
@@ -212,9 +226,11 @@ def request_md_review(*, complaint: Complaint, requested_by=None, reason: str = 
             changed_by=requested_by,
             note="Passed to the Managing Director for review.",
         )
-    complaint, escalation = _lock(complaint)
+    complaint, escalation = lock_for_update(complaint)
     escalation.md_review_requested_at = timezone.now()
-    return _save_clocks(escalation, complaint=complaint)
+    save_clocks(escalation, complaint=complaint)
+    notify_with_ombudsman_paragraph(complaint, escalation, "md_review_requested", "md-review")
+    return escalation
 
 
 @transaction.atomic
@@ -222,25 +238,30 @@ def record_md_decision(
     *, complaint: Complaint, decided_by, decision: str, document=None, scope_reason: str = ""
 ) -> Escalation:
     """The Managing Director's decision: our final position, so the ADR letter is owed from today."""
-    complaint, escalation = _lock(complaint)
+    complaint, escalation = lock_for_update(complaint)
     if escalation.stage != Stage.MANAGING_DIRECTOR or escalation.md_decision_at:
         raise ValidationError("No Managing Director review is waiting for a decision.")
     complaint_services.reply_to_customer(
-        complaint=complaint, author=decided_by, body=decision, attachments=[document] if document else []
+        complaint=complaint,
+        author=decided_by,
+        body=decision,
+        attachments=[document] if document else [],
+        template_key="md_decision",
+        extra={"adr_open_text": "now, as this is our final response"},
     )
     _propose(complaint, changed_by=decided_by, note="The Managing Director gave our final response.")
-    complaint, escalation = _lock(complaint)
+    complaint, escalation = lock_for_update(complaint)
     escalation.md_decision_at = timezone.now()
     escalation.deadlocked_at = escalation.deadlocked_at or escalation.md_decision_at
     escalation.scope_reason = scope_reason or escalation.scope_reason
-    return _save_clocks(escalation, complaint=complaint)
+    return save_clocks(escalation, complaint=complaint)
 
 
 @transaction.atomic
 def record_ispa_referral(*, complaint: Complaint, referred_on: date, recorded_by) -> Escalation:
     """The customer told us they asked ISPA to look at it: for the record only; no clock pauses."""
-    complaint, escalation = _lock(complaint)
-    _refuse_future(referred_on, "referred_on")
+    complaint, escalation = lock_for_update(complaint)
+    refuse_future_date(referred_on, "referred_on")
     escalation.ispa_referred_on = referred_on
     complaint_services.record_event(
         complaint=complaint,
@@ -248,7 +269,7 @@ def record_ispa_referral(*, complaint: Complaint, referred_on: date, recorded_by
         body=f"The customer asked ISPA to review the complaint on {referred_on:%-d %B %Y}.",
         author=recorded_by,
     )
-    return _save_clocks(escalation, complaint=complaint)
+    return save_clocks(escalation, complaint=complaint)
 
 
 # --- Outcomes ----------------------------------------------------------------------------------
@@ -259,7 +280,7 @@ def mark_complex(
     *, complaint: Complaint, marked_by, told_at: datetime, told_by: str, new_target: date
 ) -> Escalation:
     """A complex case: the customer has been told it needs longer, and by when we now aim to resolve it."""
-    complaint, escalation = _lock(complaint)
+    complaint, escalation = lock_for_update(complaint)
     if escalation.stage != Stage.DIRECT_CONTACT or escalation.stage_one_answered_at:
         raise ValidationError("Only a complaint still being worked on at stage 1 can be marked complex.")
     if told_at > timezone.now():
@@ -282,7 +303,15 @@ def mark_complex(
         ),
         author=marked_by,
     )
-    return _save_clocks(escalation, complaint=complaint)
+    save_clocks(escalation, complaint=complaint)
+    notify_with_ombudsman_paragraph(
+        complaint,
+        escalation,
+        "complex_case",
+        f"complex-{new_target:%Y-%m-%d}",
+        new_target=f"{new_target:%-d %B %Y}",
+    )
+    return escalation
 
 
 @transaction.atomic
@@ -290,7 +319,7 @@ def propose_resolution(
     *, complaint: Complaint, proposed_by, resolution: str, scope_reason: str = ""
 ) -> Escalation:
     """Send the customer a proposed resolution; at stage 1 it answers the 3-working-day clock."""
-    complaint, escalation = _lock(complaint)
+    complaint, escalation = lock_for_update(complaint)
     if complaint.status not in UNRESOLVED:
         raise ValidationError("This complaint is already resolved or closed.")
     if escalation.stage == Stage.COMPLAINTS_MANAGER and not escalation.stage_two_response_sent_at:
@@ -299,15 +328,15 @@ def propose_resolution(
         )
     complaint_services.reply_to_customer(complaint=complaint, author=proposed_by, body=resolution)
     _propose(complaint, changed_by=proposed_by, note="We proposed a resolution.")
-    complaint, escalation = _lock(complaint)
+    complaint, escalation = lock_for_update(complaint)
     escalation.scope_reason = scope_reason or escalation.scope_reason
-    return _save_clocks(escalation, complaint=complaint)
+    return save_clocks(escalation, complaint=complaint)
 
 
 @transaction.atomic
 def record_customer_acceptance(*, complaint: Complaint, recorded_by, note: str = "") -> Escalation:
     """The customer accepted what we proposed: the complaint is resolved."""
-    complaint, _ = _lock(complaint)
+    complaint, _ = lock_for_update(complaint)
     if complaint.status != Status.RESOLUTION_PROPOSED:
         raise ValidationError("There is no proposed resolution for the customer to accept.")
     complaint_services.change_complaint_status(
@@ -316,8 +345,8 @@ def record_customer_acceptance(*, complaint: Complaint, recorded_by, note: str =
         changed_by=recorded_by,
         note=f"The customer accepted the proposed resolution. {note}".strip(),
     )
-    complaint, escalation = _lock(complaint)
-    return _save_clocks(escalation, complaint=complaint)
+    complaint, escalation = lock_for_update(complaint)
+    return save_clocks(escalation, complaint=complaint)
 
 
 @transaction.atomic
@@ -325,7 +354,7 @@ def declare_deadlock(
     *, complaint: Complaint, declared_by, final_position: str, scope_reason: str = ""
 ) -> Escalation:
     """Our final position is given and the customer is still dissatisfied: the ombudsman is open today."""
-    complaint, escalation = _lock(complaint)
+    complaint, escalation = lock_for_update(complaint)
     if escalation.deadlocked_at:
         raise ValidationError("Deadlock has already been declared on this complaint.")
     escalation.deadlocked_at = timezone.now()
@@ -342,116 +371,22 @@ def declare_deadlock(
         ),
         author=declared_by,
     )
-    return _save_clocks(escalation, complaint=complaint)
+    return save_clocks(escalation, complaint=complaint)
 
 
 @transaction.atomic
 def record_adr_letter_sent(*, complaint: Complaint, sent_at: datetime, channel: str) -> Escalation:
     """The ADR letter went out: the customer then has 12 months to go to the ombudsman."""
-    complaint, escalation = _lock(complaint)
+    complaint, escalation = lock_for_update(complaint)
     escalation.adr_letter_sent_at = sent_at
     escalation.adr_letter_channel = channel
-    return _save_clocks(escalation, complaint=complaint)
-
-
-# --- The ombudsman -----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def record_ombudsman_referral(
-    *, complaint: Complaint, scheme_reference: str, referred_on: date, recorded_by
-) -> OmbudsmanCase:
-    """The ombudsman has taken the complaint on: stage 4, from whichever stage it was at."""
-    _refuse_future(referred_on, "referred_on")
-    advance_stage(
-        complaint=complaint,
-        to_stage=Stage.OMBUDSMAN,
-        changed_by=recorded_by,
-        reason=f"Referred to the {settings.ADR_SCHEME['name']} (case {scheme_reference}).",
-    )
-    return OmbudsmanCase.objects.create(
-        complaint=complaint,
-        scheme_reference=scheme_reference,
-        referred_on=referred_on,
-        recorded_by=recorded_by,
-    )
-
-
-@transaction.atomic
-def record_ombudsman_decision(
-    *,
-    complaint: Complaint,
-    recorded_by,
-    decision_on: date,
-    customer_response: str = "",
-    customer_responded_on: date | None = None,
-    apology: bool = False,
-    explanation: bool = False,
-    practical_action: bool = False,
-    award_amount: Decimal | None = None,
-) -> OmbudsmanCase:
-    """The ombudsman's decision and the customer's answer; accepted, it binds us to a remedy within 28 days."""
-    complaint, escalation = _lock(complaint)
-    case = OmbudsmanCase.objects.select_for_update().filter(complaint=complaint).first()
-    if case is None:
-        raise ValidationError("Record the ombudsman's case before its decision.")
-    _refuse_future(decision_on, "decision_on")
-    if decision_on < case.referred_on:
-        raise ValidationError({"decision_on": "The decision cannot come before the referral."})
-    if customer_response and customer_responded_on is None:
-        raise ValidationError({"customer_responded_on": "Give the date the customer answered."})
-    if customer_responded_on is not None:
-        _refuse_future(customer_responded_on, "customer_responded_on")
-        if customer_responded_on < decision_on:
-            raise ValidationError(
-                {"customer_responded_on": "The customer cannot answer before the decision."}
-            )
-    if award_amount is not None and award_amount < 0:
-        raise ValidationError({"award_amount": "An award cannot be negative."})
-    case.decision_on = decision_on
-    case.customer_response = customer_response
-    case.customer_responded_on = customer_responded_on if customer_response else None
-    case.apology, case.explanation, case.practical_action = apology, explanation, practical_action
-    case.award_amount = award_amount
-    accepted = customer_response == OmbudsmanCase.CustomerResponse.ACCEPTED
-    case.remedy_due = clocks.ombudsman_remedy_due(customer_responded_on) if accepted else None
-    case.recorded_by = recorded_by
-    case.save()
-    complaint_services.record_event(
-        complaint=complaint,
-        kind=TimelineEntry.Kind.UPDATE,
-        body=f"The ombudsman's decision was recorded: {case.get_customer_response_display()}.",
-        author=recorded_by,
-    )
-    _save_clocks(escalation, complaint=complaint, ombudsman_case=case)
-    return case
-
-
-@transaction.atomic
-def record_ombudsman_remedy_done(*, complaint: Complaint, done_on: date, recorded_by) -> OmbudsmanCase:
-    """We did what the accepted decision required."""
-    complaint, escalation = _lock(complaint)
-    case = OmbudsmanCase.objects.select_for_update().filter(complaint=complaint).first()
-    if case is None or case.remedy_due is None:
-        raise ValidationError("No accepted ombudsman decision is waiting to be put into effect.")
-    _refuse_future(done_on, "done_on")
-    case.remedy_done_on = done_on
-    case.recorded_by = recorded_by
-    case.save()
-    complaint_services.record_event(
-        complaint=complaint,
-        kind=TimelineEntry.Kind.UPDATE,
-        body=f"We put the ombudsman's decision into effect on {done_on:%-d %B %Y}.",
-        author=recorded_by,
-    )
-    _save_clocks(escalation, complaint=complaint, ombudsman_case=case)
-    return case
+    return save_clocks(escalation, complaint=complaint)
 
 
 # --- Helpers -----------------------------------------------------------------------------------
 
 
-def _lock(complaint: Complaint) -> tuple[Complaint, Escalation]:
+def lock_for_update(complaint: Complaint) -> tuple[Complaint, Escalation]:
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     escalation = Escalation.objects.select_for_update().filter(pk=complaint.pk).first()
     if escalation is None:  # a row written without the filing service (an import, a fixture): start it now
@@ -467,7 +402,25 @@ def _propose(complaint: Complaint, *, changed_by, note: str) -> None:
         )
 
 
-def _refuse_future(day: date, field: str) -> None:
+def _adr_open_text(escalation: Escalation) -> str:
+    open_from = clocks.ombudsman_open_from(escalation)
+    if open_from <= timezone.localdate():
+        return "now"
+    return f"from {open_from:%-d %B %Y}, or straight away once we give you our final response"
+
+
+def notify_with_ombudsman_paragraph(
+    complaint: Complaint, escalation: Escalation, template_key: str, event_id: str, **extra
+) -> None:
+    notify_customer(
+        complaint=complaint,
+        template_key=template_key,
+        event_id=event_id,
+        extra={"adr_open_text": _adr_open_text(escalation), **extra},
+    )
+
+
+def refuse_future_date(day: date, field: str) -> None:
     if day > timezone.localdate():
         raise ValidationError({field: "This date cannot be in the future."})
 
@@ -496,7 +449,7 @@ def set_next_deadline(escalation: Escalation, *, unresolved: bool, ombudsman_cas
     escalation.next_deadline_kind = deadline.kind if deadline else ""
 
 
-def _save_clocks(escalation: Escalation, *, complaint: Complaint, ombudsman_case=None) -> Escalation:
+def save_clocks(escalation: Escalation, *, complaint: Complaint, ombudsman_case=None) -> Escalation:
     _compute_clocks(escalation, complaint=complaint, ombudsman_case=ombudsman_case)
     escalation.save()
     return escalation

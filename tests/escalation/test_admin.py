@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import Complaint
-from escalation import services
+from escalation import ombudsman, services
 from escalation.models import CalendarAdjustment, Escalation, OmbudsmanCase
 from escalation.stages import Stage
 from escalation.working_days import add_working_days
@@ -136,7 +136,7 @@ def test_a_forbidden_transition_shows_the_reason(client, agent):
 
 def test_an_award_above_the_limit_is_recorded_with_a_warning(client, agent):
     complaint = filed_complaint(days_ago=50)
-    services.record_ombudsman_referral(
+    ombudsman.record_ombudsman_referral(
         complaint=complaint, scheme_reference="CO-7", referred_on=timezone.localdate(), recorded_by=agent
     )
     response = client.post(

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from complaints.models import Complaint, TimelineEntry
 from complaints.services import change_complaint_status
-from escalation import services
+from escalation import ombudsman, services
 from escalation.models import Escalation, OmbudsmanCase, StageChange
 from escalation.stages import Stage
 from escalation.working_days import add_working_days, london_date
@@ -198,7 +198,7 @@ def test_deadlock_on_day_three_makes_the_adr_letter_due_that_day_and_opens_the_o
     assert escalation.next_deadline == timezone.localdate()
     assert escalation.next_deadline_kind == Kind.ADR_LETTER
     assert escalation.adr_eligible_on == london_date(complaint.first_received_at) + timedelta(days=42)
-    services.record_ombudsman_referral(
+    ombudsman.record_ombudsman_referral(
         complaint=complaint, scheme_reference="CO-1", referred_on=timezone.localdate(), recorded_by=agent
     )
     assert escalation_of(complaint).stage == Stage.OMBUDSMAN
@@ -209,7 +209,7 @@ def test_deadlock_on_day_three_makes_the_adr_letter_due_that_day_and_opens_the_o
 def test_the_ombudsman_is_refused_before_eligibility_and_open_from_stage_one_at_day_42(agent):
     early = filed_complaint(days_ago=41)
     with pytest.raises(ValidationError, match="ADR period"):
-        services.record_ombudsman_referral(
+        ombudsman.record_ombudsman_referral(
             complaint=early, scheme_reference="CO-2", referred_on=timezone.localdate(), recorded_by=agent
         )
     assert not OmbudsmanCase.objects.filter(complaint=early).exists()
@@ -218,7 +218,7 @@ def test_the_ombudsman_is_refused_before_eligibility_and_open_from_stage_one_at_
     escalation = escalation_of(due)
     assert escalation.stage == Stage.DIRECT_CONTACT
     assert escalation.adr_eligible_on == timezone.localdate()
-    services.record_ombudsman_referral(
+    ombudsman.record_ombudsman_referral(
         complaint=due, scheme_reference="CO-3", referred_on=timezone.localdate(), recorded_by=agent
     )
     assert escalation_of(due).stage == Stage.OMBUDSMAN
@@ -309,14 +309,14 @@ def test_an_ispa_referral_never_moves_the_adr_clock(agent):
 
 def test_an_accepted_ombudsman_decision_sets_a_28_day_remedy_deadline(agent):
     complaint = filed_complaint(days_ago=60)
-    services.record_ombudsman_referral(
+    ombudsman.record_ombudsman_referral(
         complaint=complaint,
         scheme_reference="CO-4",
         referred_on=timezone.localdate() - timedelta(days=5),
         recorded_by=agent,
     )
     answered = timezone.localdate() - timedelta(days=1)
-    case = services.record_ombudsman_decision(
+    case = ombudsman.record_ombudsman_decision(
         complaint=complaint,
         recorded_by=agent,
         decision_on=answered,
@@ -328,7 +328,7 @@ def test_an_accepted_ombudsman_decision_sets_a_28_day_remedy_deadline(agent):
     assert case.remedy_due == answered + timedelta(days=28)
     escalation = escalation_of(complaint)
     assert escalation.next_deadline_kind in (Kind.ADR_LETTER, Kind.OMBUDSMAN_REMEDY)
-    services.record_ombudsman_remedy_done(
+    ombudsman.record_ombudsman_remedy_done(
         complaint=complaint, done_on=timezone.localdate(), recorded_by=agent
     )
     assert OmbudsmanCase.objects.get(pk=complaint.pk).remedy_done_on == timezone.localdate()
@@ -336,10 +336,10 @@ def test_an_accepted_ombudsman_decision_sets_a_28_day_remedy_deadline(agent):
 
 def test_a_rejected_ombudsman_decision_sets_no_remedy(agent):
     complaint = filed_complaint(days_ago=60)
-    services.record_ombudsman_referral(
+    ombudsman.record_ombudsman_referral(
         complaint=complaint, scheme_reference="CO-5", referred_on=timezone.localdate(), recorded_by=agent
     )
-    case = services.record_ombudsman_decision(
+    case = ombudsman.record_ombudsman_decision(
         complaint=complaint,
         recorded_by=agent,
         decision_on=timezone.localdate(),
@@ -348,7 +348,7 @@ def test_a_rejected_ombudsman_decision_sets_no_remedy(agent):
     )
     assert case.remedy_due is None
     with pytest.raises(ValidationError, match="No accepted ombudsman decision"):
-        services.record_ombudsman_remedy_done(
+        ombudsman.record_ombudsman_remedy_done(
             complaint=complaint, done_on=timezone.localdate(), recorded_by=agent
         )
 
@@ -381,7 +381,7 @@ def complaint_at_stage(stage: int, agent) -> Complaint:
     if stage == Stage.MANAGING_DIRECTOR:
         services.request_md_review(complaint=complaint)
     if stage == Stage.OMBUDSMAN:
-        services.record_ombudsman_referral(
+        ombudsman.record_ombudsman_referral(
             complaint=complaint, scheme_reference="CO-0", referred_on=timezone.localdate(), recorded_by=agent
         )
     assert escalation_of(complaint).stage == stage

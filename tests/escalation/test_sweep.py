@@ -18,7 +18,7 @@ from escalation.roles import COMPLAINTS_MANAGERS, MANAGING_DIRECTOR
 from escalation.tasks import enforce_deadlines_task
 from escalation.working_days import LONDON, add_working_days
 from notifications.models import OutboundMessage
-from tests.complaints.factories import StaffUserFactory
+from tests.complaints.factories import StaffUserFactory, pdf_upload
 from tests.escalation.factories import filed_complaint
 
 pytestmark = pytest.mark.django_db
@@ -253,7 +253,7 @@ def test_two_sweeps_in_two_processes_at_once_send_each_letter_once(database_url)
     outputs = [process.communicate(timeout=120)[0].decode() for process in processes]
     assert [process.returncode for process in processes] == [0, 0], outputs
     letters = OutboundMessage.objects.filter(template_key="adr_letter")
-    assert letters.count() == len(complaints)
+    assert letters.count() == len(complaints), outputs
     assert sorted(letters.values_list("reference", flat=True)) == sorted(c.reference for c in complaints)
     assert DeadlineNotice.objects.filter(kind=Kind.ADR_LETTER).count() == len(complaints)
     sent = [
@@ -263,3 +263,22 @@ def test_two_sweeps_in_two_processes_at_once_send_each_letter_once(database_url)
         if "ADR letters queued" in line
     ]
     assert sum(sent) == len(complaints), outputs
+
+
+def test_escalation_events_notify_the_customer_with_the_ombudsman_paragraph():
+    agent = StaffUserFactory()
+    complaint = referred_complaint()
+    [referral] = messages("referral_received")
+    due = Escalation.objects.get(pk=complaint.pk).stage_two_response_due
+    assert f"by {due:%A %-d %B %Y}" in referral.subject
+    assert settings.ADR_SCHEME["name"] in referral.body_text
+    services.record_stage_two_response(
+        complaint=complaint, sent_by=agent, response="Our answer.", document=pdf_upload()
+    )
+    services.request_md_review(complaint=complaint)
+    services.record_md_decision(complaint=complaint, decided_by=agent, decision="Final: a £50 credit.")
+    [final] = messages("md_decision")
+    assert "This is our final response" in final.body_text
+    assert "You can go to it now" in final.body_text
+    assert len(messages("written_response_sent")) == 1
+    assert len(messages("md_review_requested")) == 1
