@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run test bench lint format screenshots clean
+.PHONY: help install system-deps run test bench demo lint format screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -43,9 +43,14 @@ system-deps: ## Install Debian's Chromium and docker-compose for the browser and
 test: $(STAMP) system-deps ## Run the whole suite (real PostgreSQL and Redis when they answer)
 	@eval "$$($(PY) tests/detect_services.py)" && $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP) ## Benchmarks: speed and memory figures (never asserted in the tests)
+bench: $(STAMP) ## Benchmarks: speed, queries and memory (never asserted in the tests); about 2 minutes
 	@$(RUN_ENV) $(PY) manage.py migrate --verbosity 0
 	@$(RUN_ENV) $(PY) -m bench.due_dates
+	@$(PY) -m bench.sweep 2>&1 | grep -v '^Deadline sweep'
+
+demo: $(STAMP) ## Add 300 demo complaints at every stage to the local database (then `make run`)
+	@$(RUN_ENV) $(PY) manage.py migrate --verbosity 0
+	@$(RUN_ENV) $(PY) manage.py seed_demo --complaints 300
 
 lint: $(STAMP) ## ruff (lint and format check) and the import-linter contracts
 	$(VENV)/bin/ruff check .

@@ -351,11 +351,14 @@ def adr_letter_context(
 def _staff_messages(notices: list[tuple[Decision, DeadlineNotice]], *, today: date) -> list[dict]:
     """One message per recipient and template, listing their complaints; keyed by the notices it carries."""
     grouped: dict[tuple[str, str], list[tuple[Decision, DeadlineNotice]]] = defaultdict(list)
-    managers = roles.group_emails(roles.COMPLAINTS_MANAGERS) if notices else []
+    if not notices:
+        return []
+    managers = roles.group_emails(roles.COMPLAINTS_MANAGERS)
+    managing_director = roles.group_emails(roles.MANAGING_DIRECTOR)
     for decision, notice in notices:
         template = STAFF_TEMPLATES[decision.kind]
         if decision.kind == Kind.STAGE_TWO_ESCALATED_TO_MD:
-            recipients = roles.group_emails(roles.MANAGING_DIRECTOR)
+            recipients = managing_director
         elif (
             template == "deadline_reminder"
             and (assignee := decision.escalation.complaint.assigned_to)

@@ -1,0 +1,33 @@
+"""Demo data: every situation, and the sweep acts on what is due exactly once."""
+
+import pytest
+from django.core.management import call_command
+
+from complaints.models import Complaint
+from escalation.demo import SITUATIONS
+from escalation.models import Escalation
+from escalation.sweep import enforce_deadlines
+from notifications.models import OutboundMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_covers_every_situation_and_the_sweep_sends_what_is_due_once(capsys):
+    call_command("seed_demo", complaints=300, seed=7)
+    output = capsys.readouterr().out
+    assert "Created 300 demo complaints" in output
+    for situation in SITUATIONS:
+        assert situation.replace("_", " ") in output
+    assert Complaint.objects.count() == Escalation.objects.count() == 300
+    assert not OutboundMessage.objects.exists()  # demo acknowledgements count as sent
+    assert set(Escalation.objects.values_list("stage", flat=True)) == {1, 2, 3, 4}
+
+    first = enforce_deadlines()
+    assert first.adr_letters >= 3  # two past the ADR period, one deadlocked
+    assert first.reminders >= 1
+    assert first.overdue_alerts >= 2
+    sent = OutboundMessage.objects.count()
+
+    again = enforce_deadlines()
+    assert (again.adr_letters, again.reminders, again.overdue_alerts, again.md_alerts) == (0, 0, 0, 0)
+    assert OutboundMessage.objects.count() == sent
