@@ -107,6 +107,24 @@ def celery_worker_process(transactional_db, real_broker, database_url, tmp_path)
 
     E-mail goes to files (EMAIL_URL=filemail://…) so a test can read what the worker sent.
     """
+    with _celery_worker(database_url=database_url, tmp_path=tmp_path) as worker:
+        yield worker
+
+
+@pytest.fixture
+def celery_worker_with_beat(transactional_db, real_broker, database_url, tmp_path):
+    """A real worker with an embedded beat that runs the deadline sweep every second."""
+    with _celery_worker(
+        database_url=database_url,
+        tmp_path=tmp_path,
+        beat=True,
+        env={"DEADLINE_SWEEP_SECONDS": "1", "DEADLINE_DIGEST_HOUR": "24"},  # no digest in the test
+    ) as worker:
+        yield worker
+
+
+@contextmanager
+def _celery_worker(*, database_url, tmp_path, beat=False, env=None):
     mail_dir = tmp_path / "mail"
     log_path = tmp_path / "worker.log"
     env = {
@@ -115,11 +133,13 @@ def celery_worker_process(transactional_db, real_broker, database_url, tmp_path)
         "EMAIL_URL": f"filemail:///{mail_dir}",  # django-environ drops one leading slash
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "MEDIA_ROOT": str(tmp_path / "media"),
+        **(env or {}),
     }
     with celery_app.connection_for_write() as connection:
         connection.default_channel.queue_purge(
             celery_app.conf.task_default_queue
         )  # no leftovers of other runs
+    beat_args = ["--beat", f"--schedule={tmp_path / 'beat-schedule'}"] if beat else []
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [
@@ -136,6 +156,7 @@ def celery_worker_process(transactional_db, real_broker, database_url, tmp_path)
                 "--without-heartbeat",
                 "-n",
                 f"test-{uuid.uuid4().hex[:8]}@%h",
+                *beat_args,
             ],
             cwd=settings.BASE_DIR,
             env=env,

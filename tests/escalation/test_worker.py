@@ -1,0 +1,83 @@
+"""The deadline sweep with a real Celery worker and beat on the real broker (Redis in CI)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from complaints.models import Complaint
+from escalation import services
+from escalation.models import DeadlineNotice, Escalation
+from escalation.sweep import enforce_deadlines
+from escalation.working_days import add_working_days
+from notifications.models import OutboundMessage
+from notifications.selectors import REQUEUE_AFTER
+from notifications.tasks import requeue_pending_messages_task
+from tests.complaints.factories import StaffUserFactory
+from tests.conftest import broker_unreachable, wait_for
+from tests.escalation.factories import filed_complaint
+
+pytestmark = pytest.mark.worker
+
+
+def complaint_with_response_due_today(agent) -> Complaint:
+    """A stage 2 referral that arrived exactly 10 working days ago, assigned to `agent`."""
+    today = timezone.localdate()
+    arrived = next(
+        day
+        for day in (today - timedelta(days=n) for n in range(10, 30))
+        if add_working_days(day, 10) == today
+    )
+    complaint = filed_complaint(days_ago=(today - arrived).days + 2)
+    complaint.assigned_to = agent
+    complaint.save(update_fields=["assigned_to"])
+    services.propose_resolution(complaint=complaint, proposed_by=agent, resolution="A credit.")
+    services.refer_to_complaints_manager(
+        complaint=complaint,
+        channel=Complaint.Channel.LETTER,
+        reply_preference=Complaint.ReplyPreference.EMAIL,
+        received_on=arrived,
+        recorded_by=agent,
+    )
+    assert Escalation.objects.get(pk=complaint.pk).stage_two_response_due == today
+    return complaint
+
+
+def test_beat_runs_the_sweep_and_the_worker_delivers_the_reminder_of_a_due_date_reached(
+    celery_worker_with_beat,
+):
+    agent = StaffUserFactory(email="agent@netservers.example")
+    complaint = complaint_with_response_due_today(agent)
+
+    def reminder_sent():
+        return [
+            mail for mail in celery_worker_with_beat.sent_mail() if mail["To"] == "agent@netservers.example"
+        ]
+
+    wait_for(reminder_sent, timeout=60)
+    [reminder] = reminder_sent()
+    assert "stage 2 written response" in reminder["Subject"]
+    assert complaint.reference in reminder.get_body(preferencelist=("plain",)).get_content()
+    assert DeadlineNotice.objects.get(complaint=complaint).kind == DeadlineNotice.Kind.REMINDER_TODAY
+    log = celery_worker_with_beat.log_path.read_text()
+    assert "escalation.tasks.enforce_deadlines_task" in log  # sent by beat, run by the worker
+
+
+def test_a_sweep_with_the_broker_down_loses_nothing_and_the_letters_go_when_it_returns(celery_worker_process):
+    complaint = filed_complaint(days_ago=42)
+    with broker_unreachable():
+        report = enforce_deadlines()
+    assert report.adr_letters == 1
+    letter = OutboundMessage.objects.get(template_key="adr_letter")
+    assert letter.status == OutboundMessage.Status.PENDING  # queued in the outbox, not yet on the broker
+
+    OutboundMessage.objects.update(created_at=timezone.now() - REQUEUE_AFTER - timedelta(seconds=1))
+    requeue_pending_messages_task.delay()  # as beat sends it once the broker is back
+
+    wait_for(
+        lambda: OutboundMessage.objects.get(pk=letter.pk).status == OutboundMessage.Status.SENT, timeout=30
+    )
+    adr_letters = [mail for mail in celery_worker_process.sent_mail() if "right to take" in mail["Subject"]]
+    assert len(adr_letters) == 1
+    assert complaint.reference in adr_letters[0]["Subject"]
+    assert enforce_deadlines().adr_letters == 0
