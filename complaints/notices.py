@@ -45,6 +45,16 @@ def customer_messages(
     }
     written = OutboundMessage.Channel.LETTER if wants_letter else OutboundMessage.Channel.EMAIL
     messages = [{**message, "idempotency_key": key, "channel": written}]
+    if wants_letter:
+        # On paper a private link is too long to type and unsafe to leave lying about: the
+        # tracking page with the reference filled in instead (the customer adds their e-mail address or postcode).
+        track = settings.PORTAL_BASE_URL + reverse("complaints:track") + f"?reference={complaint.reference}"
+        secret = "the e-mail address you gave us" if complaint.email else "your postcode"
+        messages[0]["context"] = {
+            **message["context"],
+            "tracking_url": track,
+            "on_paper": f"your reference and {secret}",
+        }
     if preference == Complaint.ReplyPreference.PHONE and complaint.phone:
         messages.append(
             {**message, "idempotency_key": f"{key}:call", "channel": OutboundMessage.Channel.CALL}

@@ -1,0 +1,84 @@
+"""What customers and staff receive, as they see it: the ADR letter's PDF and a reminder e-mail.
+
+The pictures go to the screenshot folder (the README shows them); the assertions check that the
+letter carries everything C4-05 requires, read back from the PDF itself.
+"""
+
+import io
+from datetime import timedelta
+
+import pypdfium2
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from pypdf import PdfReader
+
+from complaints.models import Complaint
+from escalation import services
+from escalation.sweep import enforce_deadlines
+from escalation.working_days import add_working_days
+from notifications.letters import render_letters_pdf
+from notifications.models import OutboundMessage
+from tests.browser.support import SCREENSHOT_DIR, screenshot
+from tests.complaints.factories import StaffUserFactory
+from tests.escalation.factories import filed_complaint
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+
+def test_the_adr_letter_pdf_carries_every_required_detail():
+    complaint = filed_complaint(
+        days_ago=42, reply_preference=Complaint.ReplyPreference.LETTER, customer_name="Eilidh Fraser"
+    )
+    enforce_deadlines()
+    letter = OutboundMessage.objects.get(template_key="adr_letter")
+    assert letter.channel == OutboundMessage.Channel.LETTER
+    pdf = render_letters_pdf([letter])
+
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+    scheme = settings.ADR_SCHEME
+    window_ends = complaint.escalation.__class__.objects.get(pk=complaint.pk).adr_window_ends
+    for required in (
+        scheme["name"],
+        scheme["phone"],
+        scheme["email"],
+        scheme["web"],
+        ", ".join(scheme["address_lines"]),
+        "free and independent",
+        complaint.reference,
+        f"until {window_ends:%-d %B %Y}",
+        "12 months",
+        "Eilidh Fraser",
+    ):
+        assert required in text, required
+
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page = pypdfium2.PdfDocument(pdf)[0]
+    page.render(scale=1.4).to_pil().save(SCREENSHOT_DIR / "adr-letter.png")
+
+
+def test_a_reminder_email_as_the_agent_sees_it(page):
+    agent = StaffUserFactory(email="agent@netservers.example")
+    today = timezone.localdate()
+    arrived = next(
+        d for d in (today - timedelta(days=n) for n in range(10, 30)) if add_working_days(d, 10) == today
+    )
+    for name in ("Priya Patel", "Owen Hughes"):
+        complaint = filed_complaint(days_ago=(today - arrived).days + 2, customer_name=name)
+        complaint.assigned_to = agent
+        complaint.save(update_fields=["assigned_to"])
+        services.propose_resolution(complaint=complaint, proposed_by=agent, resolution="A credit.")
+        services.refer_to_complaints_manager(
+            complaint=complaint,
+            channel=Complaint.Channel.LETTER,
+            reply_preference=Complaint.ReplyPreference.EMAIL,
+            received_on=arrived,
+            recorded_by=agent,
+        )
+    enforce_deadlines()
+    [reminder] = OutboundMessage.objects.filter(template_key="deadline_reminder")
+    assert reminder.recipient_email == "agent@netservers.example"
+    page.set_viewport_size({"width": 820, "height": 600})
+    page.set_content(reminder.body_html)
+    assert page.get_by_text("Priya Patel").is_visible()
+    screenshot(page, "reminder-email")
