@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -116,6 +116,11 @@ def enforce_deadlines(*, now: datetime | None = None) -> SweepReport:
         except IntegrityError:
             # Another sweep claimed one of these notices in the same instant: it sends them.
             logger.warning("Deadline sweep: a batch of %s complaints was claimed concurrently", len(batch))
+        except OperationalError as error:
+            # A lock wait that timed out, a database restart: the batch rolled back whole, and
+            # the next sweep finds its notices still unclaimed.
+            report.problems.append(f"{len(batch)} complaints left for the next sweep: {error}")
+            logger.warning("Deadline sweep: batch of %s deferred: %s", len(batch), error)
     _alert_failed_deliveries(report)
     _send_daily_digest(now=now, today=today, calendar=calendar, report=report)
     logger.info("Deadline sweep: %s", "; ".join(report.lines()))

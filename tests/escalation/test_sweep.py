@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import OperationalError
 from django.utils import timezone
 
 from complaints.models import Complaint
@@ -282,3 +283,17 @@ def test_escalation_events_notify_the_customer_with_the_ombudsman_paragraph():
     assert "You can go to it now" in final.body_text
     assert len(messages("written_response_sent")) == 1
     assert len(messages("md_review_requested")) == 1
+
+
+def test_a_batch_the_database_cannot_finish_is_left_whole_for_the_next_sweep(monkeypatch):
+    filed_complaint(days_ago=42)
+
+    def database_gone(messages):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(sweep, "queue_notifications", database_gone)
+    report = sweep.enforce_deadlines()
+    assert "left for the next sweep" in report.problems[0]
+    assert not DeadlineNotice.objects.exists()
+    monkeypatch.undo()
+    assert sweep.enforce_deadlines().adr_letters == 1
