@@ -5,23 +5,19 @@ letter carries everything C4-05 requires, read back from the PDF itself.
 """
 
 import io
-from datetime import timedelta
 
 import pypdfium2
 import pytest
 from django.conf import settings
-from django.utils import timezone
 from pypdf import PdfReader
 
 from complaints.models import Complaint
-from escalation import services
 from escalation.sweep import enforce_deadlines
-from escalation.working_days import add_working_days
 from notifications.letters import render_letters_pdf
 from notifications.models import OutboundMessage
 from tests.browser.support import SCREENSHOT_DIR, screenshot
 from tests.complaints.factories import StaffUserFactory
-from tests.escalation.factories import filed_complaint
+from tests.escalation.factories import filed_complaint, referral_with_response_due_today
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -59,22 +55,8 @@ def test_the_adr_letter_pdf_carries_every_required_detail():
 
 def test_a_reminder_email_as_the_agent_sees_it(page):
     agent = StaffUserFactory(email="agent@netservers.example")
-    today = timezone.localdate()
-    arrived = next(
-        d for d in (today - timedelta(days=n) for n in range(10, 30)) if add_working_days(d, 10) == today
-    )
     for name in ("Priya Patel", "Owen Hughes"):
-        complaint = filed_complaint(days_ago=(today - arrived).days + 2, customer_name=name)
-        complaint.assigned_to = agent
-        complaint.save(update_fields=["assigned_to"])
-        services.propose_resolution(complaint=complaint, proposed_by=agent, resolution="A credit.")
-        services.refer_to_complaints_manager(
-            complaint=complaint,
-            channel=Complaint.Channel.LETTER,
-            reply_preference=Complaint.ReplyPreference.EMAIL,
-            received_on=arrived,
-            recorded_by=agent,
-        )
+        referral_with_response_due_today(assigned_to=agent, customer_name=name)
     enforce_deadlines()
     [reminder] = OutboundMessage.objects.filter(template_key="deadline_reminder")
     assert reminder.recipient_email == "agent@netservers.example"

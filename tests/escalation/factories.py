@@ -4,6 +4,8 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from complaints.services import file_complaint
+from escalation import services
+from escalation.working_days import add_working_days
 from tests.complaints.factories import complaint_form_data
 
 
@@ -17,4 +19,26 @@ def filed_complaint(*, days_ago: int = 0, logged_by=None, **overrides) -> Compla
         logged_by=logged_by,
     )
     complaint.refresh_from_db()
+    return complaint
+
+
+def referral_with_response_due_today(*, assigned_to, **overrides) -> Complaint:
+    """A stage 2 referral whose letter arrived exactly 10 working days ago, assigned to `assigned_to`."""
+    today = timezone.localdate()
+    arrived = next(
+        day
+        for day in (today - timedelta(days=n) for n in range(10, 30))
+        if add_working_days(day, 10) == today
+    )
+    complaint = filed_complaint(days_ago=(today - arrived).days + 2, **overrides)
+    complaint.assigned_to = assigned_to
+    complaint.save(update_fields=["assigned_to"])
+    services.propose_resolution(complaint=complaint, proposed_by=assigned_to, resolution="A credit.")
+    services.refer_to_complaints_manager(
+        complaint=complaint,
+        channel=Complaint.Channel.LETTER,
+        reply_preference=Complaint.ReplyPreference.EMAIL,
+        received_on=arrived,
+        recorded_by=assigned_to,
+    )
     return complaint

@@ -5,49 +5,24 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from complaints.models import Complaint
-from escalation import services
 from escalation.models import DeadlineNotice, Escalation
 from escalation.sweep import enforce_deadlines
-from escalation.working_days import add_working_days
 from notifications.models import OutboundMessage
 from notifications.selectors import REQUEUE_AFTER
 from notifications.tasks import requeue_pending_messages_task
 from tests.complaints.factories import StaffUserFactory
 from tests.conftest import broker_unreachable, wait_for
-from tests.escalation.factories import filed_complaint
+from tests.escalation.factories import filed_complaint, referral_with_response_due_today
 
 pytestmark = pytest.mark.worker
-
-
-def complaint_with_response_due_today(agent) -> Complaint:
-    """A stage 2 referral that arrived exactly 10 working days ago, assigned to `agent`."""
-    today = timezone.localdate()
-    arrived = next(
-        day
-        for day in (today - timedelta(days=n) for n in range(10, 30))
-        if add_working_days(day, 10) == today
-    )
-    complaint = filed_complaint(days_ago=(today - arrived).days + 2)
-    complaint.assigned_to = agent
-    complaint.save(update_fields=["assigned_to"])
-    services.propose_resolution(complaint=complaint, proposed_by=agent, resolution="A credit.")
-    services.refer_to_complaints_manager(
-        complaint=complaint,
-        channel=Complaint.Channel.LETTER,
-        reply_preference=Complaint.ReplyPreference.EMAIL,
-        received_on=arrived,
-        recorded_by=agent,
-    )
-    assert Escalation.objects.get(pk=complaint.pk).stage_two_response_due == today
-    return complaint
 
 
 def test_beat_runs_the_sweep_and_the_worker_delivers_the_reminder_of_a_due_date_reached(
     celery_worker_with_beat,
 ):
     agent = StaffUserFactory(email="agent@netservers.example")
-    complaint = complaint_with_response_due_today(agent)
+    complaint = referral_with_response_due_today(assigned_to=agent)
+    assert Escalation.objects.get(pk=complaint.pk).stage_two_response_due == timezone.localdate()
 
     def reminder_sent():
         return [
