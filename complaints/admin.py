@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -10,7 +11,7 @@ from django.urls import path, reverse
 
 from complaints import selectors, services
 from complaints.forms import StaffEntryForm, StaffLogComplaintForm, clean_uk_postcode
-from complaints.models import Complaint, SupportNeeds
+from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from complaints.views import attachment_response
 
 # Contact details staff may correct; what the customer said and when stays as received.
@@ -24,6 +25,12 @@ CUSTOMER_FIELDS = (
     "account_number",
     "reply_preference",
 )
+
+
+LOGGED_CONTACTS = {
+    StaffEntryForm.Kind.CALL: TimelineEntry.Kind.CALL_LOGGED,
+    StaffEntryForm.Kind.LETTER: TimelineEntry.Kind.LETTER_RECEIVED,
+}
 
 
 class ComplaintAdminForm(forms.ModelForm):
@@ -83,6 +90,43 @@ def _status_action(new_status, description):
     return action
 
 
+class AssigneeFilter(admin.SimpleListFilter):
+    title = "assigned to"
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        staff = (
+            get_user_model()
+            .objects.filter(assigned_complaints__isnull=False)
+            .distinct()
+            .order_by("first_name", "username")
+        )
+        return [
+            ("mine", "Me"),
+            ("none", "Nobody"),
+            *((str(user.pk), user.get_full_name() or user.get_username()) for user in staff),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "mine":
+            return queryset.filter(assigned_to=request.user)
+        if value == "none":
+            return queryset.filter(assigned_to__isnull=True)
+        if value and value.isdigit():
+            return queryset.filter(assigned_to_id=int(value))
+        return queryset
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        queryset=get_user_model()
+        .objects.filter(is_staff=True, is_active=True)
+        .order_by("first_name", "username"),
+        label="Assign to",
+    )
+
+
 @admin.register(Complaint)
 class ComplaintAdmin(admin.ModelAdmin):
     form = ComplaintAdminForm
@@ -95,7 +139,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         "first_received_at",
         "has_support_needs",
     )
-    list_filter = ("status", "category", "channel", "customer_type", "has_support_needs")
+    list_filter = (AssigneeFilter, "status", "category", "channel", "customer_type", "has_support_needs")
     search_fields = ("=reference", "customer_name", "email", "postcode", "=account_number")
     date_hierarchy = "first_received_at"
     list_per_page = 50
@@ -136,6 +180,9 @@ class ComplaintAdmin(admin.ModelAdmin):
     )
     inlines = (SupportNeedsInline,)
     actions = (
+        "assign_to_me",
+        "assign_to_someone",
+        "unassign",
         _status_action(Complaint.Status.IN_PROGRESS, "Mark as being looked into"),
         _status_action(Complaint.Status.RESOLUTION_PROPOSED, "Mark resolution proposed"),
         _status_action(Complaint.Status.RESOLVED, "Mark resolved"),
@@ -144,6 +191,50 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.complaints_for_admin_list()
+
+    def has_assign_permission(self, request):
+        return request.user.has_perm("complaints.assign_complaint")
+
+    @admin.action(description="Assign to me", permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        changed = services.assign_complaints(
+            complaint_ids=list(queryset.values_list("pk", flat=True)),
+            assignee=request.user,
+            assigned_by=request.user,
+        )
+        self.message_user(request, f"{changed} complaint(s) assigned to you.")
+
+    @admin.action(description="Unassign", permissions=["assign"])
+    def unassign(self, request, queryset):
+        changed = services.assign_complaints(
+            complaint_ids=list(queryset.values_list("pk", flat=True)), assignee=None, assigned_by=request.user
+        )
+        self.message_user(request, f"{changed} complaint(s) unassigned.")
+
+    @admin.action(description="Assign to someone…", permissions=["assign"])
+    def assign_to_someone(self, request, queryset):
+        """An intermediate page: choose who, then the selected complaints are theirs."""
+        form = AssignForm(request.POST if "assignee" in request.POST else None)
+        if form.is_valid():
+            assignee = form.cleaned_data["assignee"]
+            changed = services.assign_complaints(
+                complaint_ids=list(queryset.values_list("pk", flat=True)),
+                assignee=assignee,
+                assigned_by=request.user,
+            )
+            self.message_user(
+                request, f"{changed} complaint(s) assigned to {assignee.get_full_name() or assignee}."
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Assign complaints",
+            "form": form,
+            "complaints": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/assign.html", context)
 
     def has_delete_permission(self, request, obj=None):
         return False  # a complaint is a legal record: it is anonymised by retention, never deleted
@@ -205,12 +296,20 @@ class ComplaintAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = StaffEntryForm(request.POST)
         if not form.is_valid():
-            self.message_user(request, "Write some text, then choose note or reply.", messages.ERROR)
+            self.message_user(request, "Write some text, then choose what it is.", messages.ERROR)
         elif form.cleaned_data["kind"] == StaffEntryForm.Kind.REPLY:
             services.reply_to_customer(
                 complaint=complaint, author=request.user, body=form.cleaned_data["body"]
             )
             self.message_user(request, "Reply added and sent to the customer.")
+        elif form.cleaned_data["kind"] in LOGGED_CONTACTS:
+            services.log_contact(
+                complaint=complaint,
+                author=request.user,
+                kind=LOGGED_CONTACTS[form.cleaned_data["kind"]],
+                body=form.cleaned_data["body"],
+            )
+            self.message_user(request, "Logged on the complaint's timeline.")
         else:
             services.add_internal_note(
                 complaint=complaint, author=request.user, body=form.cleaned_data["body"]

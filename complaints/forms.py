@@ -261,9 +261,16 @@ class StaffEntryForm(forms.Form):
     class Kind:
         REPLY = "reply"
         NOTE = "note"
+        CALL = "call"
+        LETTER = "letter"
 
     kind = forms.ChoiceField(
-        choices=[(Kind.NOTE, "Internal note (staff only)"), (Kind.REPLY, "Reply to the customer")],
+        choices=[
+            (Kind.NOTE, "Internal note (staff only)"),
+            (Kind.REPLY, "Reply to the customer (sent to them)"),
+            (Kind.CALL, "A phone call with the customer"),
+            (Kind.LETTER, "A letter from the customer"),
+        ],
         widget=forms.RadioSelect,
         initial=Kind.NOTE,
     )

@@ -93,6 +93,7 @@ class Complaint(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["status", "first_received_at"], name="complaint_status_received")]
+        permissions = [("assign_complaint", "Can assign complaints to any member of staff")]
 
     def __str__(self):
         return self.reference
@@ -124,6 +125,9 @@ class TimelineEntry(models.Model):
         STAGE_CHANGED = "stage_changed", "Escalated"
         UPDATE = "update", "Update"
         RECORD_CORRECTED = "record_corrected", "Record corrected"
+        CALL_LOGGED = "call_logged", "Phone call"
+        LETTER_RECEIVED = "letter_received", "Letter received"
+        ASSIGNED = "assigned", "Assigned"
 
     # Internal notes and corrections are for staff only; the rest is the customer's own history.
     CUSTOMER_VISIBLE_KINDS = (
@@ -133,6 +137,8 @@ class TimelineEntry(models.Model):
         Kind.STATUS_CHANGED,
         Kind.STAGE_CHANGED,
         Kind.UPDATE,
+        Kind.CALL_LOGGED,
+        Kind.LETTER_RECEIVED,
     )
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="timeline")

@@ -29,4 +29,4 @@ def complaint_attachment(*, complaint: Complaint, attachment_id: int) -> Attachm
 
 
 def complaints_for_admin_list() -> QuerySet[Complaint]:
-    return Complaint.objects.select_related("logged_by")
+    return Complaint.objects.select_related("logged_by", "assigned_to")

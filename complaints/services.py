@@ -145,6 +145,41 @@ def reply_to_customer(
 
 
 @transaction.atomic
+def log_contact(*, complaint: Complaint, author, kind: str, body: str) -> TimelineEntry:
+    """A phone call with the customer, or a letter from them, noted on the timeline they also see."""
+    if kind not in (TimelineEntry.Kind.CALL_LOGGED, TimelineEntry.Kind.LETTER_RECEIVED):
+        raise ValidationError("Only a phone call or a letter is logged this way.")
+    return TimelineEntry.objects.create(complaint=complaint, kind=kind, body=body, author=author)
+
+
+@transaction.atomic
+def assign_complaints(*, complaint_ids: list[int], assignee, assigned_by) -> int:
+    """Give complaints to one member of staff (or to nobody), noting who did it; returns how many changed."""
+    changing = list(
+        Complaint.objects.select_for_update()
+        .filter(pk__in=complaint_ids)
+        .exclude(assigned_to=assignee)
+        .values_list("pk", flat=True)
+    )
+    if not changing:
+        return 0
+    Complaint.objects.filter(pk__in=changing).update(assigned_to=assignee, updated_at=timezone.now())
+    who = assignee.get_full_name() or assignee.get_username() if assignee else "nobody"
+    TimelineEntry.objects.bulk_create(
+        [
+            TimelineEntry(
+                complaint_id=pk,
+                kind=TimelineEntry.Kind.ASSIGNED,
+                body=f"Assigned to {who}.",
+                author=assigned_by,
+            )
+            for pk in changing
+        ]
+    )
+    return len(changing)
+
+
+@transaction.atomic
 def record_event(*, complaint: Complaint, kind: str, body: str, author=None) -> TimelineEntry:
     """A timeline entry for something another part of the portal did (an escalation, a deadline)."""
     return TimelineEntry.objects.create(complaint=complaint, kind=kind, body=body, author=author)

@@ -31,6 +31,7 @@ class StageAction:
     """One staff action on the complaint page: when it is offered, its form, and the service it calls."""
 
     label: str
+    permission: str
     form_class: type
     offered: Callable[[Complaint, Escalation], bool]
     run: Callable[..., object]
@@ -40,9 +41,16 @@ def _open(complaint, escalation):
     return complaint.status in OPEN_STATUSES
 
 
+WORK_STAGE_ONE = "escalation.work_stage_one"
+RESPOND_AT_STAGE_TWO = "escalation.respond_at_stage_two"
+MANAGE_ESCALATIONS = "escalation.manage_escalations"
+DECIDE_AS_MD = "escalation.decide_as_managing_director"
+CORRECT_FIRST_RECEIVED = "escalation.correct_first_received"
+
 STAGE_ACTIONS: dict[str, StageAction] = {
     "propose": StageAction(
         "Propose a resolution",
+        WORK_STAGE_ONE,
         forms.ProposeResolutionForm,
         lambda c, e: (
             _open(c, e) and not (e.stage == Stage.COMPLAINTS_MANAGER and not e.stage_two_response_sent_at)
@@ -53,12 +61,14 @@ STAGE_ACTIONS: dict[str, StageAction] = {
     ),
     "complex": StageAction(
         "Mark complex (customer told)",
+        WORK_STAGE_ONE,
         forms.ComplexCaseForm,
         lambda c, e: _open(c, e) and e.stage == Stage.DIRECT_CONTACT and not e.stage_one_answered_at,
         lambda complaint, user, data: services.mark_complex(complaint=complaint, marked_by=user, **data),
     ),
     "accept": StageAction(
         "Record the customer's acceptance",
+        WORK_STAGE_ONE,
         forms.AcceptanceForm,
         lambda c, e: c.status == Status.RESOLUTION_PROPOSED,
         lambda complaint, user, data: services.record_customer_acceptance(
@@ -67,6 +77,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
     ),
     "stage-two-letter": StageAction(
         "Record a stage 2 letter received",
+        WORK_STAGE_ONE,
         forms.StageTwoLetterForm,
         lambda c, e: c.status != Status.CLOSED and e.stage == Stage.DIRECT_CONTACT,
         lambda complaint, user, data: services.refer_to_complaints_manager(
@@ -75,6 +86,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
     ),
     "stage-two-response": StageAction(
         "Record the written response sent",
+        RESPOND_AT_STAGE_TWO,
         forms.StageTwoResponseForm,
         lambda c, e: e.stage == Stage.COMPLAINTS_MANAGER and not e.stage_two_response_sent_at,
         lambda complaint, user, data: services.record_stage_two_response(
@@ -83,6 +95,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
     ),
     "md-review": StageAction(
         "Pass to the Managing Director",
+        MANAGE_ESCALATIONS,
         forms.AcceptanceForm,
         lambda c, e: (
             c.status != Status.CLOSED and e.stage == Stage.COMPLAINTS_MANAGER and e.stage_two_response_sent_at
@@ -93,6 +106,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
     ),
     "md-decision": StageAction(
         "Record the Managing Director's decision",
+        DECIDE_AS_MD,
         forms.ManagingDirectorDecisionForm,
         lambda c, e: e.stage == Stage.MANAGING_DIRECTOR and not e.md_decision_at,
         lambda complaint, user, data: services.record_md_decision(
@@ -101,6 +115,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
     ),
     "deadlock": StageAction(
         "Declare deadlock",
+        MANAGE_ESCALATIONS,
         forms.DeadlockForm,
         lambda c, e: not e.deadlocked_at,
         lambda complaint, user, data: services.declare_deadlock(
@@ -109,6 +124,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
     ),
     "ispa": StageAction(
         "Record an ISPA referral",
+        MANAGE_ESCALATIONS,
         forms.IspaReferralForm,
         lambda c, e: settings.ISPA_MEMBER and not e.ispa_referred_on,
         lambda complaint, user, data: services.record_ispa_referral(
@@ -117,6 +133,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
     ),
     "ombudsman": StageAction(
         "Record an ombudsman case",
+        MANAGE_ESCALATIONS,
         forms.OmbudsmanReferralForm,
         lambda c, e: e.stage != Stage.OMBUDSMAN and timezone.localdate() >= clocks.ombudsman_open_from(e),
         lambda complaint, user, data: ombudsman.record_ombudsman_referral(
@@ -125,6 +142,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
     ),
     "ombudsman-decision": StageAction(
         "Record the ombudsman's decision",
+        MANAGE_ESCALATIONS,
         forms.OmbudsmanDecisionForm,
         lambda c, e: e.stage == Stage.OMBUDSMAN,
         lambda complaint, user, data: ombudsman.record_ombudsman_decision(
@@ -133,6 +151,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
     ),
     "remedy-done": StageAction(
         "Record the ombudsman remedy done",
+        MANAGE_ESCALATIONS,
         forms.RemedyDoneForm,
         lambda c, e: e.stage == Stage.OMBUDSMAN,
         lambda complaint, user, data: ombudsman.record_ombudsman_remedy_done(
@@ -141,6 +160,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
     ),
     "first-received": StageAction(
         "Correct the first-received time",
+        CORRECT_FIRST_RECEIVED,
         forms.CorrectFirstReceivedForm,
         lambda c, e: True,
         lambda complaint, user, data: services.correct_first_received(
@@ -190,6 +210,7 @@ class EscalationComplaintAdmin(ComplaintAdmin):
         "stage",
         "status",
         "next_deadline",
+        "assigned_to",
         "channel",
         "first_received_at",
         "has_support_needs",
@@ -241,10 +262,8 @@ class EscalationComplaintAdmin(ComplaintAdmin):
                 stage_actions=[
                     (action.label, reverse("admin:escalation_stage_action", args=[complaint.pk, name]))
                     for name, action in STAGE_ACTIONS.items()
-                    if action.offered(complaint, escalation)
-                ]
-                if self.has_change_permission(request, complaint)
-                else [],
+                    if request.user.has_perm(action.permission) and action.offered(complaint, escalation)
+                ],
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -252,7 +271,7 @@ class EscalationComplaintAdmin(ComplaintAdmin):
         """A stage action's form; on success the service runs and we go back to the complaint."""
         complaint = get_object_or_404(Complaint, pk=pk)
         stage_action = STAGE_ACTIONS.get(action)
-        if stage_action is None or not self.has_change_permission(request, complaint):
+        if stage_action is None or not request.user.has_perm(stage_action.permission):
             raise PermissionDenied
         form = stage_action.form_class(request.POST or None, request.FILES or None)
         status = 200

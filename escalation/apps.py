@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class EscalationConfig(AppConfig):
@@ -8,10 +9,15 @@ class EscalationConfig(AppConfig):
     verbose_name = "Escalation"
 
     def ready(self):
-        from escalation import (
-            receivers,  # noqa: F401  (connects the complaint signal receivers)
-            selectors,
-            working_days,
-        )
+        import escalation.receivers  # noqa: F401  (connects the complaint signal receivers)
+        from escalation import selectors, working_days
 
         working_days.read_adjustments_from(selectors.calendar_adjustments)
+        post_migrate.connect(setup_roles_after_migrate, sender=self)
+
+
+def setup_roles_after_migrate(sender, **kwargs):
+    """The groups follow escalation/roles.py after every migrate (the permissions exist by then)."""
+    from escalation.roles import setup_roles
+
+    setup_roles()

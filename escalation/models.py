@@ -85,6 +85,18 @@ class Escalation(models.Model):
             ),
             models.Index(fields=["stage_two_response_due"], name="escalation_stage_two_due"),
         ]
+        # What each staff role may do beyond viewing and editing a complaint (escalation/roles.py).
+        permissions = [
+            (
+                "work_stage_one",
+                "Can propose resolutions, mark complex, record acceptance and stage 2 letters",
+            ),
+            ("respond_at_stage_two", "Can record the Complaints Manager's written response"),
+            ("manage_escalations", "Can declare deadlock, pass to the MD, record ombudsman and ISPA cases"),
+            ("decide_as_managing_director", "Can record the Managing Director's decision"),
+            ("correct_first_received", "Can correct a complaint's first-received time"),
+            ("view_dashboard", "Can see the managers' escalation dashboard and reports"),
+        ]
 
     def __str__(self):
         return f"{self.complaint_id}: {self.get_stage_display()}"

@@ -1,12 +1,76 @@
-"""The staff groups deadlines are addressed to, and how to reach them."""
+"""The staff roles as Django groups, the permissions each holds, and how to reach a group.
+
+`setup_roles` (run after every migrate, and by `manage.py setup_roles`) makes the groups hold
+exactly these permissions, so a role's powers are reviewed here, like code.
+"""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 SUPPORT_AGENTS = "Support agent"
 COMPLAINTS_MANAGERS = "Complaints manager"
 MANAGING_DIRECTOR = "Managing director"
 AUDITORS = "Auditor"
+
+VIEW_EVERYTHING = [
+    "complaints.view_complaint",
+    "complaints.view_timelineentry",
+    "complaints.view_attachment",
+    "escalation.view_escalation",
+    "escalation.view_stagechange",
+    "escalation.view_ombudsmancase",
+    "escalation.view_calendaradjustment",
+    "escalation.view_deadlinenotice",
+    "notifications.view_outboundmessage",
+]
+AGENT = [
+    *VIEW_EVERYTHING,
+    "complaints.add_complaint",
+    "complaints.change_complaint",
+    "escalation.work_stage_one",
+    "notifications.change_outboundmessage",  # print letters, mark them posted, mark calls made
+]
+MANAGER = [
+    *AGENT,
+    "complaints.assign_complaint",
+    "complaints.view_support_needs_details",
+    "complaints.view_supportneeds",
+    "complaints.add_supportneeds",
+    "complaints.change_supportneeds",
+    "escalation.respond_at_stage_two",
+    "escalation.manage_escalations",
+    "escalation.correct_first_received",
+    "escalation.view_dashboard",
+    "escalation.add_calendaradjustment",
+    "escalation.change_calendaradjustment",
+    "escalation.delete_calendaradjustment",
+]
+ROLE_PERMISSIONS = {
+    SUPPORT_AGENTS: AGENT,
+    COMPLAINTS_MANAGERS: MANAGER,
+    MANAGING_DIRECTOR: [*MANAGER, "escalation.decide_as_managing_director"],
+    AUDITORS: [*VIEW_EVERYTHING, "escalation.view_dashboard"],
+}
+
+
+def setup_roles() -> dict[str, int]:
+    """Create the four groups and give each exactly its permissions; returns how many each holds."""
+    counts = {}
+    for name, codes in ROLE_PERMISSIONS.items():
+        wanted = Q()
+        for code in codes:
+            app_label, codename = code.split(".")
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        permissions = list(Permission.objects.filter(wanted))
+        missing = set(codes) - {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
+        if missing:
+            raise LookupError(f"Unknown permissions for {name}: {', '.join(sorted(missing))}")
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(permissions)
+        counts[name] = len(permissions)
+    return counts
 
 
 def group_emails(group_name: str) -> list[str]:

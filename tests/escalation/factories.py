@@ -1,12 +1,13 @@
 from datetime import timedelta
 
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from complaints.models import Complaint
 from complaints.services import file_complaint
 from escalation import services
 from escalation.working_days import add_working_days
-from tests.complaints.factories import complaint_form_data
+from tests.complaints.factories import StaffUserFactory, complaint_form_data
 
 
 def filed_complaint(*, days_ago: int = 0, logged_by=None, **overrides) -> Complaint:
@@ -42,3 +43,10 @@ def referral_with_response_due_today(*, assigned_to, **overrides) -> Complaint:
         recorded_by=assigned_to,
     )
     return complaint
+
+
+def staff_member(role: str, **fields):
+    """A staff user in one of the roles of escalation/roles.py (the groups exist after migrate)."""
+    user = StaffUserFactory(**fields)
+    user.groups.add(Group.objects.get(name=role))
+    return user

@@ -38,11 +38,11 @@ def days_from_today(days, hour=10):
 
 @pytest.fixture
 def managers():
-    group = Group.objects.create(name=COMPLAINTS_MANAGERS)
+    group = Group.objects.get(name=COMPLAINTS_MANAGERS)  # made by setup_roles after migrate
     manager = StaffUserFactory(username="manager", email="manager@netservers.example")
     manager.groups.add(group)
     director = StaffUserFactory(username="director", email="md@netservers.example")
-    director.groups.add(Group.objects.create(name=MANAGING_DIRECTOR))
+    director.groups.add(Group.objects.get(name=MANAGING_DIRECTOR))
     return manager, director
 
 
