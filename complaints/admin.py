@@ -13,6 +13,7 @@ from complaints import selectors, services
 from complaints.forms import StaffEntryForm, StaffLogComplaintForm, clean_uk_postcode
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from complaints.views import attachment_response
+from notifications.selectors import messages_about
 
 # Contact details staff may correct; what the customer said and when stays as received.
 CUSTOMER_FIELDS = (
@@ -285,6 +286,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         extra_context = extra_context or {}
         if complaint is not None:
             extra_context["timeline"] = selectors.staff_timeline(complaint=complaint)
+            extra_context["outbox"] = messages_about(complaint.reference)
             extra_context["entry_form"] = StaffEntryForm()
             extra_context["entry_url"] = reverse("admin:complaints_complaint_entry", args=[complaint.pk])
         return super().change_view(request, object_id, form_url, extra_context)

@@ -184,19 +184,26 @@ class StageFilter(admin.SimpleListFilter):
 class DeadlineFilter(admin.SimpleListFilter):
     title = "next deadline"
     parameter_name = "deadline"
+    WITHIN_WORKING_DAYS = (2, 5, 10)
 
     def lookups(self, request, model_admin):
-        return [("overdue", "Overdue"), ("today", "Due today"), ("week", "Due within 5 working days")]
+        return [
+            ("overdue", "Overdue"),
+            ("today", "Due today"),
+            *((f"within-{days}", f"Due within {days} working days") for days in self.WITHIN_WORKING_DAYS),
+        ]
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
-        if self.value() == "overdue":
+        value = self.value() or ""
+        if value == "overdue":
             return queryset.filter(escalation__next_deadline__lt=today)
-        if self.value() == "today":
+        if value == "today":
             return queryset.filter(escalation__next_deadline=today)
-        if self.value() == "week":
-            week_end = working_calendar().add_working_days(today, 5)
-            return queryset.filter(escalation__next_deadline__range=(today, week_end))
+        days = value.removeprefix("within-")
+        if days.isdigit() and int(days) in self.WITHIN_WORKING_DAYS:
+            until = working_calendar().add_working_days(today, int(days))
+            return queryset.filter(escalation__next_deadline__range=(today, until))
         return queryset
 
 

@@ -27,3 +27,8 @@ def failed_messages(*, limit: int = 200) -> list[OutboundMessage]:
             :limit
         ]
     )
+
+
+def messages_about(reference: str, *, limit: int = 100) -> list[OutboundMessage]:
+    """The messages sent about one thing (a complaint's reference), newest first."""
+    return list(OutboundMessage.objects.filter(reference=reference).order_by("-created_at", "-pk")[:limit])

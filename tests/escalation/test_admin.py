@@ -190,3 +190,14 @@ def test_a_closure_moves_the_stored_due_dates_of_open_complaints(
         )
     due_after = Escalation.objects.get(pk=complaint.pk).stage_two_response_due
     assert due_after == add_working_days(due_before, 1)
+
+
+def test_due_within_working_days_and_the_messages_sent_are_on_the_pages(client, agent):
+    soon = filed_complaint()  # stage 1 due in 3 working days
+    page = client.get(CHANGELIST, {"deadline": "within-2"}).content.decode()
+    assert soon.reference not in page
+    page = client.get(CHANGELIST, {"deadline": "within-5"}).content.decode()
+    assert soon.reference in page
+    change = client.get(reverse("admin:complaints_complaint_change", args=[soon.pk])).content.decode()
+    assert "Messages sent about this complaint" in change
+    assert "received your complaint" in change  # the acknowledgement
