@@ -12,5 +12,6 @@ urlpatterns = [
     path("complaints-code/", complaint_views.complaints_code, name="complaints_code"),
     path("complaints/", include("complaints.urls")),
     path("complaints/", include("escalation.urls")),
+    path("staff/", include("escalation.staff_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -241,7 +241,7 @@ def _situation(name: str, *, rng: random.Random, now: datetime, calendar: Workin
         return {
             "status": rng.choice([Status.RESOLVED, Status.CLOSED]),
             "first_received_at": first,
-            "escalation": _escalation(first, stage_one_answered_at=done, **stage_one),
+            "escalation": _escalation(first, stage_one_answered_at=done, resolved_at=done, **stage_one),
         }
     if name == "proposed_at_stage_one":
         first = received(3, 38)

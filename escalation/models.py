@@ -71,6 +71,8 @@ class Escalation(models.Model):
     # Recorded on an outcome for the record; never stops a clock (regulatory decision 8).
     scope_reason = models.CharField(max_length=30, choices=ScopeReason.choices, blank=True)
 
+    resolved_at = models.DateTimeField(null=True, blank=True, help_text="When it was resolved or closed.")
+
     next_deadline = models.DateField(null=True, blank=True)
     next_deadline_kind = models.CharField(max_length=20, choices=DeadlineKind.choices, blank=True)
 

@@ -52,14 +52,22 @@ def refresh_clocks(*, complaint: Complaint) -> Escalation:
 
 @transaction.atomic
 def note_status_change(*, complaint: Complaint, new_status: str) -> Escalation:
-    """A status changed: a proposal or a resolution at stage 1 answers the stage-1 clock."""
+    """A status changed: a proposal or a resolution at stage 1 answers the stage-1 clock.
+
+    Also keeps when the complaint was resolved (for the reports), cleared if it is reopened.
+    """
     complaint, escalation = lock_for_update(complaint)
+    now = timezone.now()
     if (
         escalation.stage == Stage.DIRECT_CONTACT
         and escalation.stage_one_answered_at is None
         and new_status in (Status.RESOLUTION_PROPOSED, Status.RESOLVED, Status.CLOSED)
     ):
-        escalation.stage_one_answered_at = timezone.now()
+        escalation.stage_one_answered_at = now
+    if new_status in (Status.RESOLVED, Status.CLOSED):
+        escalation.resolved_at = escalation.resolved_at or now
+    else:
+        escalation.resolved_at = None
     return save_clocks(escalation, complaint=complaint)
 
 

@@ -1,0 +1,264 @@
+"""Reads for the managers' dashboard and the regulator reports: aggregated in SQL, a fixed number of queries."""
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints.models import Complaint
+from escalation.clocks import DeadlineKind
+from escalation.models import Escalation, OmbudsmanCase
+from escalation.stages import Stage
+from escalation.working_days import working_calendar
+
+DUE_SOON_WORKING_DAYS = 2
+DASHBOARD_ROWS = 500
+CHART_WEEKS = 12
+REPORT_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    category: str = ""
+    assignee: str = ""  # a user id, "none" for unassigned, or "" for everyone
+
+    def apply(self, escalations: QuerySet) -> QuerySet:
+        if self.category:
+            escalations = escalations.filter(complaint__category=self.category)
+        if self.assignee == "none":
+            escalations = escalations.filter(complaint__assigned_to__isnull=True)
+        elif self.assignee.isdigit():
+            escalations = escalations.filter(complaint__assigned_to_id=int(self.assignee))
+        return escalations
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    reference: str
+    customer_name: str
+    stage: str
+    clock: str
+    due: date
+    days_overdue: int
+    working_days_overdue: int
+    owner: str
+    admin_url: str
+
+
+def overdue_and_due_soon(filters: DashboardFilters, *, today: date | None = None) -> list[DashboardRow]:
+    """Complaints whose next deadline has passed or comes within 2 working days, oldest first: one query."""
+    today = today or timezone.localdate()
+    calendar = working_calendar()
+    until = calendar.add_working_days(today, DUE_SOON_WORKING_DAYS)
+    escalations = (
+        filters.apply(Escalation.objects.filter(next_deadline__lte=until))
+        .select_related("complaint", "complaint__assigned_to")
+        .order_by("next_deadline", "complaint__first_received_at")[:DASHBOARD_ROWS]
+    )
+    rows = []
+    for escalation in escalations:
+        complaint, owner = escalation.complaint, escalation.complaint.assigned_to
+        rows.append(
+            DashboardRow(
+                reference=complaint.reference,
+                customer_name=complaint.customer_name,
+                stage=Stage(escalation.stage).label,
+                clock=DeadlineKind(escalation.next_deadline_kind).label,
+                due=escalation.next_deadline,
+                days_overdue=max((today - escalation.next_deadline).days, 0),
+                working_days_overdue=max(calendar.working_days_between(escalation.next_deadline, today), 0),
+                owner=(owner.get_full_name() or owner.get_username()) if owner else "",
+                admin_url=reverse("admin:complaints_complaint_change", args=[complaint.pk]),
+            )
+        )
+    return rows
+
+
+def counts_per_stage(filters: DashboardFilters, *, today: date | None = None) -> list[dict]:
+    """Open complaints per stage, with how many are overdue and due soon: one query."""
+    today = today or timezone.localdate()
+    until = working_calendar().add_working_days(today, DUE_SOON_WORKING_DAYS)
+    rows = (
+        filters.apply(Escalation.objects.filter(complaint__status__in=OPEN_STATUSES))
+        .values("stage")
+        .annotate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=Q(next_deadline__lt=today)),
+            due_soon=Count("pk", filter=Q(next_deadline__gte=today, next_deadline__lte=until)),
+        )
+        .order_by("stage")
+    )
+    found = {row["stage"]: row for row in rows}
+    return [
+        {
+            "stage": stage.label,
+            **{key: found.get(stage.value, {}).get(key, 0) for key in ("open", "overdue", "due_soon")},
+        }
+        for stage in Stage
+    ]
+
+
+OPEN_STATUSES = (
+    Complaint.Status.RECEIVED,
+    Complaint.Status.IN_PROGRESS,
+    Complaint.Status.RESOLUTION_PROPOSED,
+)
+
+
+def weekly_on_time_shares(filters: DashboardFilters, *, today: date | None = None) -> list[dict]:
+    """For each of the last 12 weeks: the share of acknowledgements within 1 working day (by week received)
+    and of stage 2 responses within 10 working days (by week due): two grouped queries."""
+    today = today or timezone.localdate()
+    start = today - timedelta(days=today.weekday()) - timedelta(weeks=CHART_WEEKS - 1)
+    escalations = filters.apply(Escalation.objects.all())
+    acknowledgements = (
+        escalations.filter(complaint__first_received_at__date__gte=start)
+        .annotate(week=TruncWeek("complaint__first_received_at"))
+        .values("week")
+        .annotate(
+            total=Count("pk"),
+            on_time=Count("pk", filter=Q(acknowledged_at__date__lte=F("acknowledgement_due"))),
+        )
+    )
+    responses = (
+        escalations.filter(stage_two_response_due__gte=start, stage_two_response_due__lte=today)
+        .annotate(week=TruncWeek("stage_two_response_due"))
+        .values("week")
+        .annotate(
+            total=Count("pk"),
+            on_time=Count("pk", filter=Q(stage_two_response_sent_at__date__lte=F("stage_two_response_due"))),
+        )
+    )
+    by_week = {start + timedelta(weeks=n): {} for n in range(CHART_WEEKS)}
+    for name, rows in (("acknowledged", acknowledgements), ("responded", responses)):
+        for row in rows:
+            week = row["week"].date() if hasattr(row["week"], "date") else row["week"]
+            if week in by_week:
+                by_week[week][name] = (row["on_time"], row["total"])
+    return [
+        {
+            "week": week,
+            "acknowledged": _share(*shares.get("acknowledged", (0, 0))),
+            "acknowledged_counts": shares.get("acknowledged", (0, 0)),
+            "responded": _share(*shares.get("responded", (0, 0))),
+            "responded_counts": shares.get("responded", (0, 0)),
+        }
+        for week, shares in by_week.items()
+    ]
+
+
+def _share(on_time: int, total: int) -> int | None:
+    return round(100 * on_time / total) if total else None
+
+
+# --- The monthly report ------------------------------------------------------------------------
+
+
+class Median(Aggregate):
+    """PostgreSQL's median (of seconds); other databases get it computed in Python (see monthly_report)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+REPORT_GROUPS = {"category": Complaint.Category, "channel": Complaint.Channel}
+
+
+def monthly_report(
+    *, by: str = "category", months: int = REPORT_MONTHS, today: date | None = None
+) -> list[dict]:
+    """Per month of first receipt and per category (or channel), what Ofcom and the board ask about."""
+    today = today or timezone.localdate()
+    group_field = f"complaint__{by}"
+    labels = dict(REPORT_GROUPS[by].choices)
+    start = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    resolved_days = ExpressionWrapper(
+        F("resolved_at") - F("complaint__first_received_at"), output_field=DurationField()
+    )
+    answered_on_time = Q(stage_one_answered_at__date__lte=F("stage_one_due"))
+    aggregates = {
+        "received": Count("pk"),
+        "acknowledged_on_time": Count("pk", filter=Q(acknowledged_at__date__lte=F("acknowledgement_due"))),
+        "resolved_at_stage_one_on_time": Count(
+            "pk",
+            filter=answered_on_time
+            & Q(
+                stage=Stage.DIRECT_CONTACT,
+                complaint__status__in=[Complaint.Status.RESOLVED, Complaint.Status.CLOSED],
+            ),
+        ),
+        "referred_to_stage_two": Count("pk", filter=Q(referral_received_on__isnull=False)),
+        "stage_two_on_time": Count(
+            "pk", filter=Q(stage_two_response_sent_at__date__lte=F("stage_two_response_due"))
+        ),
+        "deadlocks": Count("pk", filter=Q(deadlocked_at__isnull=False)),
+        "adr_letters_period": Count(
+            "pk", filter=Q(adr_letter_sent_at__isnull=False, deadlocked_at__isnull=True)
+        ),
+        "adr_letters_deadlock": Count(
+            "pk", filter=Q(adr_letter_sent_at__isnull=False, deadlocked_at__isnull=False)
+        ),
+        "ombudsman_referrals": Count("complaint__ombudsman_case"),
+        "ombudsman_accepted": Count(
+            "complaint__ombudsman_case",
+            filter=Q(complaint__ombudsman_case__customer_response=OmbudsmanCase.CustomerResponse.ACCEPTED),
+        ),
+        "ombudsman_rejected": Count(
+            "complaint__ombudsman_case",
+            filter=Q(complaint__ombudsman_case__customer_response=OmbudsmanCase.CustomerResponse.REJECTED),
+        ),
+    }
+    in_sql = connection.vendor == "postgresql"
+    if in_sql:
+        seconds = Func(
+            resolved_days, template="EXTRACT(EPOCH FROM %(expressions)s)", output_field=FloatField()
+        )
+        aggregates["median_days_to_resolve"] = Median(seconds)
+    rows = list(
+        Escalation.objects.filter(complaint__first_received_at__date__gte=start)
+        .annotate(month=TruncMonth("complaint__first_received_at"), group=F(group_field))
+        .values("month", "group")
+        .annotate(**aggregates)
+        .order_by("-month", "group")
+    )
+    if not in_sql:
+        _add_medians_in_python(rows, start=start, group_field=group_field, resolved_days=resolved_days)
+    for row in rows:
+        row["month"] = row["month"].date() if hasattr(row["month"], "date") else row["month"]
+        row["group_label"] = labels.get(row["group"], row["group"])
+        median_seconds = row.get("median_days_to_resolve")
+        row["median_days_to_resolve"] = (
+            round(median_seconds / 86400, 1) if median_seconds is not None else None
+        )
+    return rows
+
+
+def _add_medians_in_python(rows, *, start, group_field, resolved_days) -> None:
+    durations: dict[tuple, list[float]] = {}
+    for month, group, duration in (
+        Escalation.objects.filter(complaint__first_received_at__date__gte=start, resolved_at__isnull=False)
+        .annotate(
+            month=TruncMonth("complaint__first_received_at"), group=F(group_field), duration=resolved_days
+        )
+        .values_list("month", "group", "duration")
+    ):
+        durations.setdefault((month, group), []).append(duration.total_seconds())
+    for row in rows:
+        values = durations.get((row["month"], row["group"]))
+        row["median_days_to_resolve"] = statistics.median(values) if values else None

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from escalation import staff_views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("escalations/", staff_views.escalation_dashboard, name="escalations"),
+    path("reports/", staff_views.monthly_report, name="reports"),
+]

@@ -1,0 +1,162 @@
+"""The managers' pages outside the admin's model screens: the escalation dashboard and the monthly report."""
+
+import csv
+
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from complaints.models import Complaint
+from escalation import reporting
+
+DASHBOARD_PERMISSION = "escalation.view_dashboard"
+
+
+def _require_dashboard_permission(request) -> None:
+    if not request.user.has_perm(DASHBOARD_PERMISSION):
+        raise PermissionDenied
+
+
+@require_GET
+@staff_member_required
+def escalation_dashboard(request):
+    _require_dashboard_permission(request)
+    filters = reporting.DashboardFilters(
+        category=request.GET.get("category", "")
+        if request.GET.get("category", "") in Complaint.Category.values
+        else "",
+        assignee=request.GET.get("assignee", "")[:12],
+    )
+    rows = reporting.overdue_and_due_soon(filters)
+    if request.GET.get("format") == "csv":
+        return _csv(
+            "escalations",
+            [
+                "reference",
+                "customer",
+                "stage",
+                "clock",
+                "due",
+                "days overdue",
+                "working days overdue",
+                "owner",
+            ],
+            (
+                [
+                    r.reference,
+                    r.customer_name,
+                    r.stage,
+                    r.clock,
+                    r.due,
+                    r.days_overdue,
+                    r.working_days_overdue,
+                    r.owner,
+                ]
+                for r in rows
+            ),
+        )
+    weeks = reporting.weekly_on_time_shares(filters)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Escalations: overdue and due soon",
+        "rows": rows,
+        "row_limit": reporting.DASHBOARD_ROWS,
+        "stages": reporting.counts_per_stage(filters),
+        "weeks": weeks,
+        "chart": _chart_bars(weeks),
+        "filters": filters,
+        "categories": Complaint.Category.choices,
+        "staff": get_user_model()
+        .objects.filter(is_staff=True, is_active=True)
+        .order_by("first_name", "username"),
+        "today": timezone.localdate(),
+    }
+    return render(request, "escalation/staff/dashboard.html", context)
+
+
+@require_GET
+@staff_member_required
+def monthly_report(request):
+    _require_dashboard_permission(request)
+    by = request.GET.get("by") if request.GET.get("by") in reporting.REPORT_GROUPS else "category"
+    rows = reporting.monthly_report(by=by)
+    columns = [
+        ("received", "Received"),
+        ("acknowledged_on_time", "Acknowledged within 1 WD"),
+        ("resolved_at_stage_one_on_time", "Resolved at stage 1 within 3 WD"),
+        ("referred_to_stage_two", "Referred to stage 2"),
+        ("stage_two_on_time", "Stage 2 responses within 10 WD"),
+        ("deadlocks", "Deadlocks"),
+        ("adr_letters_period", "ADR letters (period)"),
+        ("adr_letters_deadlock", "ADR letters (deadlock)"),
+        ("ombudsman_referrals", "Ombudsman referrals"),
+        ("ombudsman_accepted", "Ombudsman decisions accepted"),
+        ("ombudsman_rejected", "Ombudsman decisions rejected"),
+        ("median_days_to_resolve", "Median days to resolve"),
+    ]
+    if request.GET.get("format") == "csv":
+        return _csv(
+            f"complaints-by-{by}",
+            ["month", by, *(label for _, label in columns)],
+            (
+                [f"{row['month']:%Y-%m}", row["group_label"], *(row[key] for key, _ in columns)]
+                for row in rows
+            ),
+        )
+    months = {}
+    for row in rows:
+        months.setdefault(row["month"], []).append(row)
+    totals = [
+        {"month": month, "received": sum(r["received"] for r in group), "rows": group}
+        for month, group in months.items()
+    ]
+    peak = max((month["received"] for month in totals), default=0) or 1
+    context = {
+        **admin.site.each_context(request),
+        "title": f"Monthly complaints report, by {by}",
+        "by": by,
+        "columns": columns,
+        "months": totals,
+        "peak": peak,
+    }
+    return render(request, "escalation/staff/monthly_report.html", context)
+
+
+def _chart_bars(weeks: list[dict]) -> list[dict]:
+    """Two bars a week (percentages as heights on a 100-unit scale) for the dashboard's SVG."""
+    bars = []
+    for index, week in enumerate(weeks):
+        for offset, kind, key, words in (
+            (4, "ack", "acknowledged", "acknowledged"),
+            (27, "resp", "responded", "stage 2 on time"),
+        ):
+            share = week[key]
+            on_time, total = week[f"{key}_counts"]
+            bars.append(
+                {
+                    "kind": kind,
+                    "x": index * 60 + offset,
+                    "share": share,
+                    "height": share,
+                    "y": 110 - (share or 0),
+                    "label_y": 106 - (share or 0),
+                    "title": f"{week['week']:%-d %b}: {share}% {words} ({on_time}/{total})",
+                    "week_label": f"{week['week']:%-d %b}" if offset == 4 else "",
+                }
+            )
+    return bars
+
+
+def _csv(name: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if value is None else value for value in row])
+    return response
