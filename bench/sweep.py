@@ -9,41 +9,13 @@ Run with `make bench`.
 """
 
 import os
-import socket
 import time
 import tracemalloc
-from pathlib import Path
+
+from bench.database import refresh_statistics, use_benchmark_database
 
 COMPLAINTS = int(os.environ.get("BENCH_COMPLAINTS", "100000"))
-BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def benchmark_database_url() -> str:
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return os.environ["BENCH_DATABASE_URL"]
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
-    except OSError:
-        path = BASE_DIR / "var" / "bench.sqlite3"
-        for leftover in path.parent.glob("bench.sqlite3*"):
-            leftover.unlink()
-        return f"sqlite:///{path}"
-    import psycopg2
-
-    connection = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS complaints_bench")
-        cursor.execute("CREATE DATABASE complaints_bench")
-    connection.close()
-    return "postgres://postgres@127.0.0.1:5432/complaints_bench"
-
-
-os.environ["DATABASE_URL"] = benchmark_database_url()
-os.environ["CELERY_BROKER_URL"] = "memory://"
-os.environ["EMAIL_URL"] = "memorymail://"
-os.environ.setdefault("DJANGO_DEBUG", "0")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+use_benchmark_database(fresh=True)
 
 import django  # noqa: E402
 
@@ -64,6 +36,7 @@ def main() -> None:
     began = time.perf_counter()
     seed_demo(complaints=COMPLAINTS, seed=42)
     seeding = time.perf_counter() - began
+    refresh_statistics()
 
     tracemalloc.start()
     with transaction.atomic():

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from complaints import selectors, services
 from complaints.forms import StaffEntryForm, StaffLogComplaintForm, clean_uk_postcode
@@ -96,11 +97,9 @@ class AssigneeFilter(admin.SimpleListFilter):
     parameter_name = "assignee"
 
     def lookups(self, request, model_admin):
+        # Active staff, not "everyone with a complaint": that would scan every complaint.
         staff = (
-            get_user_model()
-            .objects.filter(assigned_complaints__isnull=False)
-            .distinct()
-            .order_by("first_name", "username")
+            get_user_model().objects.filter(is_staff=True, is_active=True).order_by("first_name", "username")
         )
         return [
             ("mine", "Me"),
@@ -142,8 +141,7 @@ class ComplaintAdmin(admin.ModelAdmin):
     )
     list_filter = (AssigneeFilter, "status", "category", "channel", "customer_type", "has_support_needs")
     search_fields = ("=reference", "customer_name", "email", "postcode", "=account_number")
-    date_hierarchy = "first_received_at"
-    list_per_page = 50
+    list_per_page = 100
     show_full_result_count = False
     readonly_fields = (
         "reference",
@@ -192,6 +190,17 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.complaints_for_admin_list()
+
+    def action_checkbox(self, obj):
+        # The same markup as Django's, without rendering a form widget template for every row
+        # (a third of the list's time at 100 rows).
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" '
+            'aria-label="Select this object for an action - {}">',
+            admin.helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            obj,
+        )
 
     def has_assign_permission(self, request):
         return request.user.has_perm("complaints.assign_complaint")

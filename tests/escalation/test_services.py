@@ -367,7 +367,7 @@ def test_the_adr_letter_opens_a_twelve_month_window(agent):
 def test_a_complaint_written_without_the_service_gets_its_clocks_on_first_touch(agent):
     from tests.complaints.factories import ComplaintFactory
 
-    complaint = ComplaintFactory()
+    complaint = ComplaintFactory(filed=False)
     assert not Escalation.objects.filter(pk=complaint.pk).exists()
     services.declare_deadlock(complaint=complaint, declared_by=agent, final_position="Final.")
     assert escalation_of(complaint).deadlocked_at is not None

@@ -1,0 +1,105 @@
+"""Benchmark: median server time and queries of the pages people use, on the benchmark database.
+
+Run after bench/sweep.py (it reuses its 100,000 complaints; seeds them if the database is empty).
+Each page is requested through Django's test client in this process, so the time is the
+server's (routing, queries, templates), without a network. Run with `make bench`.
+"""
+
+import os
+import re
+import statistics
+import time
+
+from bench.database import refresh_statistics, use_benchmark_database
+
+REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
+COMPLAINTS = int(os.environ.get("BENCH_COMPLAINTS", "100000"))
+use_benchmark_database(fresh=False)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from complaints.models import Complaint  # noqa: E402
+from complaints.tracking_links import make_tracking_token  # noqa: E402
+from escalation.demo import seed_demo  # noqa: E402
+from escalation.roles import COMPLAINTS_MANAGERS  # noqa: E402
+
+FORM = {
+    "customer_name": "Bench Mark",
+    "email": "bench@example.com",
+    "phone": "07700 900123",
+    "postal_address": "1 High Street\nCambridge",
+    "postcode": "CB5 8LA",
+    "customer_type": "residential",
+    "category": "billing",
+    "description": "Charged twice.",
+    "reply_preference": "email",
+}
+
+
+def measure(name, request, *, expect=200):
+    times, counts = [], []
+    for _ in range(REPEAT):
+        with CaptureQueriesContext(connection) as queries:
+            began = time.perf_counter()
+            response = request()
+            times.append(time.perf_counter() - began)
+        counts.append(len(queries.captured_queries))
+        assert response.status_code == expect, f"{name}: {response.status_code}"
+    print(f"  {name:<44} {statistics.median(times) * 1000:7.1f} ms  {statistics.median(counts):4.0f} queries")
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    if not Complaint.objects.exists():
+        seed_demo(complaints=COMPLAINTS, seed=42)
+    refresh_statistics()
+    settings.RATELIMIT_ENABLE = False  # a benchmark files many complaints from one address
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    manager, _ = get_user_model().objects.get_or_create(username="bench-manager", defaults={"is_staff": True})
+    manager.groups.add(Group.objects.get(name=COMPLAINTS_MANAGERS))
+    staff = Client()
+    staff.force_login(manager)
+    customer = Client()
+    complaint = Complaint.objects.order_by("-first_received_at").first()
+    token = make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)
+    customer.get(reverse("complaints:tracking_link", args=[token]))
+    changelist = reverse("admin:complaints_complaint_changelist")
+
+    print(f"pages over {Complaint.objects.count():,} complaints on {connection.vendor}, median of {REPEAT}")
+    measure("admin changelist (100 rows)", lambda: staff.get(changelist))
+    measure("admin changelist, overdue", lambda: staff.get(changelist, {"deadline": "overdue"}))
+    measure(
+        "admin changelist, stage 2, unassigned",
+        lambda: staff.get(changelist, {"stage": 2, "assignee": "none"}),
+    )
+    measure("admin changelist, search by postcode", lambda: staff.get(changelist, {"q": "CB7 4DL"}))
+    measure(
+        "admin change page",
+        lambda: staff.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])),
+    )
+    measure("dashboard", lambda: staff.get(reverse("staff:escalations")))
+    measure("monthly report", lambda: staff.get(reverse("staff:reports")))
+    measure("public filing POST", lambda: Client().post(reverse("complaints:new"), FORM), expect=302)
+    measure(
+        "tracking: complaint page",
+        lambda: customer.get(reverse("complaints:detail", args=[complaint.reference])),
+    )
+    found = re.compile(r"NS-\w{4}-\w{4}")
+    assert found.search(
+        customer.get(reverse("complaints:detail", args=[complaint.reference])).content.decode()
+    )
+
+
+if __name__ == "__main__":
+    main()
