@@ -46,7 +46,8 @@ test: $(STAMP) system-deps ## Run the whole suite (real PostgreSQL and Redis whe
 bench: $(STAMP) ## Benchmarks: speed, queries and memory (never asserted in the tests); about 2 minutes
 	@$(RUN_ENV) $(PY) manage.py migrate --verbosity 0
 	@$(RUN_ENV) $(PY) -m bench.due_dates
-	@$(PY) -m bench.sweep 2>&1 | grep -v '^Deadline sweep'
+	@$(PY) -W ignore -m bench.sweep 2>&1 | grep -v '^Deadline sweep'
+	@$(PY) -W ignore -m bench.pages 2>&1 | grep -v '^Deadline sweep'
 
 demo: $(STAMP) ## Add 300 demo complaints at every stage to the local database (then `make run`)
 	@$(RUN_ENV) $(PY) manage.py migrate --verbosity 0

@@ -4,6 +4,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -183,6 +184,20 @@ class Median(Aggregate):
 
 
 REPORT_GROUPS = {"category": Complaint.Category, "channel": Complaint.Channel}
+
+
+REPORT_CACHE_SECONDS = 600
+
+
+def cached_monthly_report(*, by: str = "category") -> tuple[list[dict], datetime]:
+    """The monthly report, computed at most every 10 minutes (a year of complaints in one pass is
+    the heaviest read here); returns the rows and when they were computed."""
+    key = f"escalation:monthly-report:{by}:{timezone.localdate():%Y-%m-%d}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = (monthly_report(by=by), timezone.now())
+        cache.set(key, cached, REPORT_CACHE_SECONDS)
+    return cached
 
 
 def monthly_report(

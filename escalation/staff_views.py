@@ -84,7 +84,7 @@ def escalation_dashboard(request):
 def monthly_report(request):
     _require_dashboard_permission(request)
     by = request.GET.get("by") if request.GET.get("by") in reporting.REPORT_GROUPS else "category"
-    rows = reporting.monthly_report(by=by)
+    rows, computed_at = reporting.cached_monthly_report(by=by)
     columns = [
         ("received", "Received"),
         ("acknowledged_on_time", "Acknowledged within 1 WD"),
@@ -123,6 +123,8 @@ def monthly_report(request):
         "columns": columns,
         "months": totals,
         "peak": peak,
+        "computed_at": computed_at,
+        "refresh_minutes": reporting.REPORT_CACHE_SECONDS // 60,
     }
     return render(request, "escalation/staff/monthly_report.html", context)
 
