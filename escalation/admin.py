@@ -207,6 +207,10 @@ class DeadlineFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Query-string parameters that page or sort the complaint list without narrowing it.
+UNFILTERING_PARAMETERS = {"p", "o", "_changelist_filters"}
+
+
 class EscalationComplaintAdmin(ComplaintAdmin):
     """The complaint admin with its stage, its clocks and the stage actions."""
 
@@ -228,6 +232,14 @@ class EscalationComplaintAdmin(ComplaintAdmin):
         # An inner join (every complaint has its clocks), so the list can be read in next-deadline
         # order straight from the escalation_next_deadline index.
         return super().get_queryset(request).filter(escalation__isnull=False).select_related("escalation")
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+        if not set(request.GET) - UNFILTERING_PARAMETERS:
+            # Unfiltered, the list is every complaint (each has its clocks' row), so count the
+            # complaints alone rather than the join the page needs for its deadline order.
+            paginator.count = Complaint.objects.count()
+        return paginator
 
     def get_ordering(self, request):
         return [F("escalation__next_deadline").asc(nulls_last=True), "-pk"]

@@ -201,3 +201,10 @@ def test_due_within_working_days_and_the_messages_sent_are_on_the_pages(client, 
     change = client.get(reverse("admin:complaints_complaint_change", args=[soon.pk])).content.decode()
     assert "Messages sent about this complaint" in change
     assert "received your complaint" in change  # the acknowledgement
+
+
+def test_the_unfiltered_list_counts_every_complaint_and_a_filtered_one_what_matches(client, agent):
+    for days in (0, 9, 12):
+        filed_complaint(days_ago=days)
+    assert client.get(CHANGELIST).context["cl"].result_count == 3
+    assert client.get(CHANGELIST, {"deadline": "overdue"}).context["cl"].result_count == 2
