@@ -22,6 +22,7 @@ def use_benchmark_database(*, fresh: bool) -> str:
         "DJANGO_DEBUG", "0"
     )  # production settings: cached templates, no debug toolbar of queries
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+    os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")  # the test client speaks plain HTTP
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     return url
 

@@ -34,6 +34,16 @@ def pytest_report_header(config):
     ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http_for_the_test_servers():
+    """The test client and live server speak plain HTTP. Production's redirect to HTTPS (and HSTS)
+    is checked by `manage.py check --deploy` in tests/test_deployment.py instead."""
+    previous = settings.SECURE_SSL_REDIRECT
+    settings.SECURE_SSL_REDIRECT = False
+    yield
+    settings.SECURE_SSL_REDIRECT = previous
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Rate-limit counters live in the cache; each test starts with none."""

@@ -1,0 +1,40 @@
+"""Security headers on every page, and the admin login lockout."""
+
+import pytest
+from django.urls import reverse
+
+from tests.complaints.factories import StaffUserFactory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("admin:login")
+
+
+@pytest.mark.parametrize("url", ["/", "/complaints/new/", "/complaints/track/", "/complaints-code/", LOGIN])
+def test_every_page_carries_a_content_security_policy_and_refuses_framing(client, url):
+    response = client.get(url)
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "object-src 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_five_wrong_passwords_lock_the_admin_login_even_against_the_right_one(client):
+    staff = StaffUserFactory(username="mei")
+    for _ in range(5):
+        client.post(LOGIN, {"username": "mei", "password": "wrong", "next": "/admin/"})
+    locked = client.post(
+        LOGIN, {"username": "mei", "password": "correct horse battery staple", "next": "/admin/"}
+    )
+    assert locked.status_code == 429
+    assert "Too many failed logins" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another member of staff on the same connection is not locked out.
+    other = StaffUserFactory(username="owen")
+    response = client.post(
+        LOGIN, {"username": other.username, "password": "correct horse battery staple", "next": "/admin/"}
+    )
+    assert response.status_code == 302
+    assert staff.pk != other.pk
