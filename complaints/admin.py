@@ -38,7 +38,7 @@ LOGGED_CONTACTS = {
 class ComplaintAdminForm(forms.ModelForm):
     class Meta:
         model = Complaint
-        fields = ["category", "assigned_to", *CUSTOMER_FIELDS]
+        fields = ["category", "assigned_to", *CUSTOMER_FIELDS, "legal_hold", "legal_hold_reason"]
 
     def clean_postcode(self):
         return clean_uk_postcode(self.cleaned_data["postcode"])
@@ -151,6 +151,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         "logged_by",
         "description",
         "has_support_needs",
+        "anonymised_at",
         "created_at",
         "updated_at",
     )
@@ -175,7 +176,13 @@ class ComplaintAdmin(admin.ModelAdmin):
             "Customer",
             {"fields": CUSTOMER_FIELDS},
         ),
-        ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+        (
+            "Record",
+            {
+                "fields": ("legal_hold", "legal_hold_reason", "anonymised_at", "created_at", "updated_at"),
+                "classes": ("collapse",),
+            },
+        ),
     )
     inlines = (SupportNeedsInline,)
     actions = (

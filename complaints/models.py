@@ -81,6 +81,13 @@ class Complaint(models.Model):
         limit_choices_to={"is_staff": True, "is_active": True},
         help_text="The agent looking after it; reminders go to them, or to the Complaints Managers.",
     )
+    legal_hold = models.BooleanField(
+        default=False, help_text="Keep everything (litigation, a regulator's enquiry): retention skips it."
+    )
+    legal_hold_reason = models.CharField(max_length=200, blank=True)
+    anonymised_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the retention job removed the personal data."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

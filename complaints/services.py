@@ -13,6 +13,7 @@ from complaints.notices import notify_customer, notify_team
 from complaints.references import generate_reference
 from complaints.signals import complaint_filed, complaint_status_changed
 from complaints.uploads import display_name, sniff_content_type
+from notifications.services import anonymise_messages
 
 # Attempts at a fresh random reference before giving up; at 10**12 values a second is rare.
 REFERENCE_ATTEMPTS = 5
@@ -271,6 +272,45 @@ def change_complaint_status(
         old_status=old_status,
         new_status=new_status,
         changed_by=changed_by,
+    )
+    return complaint
+
+
+REMOVED = "[removed under the retention policy]"
+
+
+@transaction.atomic
+def anonymise_complaint(*, complaint: Complaint, reason: str) -> Complaint:
+    """Remove the personal data of a complaint, keeping its record: dates, stages, kinds of event.
+
+    The customer's details, what they and we wrote, their files, their support needs and the
+    messages sent to them are wiped; the timeline keeps each event's kind, date and author, and
+    gains an entry saying what was removed and why.
+    """
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if complaint.anonymised_at is not None:
+        return complaint
+    if complaint.legal_hold:
+        raise ValidationError("This complaint is under a legal hold and keeps its data.")
+    for attachment in Attachment.objects.filter(complaint=complaint):
+        attachment.file.delete(save=False)
+    Attachment.objects.filter(complaint=complaint).delete()
+    SupportNeeds.objects.filter(complaint=complaint).delete()
+    complaint.timeline.exclude(body="").update(body=REMOVED)
+    anonymise_messages(reference=complaint.reference)
+    complaint.customer_name = "Former customer"
+    complaint.email = complaint.phone = complaint.account_number = ""
+    complaint.postal_address = REMOVED
+    complaint.postcode = complaint.postcode.split(" ")[0]  # the district, for statistics
+    complaint.description = REMOVED
+    complaint.has_support_needs = False
+    complaint.tracking_key = secrets.token_urlsafe(16)  # every private link stops working
+    complaint.anonymised_at = timezone.now()
+    complaint.save()
+    TimelineEntry.objects.create(
+        complaint=complaint,
+        kind=TimelineEntry.Kind.RECORD_CORRECTED,
+        body=f"Personal data removed: {reason}",
     )
     return complaint
 

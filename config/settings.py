@@ -155,6 +155,10 @@ DEADLINE_SWEEP_SECONDS = env.float("DEADLINE_SWEEP_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
     # Reminders, overdue alerts and ADR letters (escalation/sweep.py). A run that finds the
     # next one already queued is dropped rather than stacked behind it.
+    "anonymise-expired-complaints": {
+        "task": "escalation.tasks.anonymise_expired_complaints_task",
+        "schedule": 24 * 60 * 60.0,
+    },
     "enforce-deadlines": {
         "task": "escalation.tasks.enforce_deadlines_task",
         "schedule": DEADLINE_SWEEP_SECONDS,
@@ -298,6 +302,9 @@ if WORKING_DAYS_REGION not in {"ENG", "WLS", "SCT", "NIR"}:
 ADR_PERIOD_DAYS = env.int("ADR_PERIOD_DAYS", default=42)
 ADR_PREVIOUS_PERIOD_DAYS = env.int("ADR_PREVIOUS_PERIOD_DAYS", default=56)
 ADR_PERIOD_CUTOVER = date.fromisoformat(env("ADR_PERIOD_CUTOVER", default="2026-04-08"))
+# Retention (UK GDPR storage limitation): a resolved or closed complaint's personal data is removed
+# this long after it was closed (6 years: contract claims in England and Wales). See escalation/retention.py.
+COMPLAINT_RETENTION_DAYS = env.int("COMPLAINT_RETENTION_DAYS", default=6 * 365 + 2)
 # From which hour (UK time) the deadline sweep sends the managers' daily digest.
 DEADLINE_DIGEST_HOUR = env.int("DEADLINE_DIGEST_HOUR", default=7)
 

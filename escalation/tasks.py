@@ -6,6 +6,7 @@ from datetime import date
 from celery import shared_task
 
 from escalation.calendar_changes import refresh_clocks_after_calendar_change
+from escalation.retention import anonymise_expired_complaints
 from escalation.sweep import enforce_deadlines
 
 logger = logging.getLogger(__name__)
@@ -19,6 +20,11 @@ def enforce_deadlines_task() -> dict:
         "reminders": report.reminders,
         "overdue_alerts": report.overdue_alerts,
     }
+
+
+@shared_task
+def anonymise_expired_complaints_task() -> int:
+    return len(anonymise_expired_complaints().anonymised)
 
 
 @shared_task

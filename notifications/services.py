@@ -119,3 +119,16 @@ def mark_letter_posted(*, message: OutboundMessage, posted_on) -> OutboundMessag
     message.sent_at = timezone.now()
     message.save(update_fields=["status", "posted_on", "sent_at"])
     return message
+
+
+def anonymise_messages(*, reference: str) -> int:
+    """Wipe who a message went to and what it said, keeping that it went, how and when."""
+    return OutboundMessage.objects.filter(reference=reference).update(
+        recipient_name="",
+        recipient_email="",
+        recipient_postal_address="",
+        recipient_phone="",
+        context={},
+        body_text="[removed under the retention policy]",
+        body_html="",
+    )
