@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,7 +17,7 @@ from django.utils.html import format_html
 
 from complaints.admin import ComplaintAdmin
 from complaints.models import Complaint
-from escalation import clocks, forms, ombudsman, selectors, services
+from escalation import clocks, forms, ombudsman, selectors, services, subject_access
 from escalation.models import CalendarAdjustment, Escalation, OmbudsmanCase, StageChange
 from escalation.stages import Stage
 from escalation.tasks import schedule_clock_refresh
@@ -232,6 +233,28 @@ class EscalationComplaintAdmin(ComplaintAdmin):
         # An inner join (every complaint has its clocks), so the list can be read in next-deadline
         # order straight from the escalation_next_deadline index.
         return super().get_queryset(request).filter(escalation__isnull=False).select_related("escalation")
+
+    actions = (*ComplaintAdmin.actions, "export_customer_data")
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("escalation.export_customer_data")
+
+    @admin.action(
+        description="Export everything about this customer (subject access, zip)", permissions=["export"]
+    )
+    def export_customer_data(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(
+                request,
+                "Choose one complaint: the export covers all of its customer's complaints.",
+                messages.WARNING,
+            )
+            return None
+        name, content = subject_access.export_customer_data(complaint=queryset.get(), user=request.user)
+        response = HttpResponse(content, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)

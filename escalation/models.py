@@ -98,6 +98,7 @@ class Escalation(models.Model):
             ("decide_as_managing_director", "Can record the Managing Director's decision"),
             ("correct_first_received", "Can correct a complaint's first-received time"),
             ("view_dashboard", "Can see the managers' escalation dashboard and reports"),
+            ("export_customer_data", "Can export everything held about a customer (subject access)"),
         ]
 
     def __str__(self):

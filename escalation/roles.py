@@ -43,6 +43,7 @@ MANAGER = [
     "escalation.manage_escalations",
     "escalation.correct_first_received",
     "escalation.view_dashboard",
+    "escalation.export_customer_data",
     "escalation.add_calendaradjustment",
     "escalation.change_calendaradjustment",
     "escalation.delete_calendaradjustment",
