@@ -99,7 +99,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -238,6 +238,8 @@ AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 # RATELIMIT_IP_META_KEY to the header the proxy fills.
 RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# With the cache (Redis) down, let requests through rather than refuse every customer.
+RATELIMIT_FAIL_OPEN = True
 
 # --- Files --------------------------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -20,6 +20,7 @@ from django.db import connection
 
 from config.celery import app as celery_app
 from escalation.working_days import forget_working_calendars
+from tests.detect_services import REDIS_BROKER_URL
 
 
 def pytest_report_header(config):
@@ -146,9 +147,12 @@ def _celery_worker(*, database_url, tmp_path, beat=False, env=None):
         **(env or {}),
     }
     with celery_app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(
-            celery_app.conf.task_default_queue
-        )  # no leftovers of other runs
+        channel = connection.default_channel
+        channel.queue_purge(celery_app.conf.task_default_queue)  # no leftovers of other runs
+        if celery_app.conf.broker_url == REDIS_BROKER_URL:
+            # Also the tasks a killed worker left unacknowledged (Redis would redeliver them into
+            # this run, against row ids this run reuses): the tests' own broker database only.
+            channel.client.flushdb()
     beat_args = ["--beat", f"--schedule={tmp_path / 'beat-schedule'}"] if beat else []
     with log_path.open("w") as log:
         process = subprocess.Popen(

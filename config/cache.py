@@ -1,0 +1,62 @@
+"""Django's Redis cache, made to fail soft: with Redis down, the portal keeps working without it.
+
+The cache holds only rate-limit counters and the monthly report; losing them for a while is
+better than refusing customers. Reads miss, writes are dropped, counters fail (django-ratelimit
+then lets the request through: RATELIMIT_FAIL_OPEN), and each failure is logged.
+"""
+
+import logging
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class ResilientRedisCache(RedisCache):
+    def _warn(self, operation: str, error: Exception) -> None:
+        logger.warning("Cache unavailable (%s): %s", operation, error)
+
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except REDIS_DOWN as error:
+            self._warn("get", error)
+            return default
+
+    def add(self, key, value, timeout=None, version=None):
+        try:
+            return super().add(key, value, timeout, version)
+        except REDIS_DOWN as error:
+            self._warn("add", error)
+            return False
+
+    def set(self, key, value, timeout=None, version=None):
+        try:
+            return super().set(key, value, timeout, version)
+        except REDIS_DOWN as error:
+            self._warn("set", error)
+            return None
+
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except REDIS_DOWN as error:
+            self._warn("incr", error)
+            raise ValueError("cache unavailable") from error  # what django-ratelimit expects of a miss
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except REDIS_DOWN as error:
+            self._warn("delete", error)
+            return False
+
+    def clear(self):
+        try:
+            return super().clear()
+        except REDIS_DOWN as error:
+            self._warn("clear", error)
+            return False
