@@ -18,6 +18,8 @@ RESOLVE_AT_STAGE_ONE_WITHIN_WORKING_DAYS = 3
 STAGE_TWO_RESPONSE_WITHIN_WORKING_DAYS = 10
 OMBUDSMAN_REMEDY_WITHIN_DAYS = 28
 ADR_WINDOW_MONTHS = 12
+DATA_PROTECTION_ACKNOWLEDGE_WITHIN_DAYS = 30
+DATA_PROTECTION_CATEGORY = "data_protection"  # Complaint.Category.DATA_PROTECTION
 # An award above this is beyond the ombudsman's limit: recorded, with a warning, never refused.
 OMBUDSMAN_AWARD_LIMIT = 10_000
 
@@ -36,7 +38,13 @@ class Deadline:
     due: date
 
 
-def acknowledgement_due(first_received_at: datetime, calendar: WorkingCalendar) -> date:
+def acknowledgement_due(
+    first_received_at: datetime, calendar: WorkingCalendar, *, category: str = ""
+) -> date:
+    """1 working day; a data-protection complaint has the statutory 30 days (DPA 2018 s.164A), the
+    day of receipt being the first of them."""
+    if category == DATA_PROTECTION_CATEGORY:
+        return london_date(first_received_at) + timedelta(days=DATA_PROTECTION_ACKNOWLEDGE_WITHIN_DAYS - 1)
     return calendar.response_due(first_received_at, ACKNOWLEDGE_WITHIN_WORKING_DAYS)
 
 

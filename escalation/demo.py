@@ -146,7 +146,9 @@ def _write_batch(
     escalations, cases, entries = [], [], []
     for complaint, row in zip(complaints, rows, strict=True):
         escalation = Escalation(complaint=complaint, **row["escalation"])
-        escalation.acknowledgement_due = clocks.acknowledgement_due(complaint.first_received_at, calendar)
+        escalation.acknowledgement_due = clocks.acknowledgement_due(
+            complaint.first_received_at, calendar, category=complaint.category
+        )
         escalation.adr_eligible_on = clocks.adr_eligible_on(complaint.first_received_at)
         if escalation.stage_one_due is None:
             escalation.stage_one_due = clocks.stage_one_due(complaint.first_received_at, calendar)

@@ -435,7 +435,9 @@ def refuse_future_date(day: date, field: str) -> None:
 
 def _compute_clocks(escalation: Escalation, *, complaint: Complaint, ombudsman_case=None) -> None:
     calendar = working_calendar()
-    escalation.acknowledgement_due = clocks.acknowledgement_due(complaint.first_received_at, calendar)
+    escalation.acknowledgement_due = clocks.acknowledgement_due(
+        complaint.first_received_at, calendar, category=complaint.category
+    )
     if escalation.complex_case_told_at is None:
         escalation.stage_one_due = clocks.stage_one_due(complaint.first_received_at, calendar)
     if escalation.referral_received_on is not None:

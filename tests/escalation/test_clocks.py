@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from escalation import clocks
-from escalation.working_days import LONDON
+from escalation.working_days import LONDON, WorkingCalendar
 
 D = date.fromisoformat
 
@@ -53,3 +53,11 @@ def test_the_adr_window_is_twelve_months_after_the_letter(letter_sent, window_en
 
 def test_an_accepted_ombudsman_decision_is_put_into_effect_within_28_days():
     assert clocks.ombudsman_remedy_due(D("2026-06-01")) == D("2026-06-29")
+
+
+def test_a_data_protection_complaint_has_thirty_days_to_be_acknowledged_day_one_being_receipt():
+    calendar = WorkingCalendar("ENG")
+    assert clocks.acknowledgement_due(received("2026-07-01"), calendar, category="data_protection") == D(
+        "2026-07-30"
+    )
+    assert clocks.acknowledgement_due(received("2026-07-01"), calendar, category="billing") == D("2026-07-02")
