@@ -26,6 +26,9 @@ CUSTOMER_FIELDS = (
     "postcode",
     "account_number",
     "reply_preference",
+    "representative_name",
+    "representative_relationship",
+    "representative_authority",
 )
 
 

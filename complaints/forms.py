@@ -97,6 +97,9 @@ class ComplaintForm(forms.ModelForm):
             "category",
             "description",
             "reply_preference",
+            "representative_name",
+            "representative_relationship",
+            "representative_authority",
         ]
         labels = {
             "customer_name": "Full name",
@@ -108,12 +111,16 @@ class ComplaintForm(forms.ModelForm):
             "category": "What is your complaint about?",
             "description": "Tell us what happened and what you would like us to do",
             "reply_preference": "How should we reply?",
+            "representative_name": "Your name, if you are complaining for someone else",
+            "representative_relationship": "Your relationship to them",
+            "representative_authority": "What allows you to act for them?",
         }
         help_texts = {
             "email": "We send your reference and updates here. Leave empty if you have no e-mail address.",
             "phone": "So that we can call you back; phone is often the quickest way to sort things out.",
             "postal_address": "The address we should write to (first lines, town).",
             "account_number": "On your bills and in your welcome e-mail. Leave empty if you don't know it.",
+            "representative_relationship": "For example: daughter, carer, Citizens Advice adviser.",
         }
         widgets = {
             "customer_name": forms.TextInput(attrs={"autocomplete": "name"}),
@@ -126,6 +133,7 @@ class ComplaintForm(forms.ModelForm):
             "customer_type": forms.RadioSelect,
             "reply_preference": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 8}),
+            "representative_authority": forms.RadioSelect,
         }
         error_messages = {
             "customer_name": {"required": "Enter your full name."},
@@ -150,6 +158,7 @@ class ComplaintForm(forms.ModelForm):
         self.fields["category"].choices = [("", "Choose one…"), *Complaint.Category.choices]
         self.fields["customer_type"].initial = Complaint.CustomerType.RESIDENTIAL
         self.fields["reply_preference"].choices = Complaint.ReplyPreference.choices  # no blank radio
+        self.fields["representative_authority"].choices = Complaint.RepresentativeAuthority.choices
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -165,6 +174,12 @@ class ComplaintForm(forms.ModelForm):
             ),
             Fieldset("Your complaint", "category", "description", "attachments"),
             Fieldset("How we keep in touch", "reply_preference", "support_needs"),
+            Fieldset(
+                "Complaining for someone else? (optional)",
+                "representative_name",
+                "representative_relationship",
+                "representative_authority",
+            ),
         )
 
     def clean_customer_name(self):
@@ -194,6 +209,13 @@ class ComplaintForm(forms.ModelForm):
             and "phone" not in self.errors
         ):
             self.add_error("phone", "Give a phone number, or choose another way for us to reply.")
+        if cleaned.get("representative_name"):
+            if not cleaned.get("representative_relationship"):
+                self.add_error("representative_relationship", "Tell us how you are related to the customer.")
+            if not cleaned.get("representative_authority"):
+                self.add_error("representative_authority", "Tell us what allows you to act for the customer.")
+        elif cleaned.get("representative_relationship") or cleaned.get("representative_authority"):
+            self.add_error("representative_name", "Give your name, as you are complaining for someone else.")
         return cleaned
 
 

@@ -38,6 +38,12 @@ class Complaint(models.Model):
         SMALL_BUSINESS = "small_business", "Small business (10 or fewer people)"
         LARGER_BUSINESS = "larger_business", "Larger business (more than 10 people)"
 
+    class RepresentativeAuthority(models.TextChoices):
+        CUSTOMER_CONSENT = "customer_consent", "The customer has agreed (they can confirm it to you)"
+        WRITTEN_AUTHORITY = "written_authority", "A signed letter of authority"
+        POWER_OF_ATTORNEY = "power_of_attorney", "Power of attorney or deputyship"
+        ACCOUNT_HOLDER = "account_holder", "I am a named holder of the account"
+
     class ReplyPreference(models.TextChoices):
         EMAIL = "email", "E-mail"
         PHONE = "phone", "Phone"
@@ -80,6 +86,12 @@ class Complaint(models.Model):
         related_name="assigned_complaints",
         limit_choices_to={"is_staff": True, "is_active": True},
         help_text="The agent looking after it; reminders go to them, or to the Complaints Managers.",
+    )
+    # Someone complaining for the customer (a relative, a carer, an adviser), and on what authority.
+    representative_name = models.CharField("representative's name", max_length=200, blank=True)
+    representative_relationship = models.CharField("relationship to the customer", max_length=100, blank=True)
+    representative_authority = models.CharField(
+        "authority to act", max_length=20, choices=RepresentativeAuthority.choices, blank=True
     )
     legal_hold = models.BooleanField(
         default=False, help_text="Keep everything (litigation, a regulator's enquiry): retention skips it."

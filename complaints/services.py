@@ -37,6 +37,9 @@ def file_complaint(
     channel: str = Complaint.Channel.PORTAL,
     first_received_at: datetime | None = None,
     logged_by=None,
+    representative_name: str = "",
+    representative_relationship: str = "",
+    representative_authority: str = "",
 ) -> Complaint:
     """Record a complaint, filed online or logged by staff, and queue its acknowledgement.
 
@@ -64,6 +67,9 @@ def file_complaint(
         has_support_needs=bool(support_needs.strip()),
         first_received_at=first_received_at,
         logged_by=logged_by,
+        representative_name=representative_name,
+        representative_relationship=representative_relationship,
+        representative_authority=representative_authority,
     )
     _save_with_unique_reference(complaint)
     if complaint.has_support_needs:

@@ -84,6 +84,13 @@ def _record(complaint: Complaint, *, with_needs: bool) -> dict:
             "account_number": complaint.account_number,
             "reply_preference": complaint.get_reply_preference_display(),
             "customer_type": complaint.get_customer_type_display(),
+            "representative": {
+                "name": complaint.representative_name,
+                "relationship": complaint.representative_relationship,
+                "authority": complaint.get_representative_authority_display(),
+            }
+            if complaint.representative_name
+            else None,
         },
         "description": complaint.description,
         "support_needs": (

@@ -287,3 +287,30 @@ def test_leaving_forgets_the_complaints_on_this_browser(client):
     reference = page_reference(file_online(client))
     client.post(reverse("complaints:leave"))
     assert client.get(reverse("complaints:detail", args=[reference])).status_code == 404
+
+
+def test_someone_complaining_for_a_customer_records_their_authority(client):
+    response = client.post(
+        NEW_URL,
+        complaint_form_data(
+            representative_name="Carys Jones",
+            representative_relationship="Daughter",
+            representative_authority=Complaint.RepresentativeAuthority.POWER_OF_ATTORNEY,
+        ),
+    )
+    assert response.status_code == 302
+    complaint = Complaint.objects.get()
+    assert (complaint.representative_name, complaint.representative_relationship) == (
+        "Carys Jones",
+        "Daughter",
+    )
+    assert complaint.representative_authority == Complaint.RepresentativeAuthority.POWER_OF_ATTORNEY
+
+
+def test_a_representative_must_say_how_they_may_act(client):
+    response = client.post(NEW_URL, complaint_form_data(representative_name="Carys Jones"))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Tell us how you are related to the customer." in page
+    assert "Tell us what allows you to act for the customer." in page
+    assert not Complaint.objects.exists()
