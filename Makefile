@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run test bench demo lint format screenshots clean
+.PHONY: help install system-deps run test bench loadtest demo lint format screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -48,6 +48,10 @@ bench: $(STAMP) ## Benchmarks: speed, queries and memory (never asserted in the 
 	@$(RUN_ENV) $(PY) -m bench.due_dates
 	@$(PY) -W ignore -m bench.sweep 2>&1 | grep -v '^Deadline sweep'
 	@$(PY) -W ignore -m bench.pages 2>&1 | grep -v '^Deadline sweep'
+
+loadtest: $(STAMP) ## 50 users for 60 s: gunicorn on PostgreSQL, loopback only (installs locust)
+	@$(PY) -m pip install --quiet -e '.[dev,load]'
+	@$(PY) -W ignore -m bench.loadtest
 
 demo: $(STAMP) ## Add 300 demo complaints at every stage to the local database (then `make run`)
 	@$(RUN_ENV) $(PY) manage.py migrate --verbosity 0
