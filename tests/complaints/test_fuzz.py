@@ -5,7 +5,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.complaints.factories import complaint_form_data
+from complaints.tracking_links import make_tracking_token
+from tests.complaints.factories import ComplaintFactory, complaint_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +44,13 @@ def test_tracking_form_never_errors(client, reference, secret):
 )
 def test_complaint_urls_never_error(client, reference):
     assert client.get(f"/complaints/{reference}/").status_code in (301, 404)
+
+
+@FUZZ
+@given(body=st.text(max_size=6000))
+def test_the_message_form_never_errors(client, body):
+    complaint = ComplaintFactory()
+    token = make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)
+    client.get(reverse("complaints:tracking_link", args=[token]))
+    response = client.post(reverse("complaints:detail", args=[complaint.reference]), {"body": body})
+    assert response.status_code in (302, 400)

@@ -1,6 +1,7 @@
 """Security headers on every page, and the admin login lockout."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.complaints.factories import StaffUserFactory
@@ -38,3 +39,17 @@ def test_five_wrong_passwords_lock_the_admin_login_even_against_the_right_one(cl
     )
     assert response.status_code == 302
     assert staff.pk != other.pk
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        (reverse("complaints:new"), {"customer_name": "x"}),
+        (reverse("complaints:track"), {"reference": "NS-0000-0000", "email_or_postcode": "a@b.c"}),
+        (reverse("complaints:leave"), {}),
+        (LOGIN, {"username": "a", "password": "b"}),
+    ],
+)
+def test_a_post_without_the_csrf_token_is_refused(url, data):
+    response = Client(enforce_csrf_checks=True).post(url, data)
+    assert response.status_code == 403

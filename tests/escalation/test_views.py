@@ -10,7 +10,7 @@ from escalation import services
 from escalation.models import Escalation
 from escalation.stages import Stage
 from escalation.working_days import add_working_days
-from tests.complaints.factories import StaffUserFactory, pdf_upload
+from tests.complaints.factories import StaffUserFactory, pdf_upload, png_upload
 from tests.escalation.factories import filed_complaint
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +149,25 @@ def test_the_complaint_page_costs_a_fixed_number_of_queries(client, django_asser
     signed_in(client, complaint)
     with django_assert_max_num_queries(7):
         client.get(reverse("complaints:detail", args=[complaint.reference]))
+
+
+@pytest.mark.parametrize("url_name", ["complaints:detail", "escalation:refer", "escalation:md_review"])
+def test_another_customers_complaint_looks_exactly_like_one_that_does_not_exist(client, url_name):
+    mine, theirs = filed_complaint(), filed_complaint()
+    signed_in(client, mine)
+    someone_elses = client.get(reverse(url_name, args=[theirs.reference]))
+    made_up = client.get(reverse(url_name, args=["NS-0000-0000"]))
+    malformed = client.get(reverse(url_name, args=["NS-!!!!"]))
+    assert someone_elses.status_code == made_up.status_code == malformed.status_code == 404
+    assert someone_elses.content == made_up.content == malformed.content
+
+
+def test_another_customers_file_is_refused_like_a_missing_one(client):
+    mine = filed_complaint()
+    theirs = filed_complaint(attachments=[png_upload()])
+    signed_in(client, mine)
+    attachment = theirs.attachments.get()
+    response = client.get(reverse("complaints:attachment", args=[theirs.reference, attachment.pk]))
+    missing = client.get(reverse("complaints:attachment", args=["NS-0000-0000", attachment.pk]))
+    assert response.status_code == missing.status_code == 404
+    assert response.content == missing.content
