@@ -193,12 +193,21 @@ def _celery_worker(*, database_url, tmp_path, beat=False, env=None):
 @contextmanager
 def broker_unreachable():
     """Point this process's Celery app at a port where no broker listens, then back."""
+    unreachable = "redis://127.0.0.1:1/0"
     real_url = celery_app.conf.broker_url
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    real_environment = os.environ.get("CELERY_BROKER_URL")
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration, so both.
+    os.environ["CELERY_BROKER_URL"] = unreachable
+    celery_app.conf.broker_url = unreachable
     celery_app._after_fork()  # drop pooled connections to the real broker
+    assert celery_app.connection_for_write().as_uri().endswith("127.0.0.1:1/0")
     try:
         yield
     finally:
+        if real_environment is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = real_environment
         celery_app.conf.broker_url = real_url
         celery_app._after_fork()
 

@@ -47,8 +47,7 @@ def test_with_redis_down_filing_tracking_and_staff_work_continue_and_notices_fol
         assert reference in changelist.content.decode()
         assert client.get(reverse("staff:reports")).status_code == 200  # the report's cache misses
         message = OutboundMessage.objects.get(reference=reference, template_key="complaint_acknowledgement")
-        # Queued in the outbox whatever the broker did (that it waits there while the broker is
-        # down is shown in tests/notifications/test_worker.py).
+        assert message.status == OutboundMessage.Status.PENDING  # waiting in the outbox
 
     assert Complaint.objects.filter(reference=reference).exists()
     # Redis is back: beat's requeue task hands the waiting acknowledgement to a worker.
