@@ -15,5 +15,9 @@ ALLOWED_STATUS_CHANGES: dict[str, frozenset[str]] = {
 }
 
 
+# Statuses in which a complaint is still being dealt with: its clocks run.
+OPEN_STATUSES = (Status.RECEIVED, Status.IN_PROGRESS, Status.RESOLUTION_PROPOSED)
+
+
 def can_change_status(current: str, new: str) -> bool:
     return new in ALLOWED_STATUS_CHANGES[current]

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from complaints.admin import ComplaintAdmin
 from complaints.models import Complaint
+from complaints.workflow import OPEN_STATUSES
 from escalation import clocks, forms, ombudsman, selectors, services, subject_access
 from escalation.models import CalendarAdjustment, Escalation, OmbudsmanCase, StageChange
 from escalation.stages import Stage
@@ -24,7 +25,6 @@ from escalation.tasks import schedule_clock_refresh
 from escalation.working_days import forget_working_calendars, working_calendar
 
 Status = Complaint.Status
-OPEN_STATUSES = (Status.RECEIVED, Status.IN_PROGRESS, Status.RESOLUTION_PROPOSED)
 
 
 @dataclass(frozen=True)

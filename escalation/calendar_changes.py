@@ -6,20 +6,19 @@ from datetime import date
 from django.db.models import Q
 
 from complaints.models import Complaint
+from complaints.workflow import OPEN_STATUSES
 from escalation.models import Escalation
 from escalation.services import refresh_clocks
 from escalation.working_days import forget_working_calendars
 
 logger = logging.getLogger(__name__)
 
-UNRESOLVED = (Complaint.Status.RECEIVED, Complaint.Status.IN_PROGRESS, Complaint.Status.RESOLUTION_PROPOSED)
-
 
 def refresh_clocks_after_calendar_change(*, changed_day: date) -> int:
     """Recompute the clocks of open complaints with a working-day due date on or after `changed_day`."""
     forget_working_calendars()
     affected = (
-        Escalation.objects.filter(complaint__status__in=UNRESOLVED)
+        Escalation.objects.filter(complaint__status__in=OPEN_STATUSES)
         .filter(
             Q(acknowledgement_due__gte=changed_day)
             | Q(stage_one_due__gte=changed_day)

@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from complaints.models import Complaint, TimelineEntry
 from complaints.references import CROCKFORD_ALPHABET, REFERENCE_PREFIX
+from complaints.workflow import OPEN_STATUSES
 from escalation import clocks
 from escalation.models import Escalation, OmbudsmanCase
-from escalation.services import UNRESOLVED, set_next_deadline
+from escalation.services import set_next_deadline
 from escalation.stages import Stage
 from escalation.working_days import LONDON, WorkingCalendar, working_calendar
 
@@ -159,7 +160,7 @@ def _write_batch(
         if escalation.adr_letter_sent_at:
             escalation.adr_window_ends = clocks.adr_window_ends(escalation.adr_letter_sent_at)
         case = OmbudsmanCase(complaint=complaint, **row["ombudsman"]) if row.get("ombudsman") else None
-        set_next_deadline(escalation, unresolved=complaint.status in UNRESOLVED, ombudsman_case=case)
+        set_next_deadline(escalation, unresolved=complaint.status in OPEN_STATUSES, ombudsman_case=case)
         escalations.append(escalation)
         if case:
             cases.append(case)

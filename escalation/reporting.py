@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import Complaint
+from complaints.workflow import OPEN_STATUSES
 from escalation.clocks import DeadlineKind
 from escalation.models import Escalation, OmbudsmanCase
 from escalation.stages import Stage
@@ -112,13 +113,6 @@ def counts_per_stage(filters: DashboardFilters, *, today: date | None = None) ->
         }
         for stage in Stage
     ]
-
-
-OPEN_STATUSES = (
-    Complaint.Status.RECEIVED,
-    Complaint.Status.IN_PROGRESS,
-    Complaint.Status.RESOLUTION_PROPOSED,
-)
 
 
 def weekly_on_time_shares(filters: DashboardFilters, *, today: date | None = None) -> list[dict]:

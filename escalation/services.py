@@ -15,13 +15,13 @@ from django.utils import timezone
 from complaints import services as complaint_services
 from complaints.models import Complaint, TimelineEntry
 from complaints.notices import notify_customer
+from complaints.workflow import OPEN_STATUSES
 from escalation import clocks
 from escalation.models import Escalation, OmbudsmanCase, StageChange
 from escalation.stages import Stage, stage_change_problem
 from escalation.working_days import london_date, working_calendar
 
 Status = Complaint.Status
-UNRESOLVED = (Status.RECEIVED, Status.IN_PROGRESS, Status.RESOLUTION_PROPOSED)
 
 
 # --- Clocks ------------------------------------------------------------------------------------
@@ -328,7 +328,7 @@ def propose_resolution(
 ) -> Escalation:
     """Send the customer a proposed resolution; at stage 1 it answers the 3-working-day clock."""
     complaint, escalation = lock_for_update(complaint)
-    if complaint.status not in UNRESOLVED:
+    if complaint.status not in OPEN_STATUSES:
         raise ValidationError("This complaint is already resolved or closed.")
     if escalation.stage == Stage.COMPLAINTS_MANAGER and not escalation.stage_two_response_sent_at:
         raise ValidationError(
@@ -449,7 +449,7 @@ def _compute_clocks(escalation: Escalation, *, complaint: Complaint, ombudsman_c
         escalation.adr_window_ends = clocks.adr_window_ends(escalation.adr_letter_sent_at)
     if ombudsman_case is None and escalation.stage == Stage.OMBUDSMAN:
         ombudsman_case = OmbudsmanCase.objects.filter(pk=complaint.pk).first()
-    set_next_deadline(escalation, unresolved=complaint.status in UNRESOLVED, ombudsman_case=ombudsman_case)
+    set_next_deadline(escalation, unresolved=complaint.status in OPEN_STATUSES, ombudsman_case=ombudsman_case)
 
 
 def set_next_deadline(escalation: Escalation, *, unresolved: bool, ombudsman_case=None) -> None:

@@ -22,9 +22,10 @@ from django.utils import timezone
 from complaints import services as complaint_services
 from complaints.models import Complaint, TimelineEntry
 from complaints.notices import customer_messages
+from complaints.workflow import OPEN_STATUSES
 from escalation import clocks, roles
 from escalation.models import DeadlineNotice, Escalation, OmbudsmanCase
-from escalation.services import UNRESOLVED, set_next_deadline
+from escalation.services import set_next_deadline
 from escalation.stages import Stage
 from escalation.working_days import WorkingCalendar, working_calendar
 from notifications.models import OutboundMessage
@@ -139,7 +140,7 @@ def _complaints_with_notices_due(
     today: date, calendar: WorkingCalendar, *, send_adr_letters: bool
 ) -> set[int]:
     """The complaints with at least one notice due and not yet claimed: one indexed query per kind."""
-    unresolved = Q(complaint__status__in=UNRESOLVED)
+    unresolved = Q(complaint__status__in=OPEN_STATUSES)
 
     def unclaimed(kind, due_field):
         return ~Exists(
@@ -219,7 +220,7 @@ def _decide(
 ) -> list[Decision]:
     """Every notice due on this complaint today, whether or not already claimed."""
     complaint = escalation.complaint
-    unresolved = complaint.status in UNRESOLVED
+    unresolved = complaint.status in OPEN_STATUSES
     decisions = []
     for deadline in clocks.open_deadlines(escalation, unresolved=unresolved, ombudsman_case=case):
         if deadline.kind == clocks.DeadlineKind.ADR_LETTER:
@@ -315,7 +316,7 @@ def _adr_letters(letters: list[tuple[Decision, DeadlineNotice]], *, now: datetim
         escalation.adr_letter_channel = letter[0]["channel"]
         escalation.adr_window_ends = window_ends
         set_next_deadline(
-            escalation, unresolved=complaint.status in UNRESOLVED, ombudsman_case=cases.get(complaint.pk)
+            escalation, unresolved=complaint.status in OPEN_STATUSES, ombudsman_case=cases.get(complaint.pk)
         )
         updated.append(escalation)
         timeline[complaint.pk] = (
