@@ -1,9 +1,10 @@
-"""Staff screens in the Django admin. Every write goes through a service."""
+"""Staff screens in the Django admin. Every write goes through a service: the change form saves no
+field itself, and a field the staff member's role may not change is read-only for them."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -13,22 +14,29 @@ from django.utils.html import format_html
 from complaints import selectors, services
 from complaints.forms import StaffEntryForm, StaffLogComplaintForm, clean_uk_postcode
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
+from complaints.services import CONTACT_FIELDS as CUSTOMER_FIELDS
 from complaints.views import attachment_response
 from notifications.selectors import messages_about
 
-# Contact details staff may correct; what the customer said and when stays as received.
-CUSTOMER_FIELDS = (
-    "customer_name",
-    "customer_type",
-    "email",
-    "phone",
-    "postal_address",
-    "postcode",
-    "account_number",
-    "reply_preference",
-    "representative_name",
-    "representative_relationship",
-    "representative_authority",
+# Never changed through the form: how and when it reached us, what the customer said, and what the
+# services and jobs keep.
+ALWAYS_READ_ONLY = (
+    "reference",
+    "status",
+    "channel",
+    "first_received_at",
+    "logged_by",
+    "description",
+    "has_support_needs",
+    "legal_hold_reason",
+    "anonymised_at",
+    "created_at",
+    "updated_at",
+)
+# Fields only some roles may change: (field, the permission it needs).
+GUARDED_FIELDS = (
+    ("assigned_to", services.ASSIGN_PERMISSION),
+    ("legal_hold", services.LEGAL_HOLD_PERMISSION),
 )
 
 
@@ -39,12 +47,27 @@ LOGGED_CONTACTS = {
 
 
 class ComplaintAdminForm(forms.ModelForm):
+    legal_hold_change_reason = forms.CharField(
+        label="Why the legal hold is set or lifted",
+        max_length=200,
+        required=False,
+        help_text="Required when you set or lift the hold; kept on the record.",
+    )
+
     class Meta:
         model = Complaint
-        fields = ["category", "assigned_to", *CUSTOMER_FIELDS, "legal_hold", "legal_hold_reason"]
+        fields = ["category", "assigned_to", *CUSTOMER_FIELDS, "legal_hold"]
 
     def clean_postcode(self):
         return clean_uk_postcode(self.cleaned_data["postcode"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if "legal_hold" in self.changed_data and not cleaned.get("legal_hold_change_reason", "").strip():
+            self.add_error(
+                "legal_hold_change_reason", "Give the reason for setting or lifting the legal hold."
+            )
+        return cleaned
 
 
 class SupportNeedsInline(admin.StackedInline):
@@ -72,9 +95,7 @@ def _status_action(new_status, description):
         changed, refused = 0, []
         for complaint in queryset:
             try:
-                services.change_complaint_status(
-                    complaint=complaint, new_status=new_status, changed_by=request.user
-                )
+                services.change_complaint_status(complaint=complaint, new_status=new_status, by=request.user)
                 changed += 1
             except ValidationError:
                 refused.append(complaint.reference)
@@ -93,6 +114,17 @@ def _status_action(new_status, description):
     action.short_description = description
     action.allowed_permissions = ("change",)
     return action
+
+
+class CloseForm(forms.Form):
+    note = forms.CharField(
+        label="Our final position, for the customer",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Required for a complaint the customer has not accepted as resolved: closing it is our "
+        "final position, and the customer is told, with the ombudsman's details.",
+    )
 
 
 class AssigneeFilter(admin.SimpleListFilter):
@@ -116,9 +148,13 @@ class AssigneeFilter(admin.SimpleListFilter):
             return queryset.filter(assigned_to=request.user)
         if value == "none":
             return queryset.filter(assigned_to__isnull=True)
-        if value and value.isdigit():
+        if value and _is_positive_integer(value):
             return queryset.filter(assigned_to_id=int(value))
         return queryset
+
+
+def _is_positive_integer(value: str) -> bool:
+    return value.isascii() and value.isdigit()
 
 
 class AssignForm(forms.Form):
@@ -146,18 +182,6 @@ class ComplaintAdmin(admin.ModelAdmin):
     search_fields = ("=reference", "customer_name", "email", "postcode", "=account_number")
     list_per_page = 100
     show_full_result_count = False
-    readonly_fields = (
-        "reference",
-        "status",
-        "channel",
-        "first_received_at",
-        "logged_by",
-        "description",
-        "has_support_needs",
-        "anonymised_at",
-        "created_at",
-        "updated_at",
-    )
     fieldsets = (
         (
             "Complaint",
@@ -182,7 +206,14 @@ class ComplaintAdmin(admin.ModelAdmin):
         (
             "Record",
             {
-                "fields": ("legal_hold", "legal_hold_reason", "anonymised_at", "created_at", "updated_at"),
+                "fields": (
+                    "legal_hold",
+                    "legal_hold_reason",
+                    "legal_hold_change_reason",
+                    "anonymised_at",
+                    "created_at",
+                    "updated_at",
+                ),
                 "classes": ("collapse",),
             },
         ),
@@ -193,13 +224,102 @@ class ComplaintAdmin(admin.ModelAdmin):
         "assign_to_someone",
         "unassign",
         _status_action(Complaint.Status.IN_PROGRESS, "Mark as being looked into"),
-        _status_action(Complaint.Status.RESOLUTION_PROPOSED, "Mark resolution proposed"),
-        _status_action(Complaint.Status.RESOLVED, "Mark resolved"),
-        _status_action(Complaint.Status.CLOSED, "Close"),
+        _status_action(Complaint.Status.RESOLVED, "Mark resolved (the customer agrees)"),
+        "close",
     )
 
     def get_queryset(self, request):
         return selectors.complaints_for_admin_list()
+
+    def get_readonly_fields(self, request, obj=None):
+        guarded = [field for field, permission in GUARDED_FIELDS if not request.user.has_perm(permission)]
+        return (*ALWAYS_READ_ONLY, *guarded)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.has_perm(services.LEGAL_HOLD_PERMISSION):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "legal_hold_change_reason"]})
+            for name, options in fieldsets
+        ]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id is not None:
+            crafted = sorted(set(self.get_readonly_fields(request)) & set(request.POST))
+            if crafted:
+                # The form never shows an input for these: a POST that carries one was made by hand.
+                raise PermissionDenied(f"You may not change: {', '.join(crafted)}.")
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        """Each change through its service (with its timeline entry and whatever follows from it);
+        `obj` carries the form's values, never saved as it is."""
+        complaint = Complaint.objects.get(pk=obj.pk)
+        data, changed = form.cleaned_data, set(form.changed_data)
+        details = {field: data[field] for field in CUSTOMER_FIELDS if field in changed}
+        if details:
+            complaint = services.update_contact_details(complaint=complaint, by=request.user, **details)
+        if "category" in changed:
+            complaint = services.change_category(
+                complaint=complaint, category=data["category"], by=request.user
+            )
+        if "assigned_to" in changed:
+            services.assign_complaints(
+                complaint_ids=[complaint.pk], assignee=data["assigned_to"], by=request.user
+            )
+        if "legal_hold" in changed:
+            change_hold = services.set_legal_hold if data["legal_hold"] else services.lift_legal_hold
+            change_hold(complaint=complaint, by=request.user, reason=data["legal_hold_change_reason"])
+
+    def save_formset(self, request, form, formset, change):
+        """The support-needs inline, through its service: the timeline says they changed, not what they are."""
+        if formset.model is not SupportNeeds:
+            raise ImproperlyConfigured(f"No service saves {formset.model.__name__} from the complaint page.")
+        # What Django's change log reads; it names no details (special-category data stays out of it).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.forms:
+            if inline_form.has_changed():
+                services.update_support_needs(
+                    complaint=form.instance,
+                    by=request.user,
+                    details=inline_form.cleaned_data.get("details", ""),
+                )
+
+    @admin.action(description="Close…", permissions=["change"])
+    def close(self, request, queryset):
+        """An intermediate page: closing an unresolved complaint is our final position, so it asks for it."""
+        form = CloseForm(request.POST if "note" in request.POST else None)
+        unresolved = [c for c in queryset if c.status not in services.CLOSING_WITHOUT_A_FINAL_POSITION]
+        if form.is_valid() and (form.cleaned_data["note"].strip() or not unresolved):
+            closed, refused = 0, []
+            for complaint in queryset:
+                try:
+                    services.change_complaint_status(
+                        complaint=complaint,
+                        new_status=Complaint.Status.CLOSED,
+                        by=request.user,
+                        note=form.cleaned_data["note"],
+                    )
+                    closed += 1
+                except ValidationError:
+                    refused.append(complaint.reference)
+            self.message_user(request, f"{closed} complaint(s) closed.")
+            if refused:
+                self.message_user(request, f"Not closed: {', '.join(refused)}", messages.WARNING)
+            return None
+        if form.is_bound and unresolved:
+            form.add_error("note", "Write our final position: the customer is told it when we close.")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Close complaints",
+            "form": form,
+            "complaints": queryset,
+            "unresolved": unresolved,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/close.html", context)
 
     def action_checkbox(self, obj):
         # The same markup as Django's, without rendering a form widget template for every row
@@ -213,21 +333,21 @@ class ComplaintAdmin(admin.ModelAdmin):
         )
 
     def has_assign_permission(self, request):
-        return request.user.has_perm("complaints.assign_complaint")
+        return request.user.has_perm(services.ASSIGN_PERMISSION)
 
     @admin.action(description="Assign to me", permissions=["change"])
     def assign_to_me(self, request, queryset):
         changed = services.assign_complaints(
             complaint_ids=list(queryset.values_list("pk", flat=True)),
             assignee=request.user,
-            assigned_by=request.user,
+            by=request.user,
         )
         self.message_user(request, f"{changed} complaint(s) assigned to you.")
 
     @admin.action(description="Unassign", permissions=["assign"])
     def unassign(self, request, queryset):
         changed = services.assign_complaints(
-            complaint_ids=list(queryset.values_list("pk", flat=True)), assignee=None, assigned_by=request.user
+            complaint_ids=list(queryset.values_list("pk", flat=True)), assignee=None, by=request.user
         )
         self.message_user(request, f"{changed} complaint(s) unassigned.")
 
@@ -240,7 +360,7 @@ class ComplaintAdmin(admin.ModelAdmin):
             changed = services.assign_complaints(
                 complaint_ids=list(queryset.values_list("pk", flat=True)),
                 assignee=assignee,
-                assigned_by=request.user,
+                by=request.user,
             )
             self.message_user(
                 request, f"{changed} complaint(s) assigned to {assignee.get_full_name() or assignee}."
@@ -281,7 +401,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         form = StaffLogComplaintForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                complaint = services.file_complaint(**form.cleaned_data, logged_by=request.user)
+                complaint = services.file_complaint(**form.cleaned_data, by=request.user)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -319,22 +439,18 @@ class ComplaintAdmin(admin.ModelAdmin):
         if not form.is_valid():
             self.message_user(request, "Write some text, then choose what it is.", messages.ERROR)
         elif form.cleaned_data["kind"] == StaffEntryForm.Kind.REPLY:
-            services.reply_to_customer(
-                complaint=complaint, author=request.user, body=form.cleaned_data["body"]
-            )
+            services.reply_to_customer(complaint=complaint, by=request.user, body=form.cleaned_data["body"])
             self.message_user(request, "Reply added and sent to the customer.")
         elif form.cleaned_data["kind"] in LOGGED_CONTACTS:
             services.log_contact(
                 complaint=complaint,
-                author=request.user,
+                by=request.user,
                 kind=LOGGED_CONTACTS[form.cleaned_data["kind"]],
                 body=form.cleaned_data["body"],
             )
             self.message_user(request, "Logged on the complaint's timeline.")
         else:
-            services.add_internal_note(
-                complaint=complaint, author=request.user, body=form.cleaned_data["body"]
-            )
+            services.add_internal_note(complaint=complaint, by=request.user, body=form.cleaned_data["body"])
             self.message_user(request, "Internal note added.")
         return redirect("admin:complaints_complaint_change", complaint.pk)
 

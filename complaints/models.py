@@ -112,7 +112,11 @@ class Complaint(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["status", "first_received_at"], name="complaint_status_received")]
-        permissions = [("assign_complaint", "Can assign complaints to any member of staff")]
+        permissions = [
+            ("assign_complaint", "Can assign complaints to any member of staff"),
+            ("set_legal_hold", "Can put a complaint under a legal hold or lift it"),
+            ("revoke_private_link", "Can revoke a complaint's private link and send a new one"),
+        ]
 
     def __str__(self):
         return self.reference
@@ -144,6 +148,7 @@ class TimelineEntry(models.Model):
         STAGE_CHANGED = "stage_changed", "Escalated"
         UPDATE = "update", "Update"
         RECORD_CORRECTED = "record_corrected", "Record corrected"
+        RECORD_CHANGED = "record_changed", "Record changed"
         CALL_LOGGED = "call_logged", "Phone call"
         LETTER_RECEIVED = "letter_received", "Letter received"
         ASSIGNED = "assigned", "Assigned"

@@ -1,5 +1,7 @@
 """What complaints tells notifications: who gets a message, by which channel, with what context."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -8,6 +10,19 @@ from complaints.models import Complaint
 from complaints.tracking_links import tracking_url
 from notifications.models import OutboundMessage
 from notifications.services import queue_notification
+
+NoticeContext = Callable[[Complaint], dict]
+_notice_context: list[NoticeContext] = []
+
+
+def add_notice_context(provider: NoticeContext) -> None:
+    """Let another app add values every customer notice may use: (complaint) -> dict of plain values.
+
+    Escalation adds the procedure's rules (the periods and promises the texts quote), set once at
+    start-up in its AppConfig.ready, so that this app needs no import of it.
+    """
+    if provider not in _notice_context:
+        _notice_context.append(provider)
 
 
 def notify_customer(
@@ -83,7 +98,9 @@ def notify_team(*, complaint: Complaint, template_key: str, event_id: str):
 def customer_context(complaint: Complaint) -> dict:
     """Plain values (the outbox stores them as JSON) every customer message may use."""
     received = timezone.localtime(complaint.first_received_at)
+    added = {key: value for provider in _notice_context for key, value in provider(complaint).items()}
     return {
+        **added,
         "reference": complaint.reference,
         "customer_name": complaint.customer_name,
         "category": complaint.get_category_display(),

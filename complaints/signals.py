@@ -1,10 +1,14 @@
 """The complaint events other apps may react to. Sent inside the writing transaction.
 
 - complaint_filed(complaint): a complaint was filed online or logged by staff.
-- complaint_status_changed(complaint, old_status, new_status, changed_by): a status changed.
+- complaint_status_changed(complaint, old_status, new_status, by, note): a status changed; `note` is
+  what staff wrote with it (when an unresolved complaint is closed, our final position).
+- complaint_details_changed(complaint, fields, by): recorded details changed (`fields`, a set of
+  field names: the category, the first-received time), so whatever is computed from them is stale.
 """
 
 from django.dispatch import Signal
 
 complaint_filed = Signal()
 complaint_status_changed = Signal()
+complaint_details_changed = Signal()

@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "complaints.context_processors.company_and_scheme",
+                "escalation.context_processors.procedure_rules",
             ],
         },
     },

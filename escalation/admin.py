@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,8 +17,9 @@ from django.utils.html import format_html
 from complaints.admin import ComplaintAdmin
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
-from escalation import clocks, forms, ombudsman, selectors, services, subject_access
-from escalation.models import CalendarAdjustment, Escalation, OmbudsmanCase, StageChange
+from escalation import clocks, forms, ombudsman, rules, selectors, services, subject_access
+from escalation.models import CalendarAdjustment, Escalation, StageChange
+from escalation.rules import Action
 from escalation.stages import Stage
 from escalation.tasks import schedule_clock_refresh
 from escalation.working_days import forget_working_calendars, working_calendar
@@ -29,17 +29,16 @@ Status = Complaint.Status
 
 @dataclass(frozen=True)
 class StageAction:
-    """One staff action on the complaint page: when it is offered, its form, and the service it calls."""
+    """One staff action on the complaint page: its rule, who may take it, its form, and its service.
 
+    The service is called as `service(complaint=..., by=<the staff member>, **form.cleaned_data)`.
+    """
+
+    rule: Action
     label: str
     permission: str
     form_class: type
-    offered: Callable[[Complaint, Escalation], bool]
-    run: Callable[..., object]
-
-
-def _open(complaint, escalation):
-    return complaint.status in OPEN_STATUSES
+    service: Callable[..., object]
 
 
 WORK_STAGE_ONE = "escalation.work_stage_one"
@@ -50,125 +49,106 @@ CORRECT_FIRST_RECEIVED = "escalation.correct_first_received"
 
 STAGE_ACTIONS: dict[str, StageAction] = {
     "propose": StageAction(
+        Action.PROPOSE_RESOLUTION,
         "Propose a resolution",
         WORK_STAGE_ONE,
         forms.ProposeResolutionForm,
-        lambda c, e: (
-            _open(c, e) and not (e.stage == Stage.COMPLAINTS_MANAGER and not e.stage_two_response_sent_at)
-        ),
-        lambda complaint, user, data: services.propose_resolution(
-            complaint=complaint, proposed_by=user, **data
-        ),
+        services.propose_resolution,
     ),
     "complex": StageAction(
+        Action.MARK_COMPLEX,
         "Mark complex (customer told)",
         WORK_STAGE_ONE,
         forms.ComplexCaseForm,
-        lambda c, e: _open(c, e) and e.stage == Stage.DIRECT_CONTACT and not e.stage_one_answered_at,
-        lambda complaint, user, data: services.mark_complex(complaint=complaint, marked_by=user, **data),
+        services.mark_complex,
     ),
     "accept": StageAction(
+        Action.RECORD_ACCEPTANCE,
         "Record the customer's acceptance",
         WORK_STAGE_ONE,
         forms.AcceptanceForm,
-        lambda c, e: c.status == Status.RESOLUTION_PROPOSED,
-        lambda complaint, user, data: services.record_customer_acceptance(
-            complaint=complaint, recorded_by=user, **data
-        ),
+        services.record_customer_acceptance,
     ),
     "stage-two-letter": StageAction(
+        Action.REFER_TO_COMPLAINTS_MANAGER,
         "Record a stage 2 letter received",
         WORK_STAGE_ONE,
         forms.StageTwoLetterForm,
-        lambda c, e: c.status != Status.CLOSED and e.stage == Stage.DIRECT_CONTACT,
-        lambda complaint, user, data: services.refer_to_complaints_manager(
-            complaint=complaint, channel=Complaint.Channel.LETTER, recorded_by=user, **data
-        ),
+        services.record_referral_letter,
     ),
     "stage-two-response": StageAction(
+        Action.RECORD_WRITTEN_RESPONSE,
         "Record the written response sent",
         RESPOND_AT_STAGE_TWO,
         forms.StageTwoResponseForm,
-        lambda c, e: e.stage == Stage.COMPLAINTS_MANAGER and not e.stage_two_response_sent_at,
-        lambda complaint, user, data: services.record_stage_two_response(
-            complaint=complaint, sent_by=user, **data
-        ),
+        services.record_stage_two_response,
     ),
     "md-review": StageAction(
+        Action.REQUEST_MD_REVIEW,
         "Pass to the Managing Director",
         MANAGE_ESCALATIONS,
-        forms.AcceptanceForm,
-        lambda c, e: (
-            c.status != Status.CLOSED and e.stage == Stage.COMPLAINTS_MANAGER and e.stage_two_response_sent_at
-        ),
-        lambda complaint, user, data: services.request_md_review(
-            complaint=complaint, requested_by=user, reason=data["note"]
-        ),
+        forms.ManagingDirectorReferralForm,
+        services.request_md_review,
     ),
     "md-decision": StageAction(
+        Action.RECORD_MD_DECISION,
         "Record the Managing Director's decision",
         DECIDE_AS_MD,
         forms.ManagingDirectorDecisionForm,
-        lambda c, e: e.stage == Stage.MANAGING_DIRECTOR and not e.md_decision_at,
-        lambda complaint, user, data: services.record_md_decision(
-            complaint=complaint, decided_by=user, **data
-        ),
+        services.record_md_decision,
     ),
     "deadlock": StageAction(
+        Action.DECLARE_DEADLOCK,
         "Declare deadlock",
         MANAGE_ESCALATIONS,
         forms.DeadlockForm,
-        lambda c, e: not e.deadlocked_at,
-        lambda complaint, user, data: services.declare_deadlock(
-            complaint=complaint, declared_by=user, **data
-        ),
+        services.declare_deadlock,
     ),
     "ispa": StageAction(
+        Action.RECORD_ISPA_REFERRAL,
         "Record an ISPA referral",
         MANAGE_ESCALATIONS,
         forms.IspaReferralForm,
-        lambda c, e: settings.ISPA_MEMBER and not e.ispa_referred_on,
-        lambda complaint, user, data: services.record_ispa_referral(
-            complaint=complaint, recorded_by=user, **data
-        ),
+        services.record_ispa_referral,
     ),
     "ombudsman": StageAction(
+        Action.RECORD_OMBUDSMAN_REFERRAL,
         "Record an ombudsman case",
         MANAGE_ESCALATIONS,
         forms.OmbudsmanReferralForm,
-        lambda c, e: e.stage != Stage.OMBUDSMAN and timezone.localdate() >= clocks.ombudsman_open_from(e),
-        lambda complaint, user, data: ombudsman.record_ombudsman_referral(
-            complaint=complaint, recorded_by=user, **data
-        ),
+        ombudsman.record_ombudsman_referral,
     ),
     "ombudsman-decision": StageAction(
+        Action.RECORD_OMBUDSMAN_DECISION,
         "Record the ombudsman's decision",
         MANAGE_ESCALATIONS,
         forms.OmbudsmanDecisionForm,
-        lambda c, e: e.stage == Stage.OMBUDSMAN,
-        lambda complaint, user, data: ombudsman.record_ombudsman_decision(
-            complaint=complaint, recorded_by=user, **data
-        ),
+        ombudsman.record_ombudsman_decision,
     ),
     "remedy-done": StageAction(
+        Action.RECORD_REMEDY_DONE,
         "Record the ombudsman remedy done",
         MANAGE_ESCALATIONS,
         forms.RemedyDoneForm,
-        lambda c, e: e.stage == Stage.OMBUDSMAN,
-        lambda complaint, user, data: ombudsman.record_ombudsman_remedy_done(
-            complaint=complaint, recorded_by=user, **data
-        ),
+        ombudsman.record_ombudsman_remedy_done,
     ),
     "first-received": StageAction(
+        Action.CORRECT_FIRST_RECEIVED,
         "Correct the first-received time",
         CORRECT_FIRST_RECEIVED,
         forms.CorrectFirstReceivedForm,
-        lambda c, e: True,
-        lambda complaint, user, data: services.correct_first_received(
-            complaint=complaint, changed_by=user, **data
-        ),
+        services.correct_first_received,
     ),
 }
+
+
+def offered_stage_actions(user, facts: rules.CaseFacts) -> list[str]:
+    """The stage actions this member of staff may take on a complaint with these facts, now."""
+    return [
+        name
+        for name, action in STAGE_ACTIONS.items()
+        if user.has_perm(action.permission) and rules.allowed(action.rule, facts)
+    ]
 
 
 class StageFilter(admin.SimpleListFilter):
@@ -297,41 +277,56 @@ class EscalationComplaintAdmin(ComplaintAdmin):
         extra_context = extra_context or {}
         if complaint is not None:
             escalation = selectors.escalation_for(complaint)
+            ombudsman_case = selectors.ombudsman_case_for(escalation)
+            facts = rules.facts_of(complaint, escalation, ombudsman_case)
             extra_context.update(
                 escalation_panel="admin/escalation/clocks_panel.html",
                 escalation=escalation,
                 clock_rows=clock_rows(complaint, escalation),
                 stage_changes=StageChange.objects.filter(complaint=complaint).select_related("changed_by"),
-                ombudsman_case=OmbudsmanCase.objects.filter(pk=complaint.pk).first(),
+                ombudsman_case=ombudsman_case,
                 stage_actions=[
-                    (action.label, reverse("admin:escalation_stage_action", args=[complaint.pk, name]))
-                    for name, action in STAGE_ACTIONS.items()
-                    if request.user.has_perm(action.permission) and action.offered(complaint, escalation)
+                    (
+                        STAGE_ACTIONS[name].label,
+                        reverse("admin:escalation_stage_action", args=[complaint.pk, name]),
+                    )
+                    for name in offered_stage_actions(request.user, facts)
                 ],
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
     def stage_action_view(self, request, pk, action):
-        """A stage action's form; on success the service runs and we go back to the complaint."""
+        """A stage action's form; on success the service runs and we go back to the complaint.
+
+        An action the staff member's role does not hold is forbidden (403); one its rule does not
+        allow now is refused (409) with the rule's reason, writing nothing, whether asked for or posted.
+        """
         complaint = get_object_or_404(Complaint, pk=pk)
         stage_action = STAGE_ACTIONS.get(action)
         if stage_action is None or not request.user.has_perm(stage_action.permission):
             raise PermissionDenied
+        escalation = selectors.escalation_for(complaint)
+        refusal = rules.problem(
+            stage_action.rule, rules.facts_of(complaint, escalation, selectors.ombudsman_case_for(escalation))
+        )
         form = stage_action.form_class(request.POST or None, request.FILES or None)
         status = 200
-        if request.method == "POST":
+        if refusal is not None:
+            status = 409
+        elif request.method == "POST":
             if form.is_valid():
                 try:
-                    result = stage_action.run(complaint, request.user, form.cleaned_data)
-                except ValidationError as refusal:
-                    _add_refusal(form, refusal)
+                    result = stage_action.service(complaint=complaint, by=request.user, **form.cleaned_data)
+                except ValidationError as error:
+                    _add_refusal(form, error)
                 else:
                     self.message_user(request, f"{stage_action.label}: done.")
                     award = getattr(result, "award_amount", None)
                     if award is not None and award > clocks.OMBUDSMAN_AWARD_LIMIT:
                         self.message_user(
                             request,
-                            f"The award of £{award:,.2f} is above the ombudsman's £10,000 limit: check the decision.",
+                            f"The award of £{award:,.2f} is above the ombudsman's "
+                            f"£{clocks.OMBUDSMAN_AWARD_LIMIT:,} limit: check the decision.",
                             messages.WARNING,
                         )
                     return redirect("admin:complaints_complaint_change", complaint.pk)
@@ -340,6 +335,7 @@ class EscalationComplaintAdmin(ComplaintAdmin):
             **self.admin_site.each_context(request),
             "title": f"{stage_action.label}: {complaint.reference}",
             "form": form,
+            "refusal": refusal,
             "complaint": complaint,
             "opts": self.model._meta,
         }

@@ -10,9 +10,11 @@ class EscalationConfig(AppConfig):
 
     def ready(self):
         import escalation.receivers  # noqa: F401  (connects the complaint signal receivers)
+        from complaints import notices
         from escalation import selectors, working_days
 
         working_days.read_adjustments_from(selectors.calendar_adjustments)
+        notices.add_notice_context(selectors.notice_rules)
         post_migrate.connect(setup_roles_after_migrate, sender=self)
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from escalation.working_days import WorkingCalendar, london_date
 
@@ -22,6 +23,8 @@ DATA_PROTECTION_ACKNOWLEDGE_WITHIN_DAYS = 30
 DATA_PROTECTION_CATEGORY = "data_protection"  # Complaint.Category.DATA_PROTECTION
 # An award above this is beyond the ombudsman's limit: recorded, with a warning, never refused.
 OMBUDSMAN_AWARD_LIMIT = 10_000
+# A complex case's new target is a promise the customer can hold us to: a real date, not "some day".
+COMPLEX_CASE_TARGET_WITHIN_MONTHS = 6
 
 
 class DeadlineKind(models.TextChoices):
@@ -74,6 +77,10 @@ def adr_window_ends(adr_letter_sent_at: datetime) -> date:
     return add_months(london_date(adr_letter_sent_at), ADR_WINDOW_MONTHS)
 
 
+def latest_complex_case_target(today: date) -> date:
+    return add_months(today, COMPLEX_CASE_TARGET_WITHIN_MONTHS)
+
+
 def ombudsman_remedy_due(accepted_on: date) -> date:
     return accepted_on + timedelta(days=OMBUDSMAN_REMEDY_WITHIN_DAYS)
 
@@ -88,7 +95,8 @@ def open_deadlines(escalation, *, unresolved: bool, ombudsman_case=None) -> list
     """The clocks still running on a complaint, earliest first.
 
     Resolving a complaint stops the stage clocks; it never stops an ADR letter owed at deadlock,
-    nor a remedy the customer accepted from the ombudsman.
+    nor a remedy the customer accepted from the ombudsman. A notice runs until it is sent (a
+    letter, until it is posted), not merely written.
     """
     kinds = DeadlineKind
     deadlines = []
@@ -102,14 +110,74 @@ def open_deadlines(escalation, *, unresolved: bool, ombudsman_case=None) -> list
         and escalation.stage_two_response_sent_at is None
     ):
         deadlines.append(Deadline(kinds.STAGE_TWO, escalation.stage_two_response_due))
-    if escalation.adr_letter_sent_at is None:
-        if escalation.deadlocked_at is not None:
-            deadlines.append(Deadline(kinds.ADR_LETTER, london_date(escalation.deadlocked_at)))
-        elif unresolved:
-            deadlines.append(Deadline(kinds.ADR_LETTER, escalation.adr_eligible_on))
+    letter = adr_letter_owed(escalation, unresolved=unresolved)
+    if letter is not None and not letter.sent:
+        deadlines.append(Deadline(kinds.ADR_LETTER, letter.due))
     if ombudsman_case is not None and ombudsman_case.remedy_due and ombudsman_case.remedy_done_on is None:
         deadlines.append(Deadline(kinds.OMBUDSMAN_REMEDY, ombudsman_case.remedy_due))
     return sorted(deadlines, key=lambda deadline: deadline.due)
+
+
+@dataclass(frozen=True)
+class AdrLetter:
+    """The ADR letter a complaint owes now: at deadlock, or because the ADR period ran out unresolved."""
+
+    at_deadlock: bool
+    due: date
+    written: bool
+    sent: bool
+
+
+def adr_letter_owed(escalation, *, unresolved: bool) -> AdrLetter | None:
+    """The ADR letter the complaint owes, if any, and how far it has got.
+
+    At deadlock it is the deadlock letter, even when the period's letter went before (our final
+    position, and a fresh 12 months). Otherwise, while the complaint is unresolved, it is the letter
+    at the end of the ADR period, due whether or not that day has come.
+    """
+    if escalation.deadlocked_at is not None:
+        return AdrLetter(
+            at_deadlock=True,
+            due=london_date(escalation.deadlocked_at),
+            written=escalation.deadlock_letter_queued_at is not None,
+            sent=escalation.deadlock_letter_sent_at is not None,
+        )
+    if unresolved:
+        return AdrLetter(
+            at_deadlock=False,
+            due=escalation.adr_eligible_on,
+            written=escalation.period_letter_queued_at is not None,
+            sent=escalation.period_letter_sent_at is not None,
+        )
+    return None
+
+
+def adr_letter_to_write(escalation, *, unresolved: bool, today: date) -> AdrLetter | None:
+    """The ADR letter the deadline sweep must write today: owed, due, and not written yet."""
+    letter = adr_letter_owed(escalation, unresolved=unresolved)
+    if letter is None or letter.written or letter.due > today:
+        return None
+    return letter
+
+
+def adr_window_ends_after(escalation) -> date | None:
+    """12 months from the date of the latest ADR letter that went (the date printed on it)."""
+    if escalation.deadlock_letter_sent_at is not None:
+        return adr_window_ends(escalation.deadlock_letter_queued_at or escalation.deadlock_letter_sent_at)
+    if escalation.period_letter_sent_at is not None:
+        return adr_window_ends(escalation.period_letter_queued_at or escalation.period_letter_sent_at)
+    return None
+
+
+def weeks_and_days(days: int) -> str:
+    """How long, as people say it: "6 weeks", "8 weeks and 4 days", "1 week and 1 day", "3 days"."""
+    weeks, rest = divmod(days, 7)
+    parts = []
+    if weeks:
+        parts.append(f"{weeks} week{'s' if weeks != 1 else ''}")
+    if rest or not weeks:
+        parts.append(f"{rest} day{'s' if rest != 1 else ''}")
+    return " and ".join(parts)
 
 
 def next_deadline(escalation, *, unresolved: bool, ombudsman_case=None) -> Deadline | None:
@@ -122,3 +190,31 @@ def ombudsman_open_from(escalation) -> date:
     if escalation.deadlocked_at is not None:
         return min(escalation.adr_eligible_on, london_date(escalation.deadlocked_at))
     return escalation.adr_eligible_on
+
+
+def _in_days(days: int) -> str:
+    return weeks_and_days(days) if days % 7 == 0 else f"{days} days"
+
+
+def _working_days(days: int) -> str:
+    return f"{days} working day{'s' if days != 1 else ''}"
+
+
+def procedure_rules(first_received_on: date | None = None) -> dict:
+    """The procedure's promises and the regulator's periods as customers and staff read them, from
+    the constants and settings the clocks use, so that no template retypes them. The ADR period is
+    the one of a complaint first received on `first_received_on` (default: today)."""
+    received_on = first_received_on or timezone.localdate()
+    return {
+        "acknowledge": _working_days(ACKNOWLEDGE_WITHIN_WORKING_DAYS),
+        "resolve_at_stage_one": _working_days(RESOLVE_AT_STAGE_ONE_WITHIN_WORKING_DAYS),
+        "stage_two_response": _working_days(STAGE_TWO_RESPONSE_WITHIN_WORKING_DAYS),
+        "adr_period": _in_days(adr_period_days(received_on)),
+        "adr_period_before_cutover": _in_days(settings.ADR_PREVIOUS_PERIOD_DAYS),
+        "adr_period_cutover": f"{settings.ADR_PERIOD_CUTOVER:%-d %B %Y}",
+        "adr_window": f"{ADR_WINDOW_MONTHS} months",
+        "award_limit": f"£{OMBUDSMAN_AWARD_LIMIT:,}",
+        "ombudsman_remedy": f"{OMBUDSMAN_REMEDY_WITHIN_DAYS} days",
+        "data_protection_acknowledgement": f"{DATA_PROTECTION_ACKNOWLEDGE_WITHIN_DAYS} days",
+        "complex_case_target_within": f"{COMPLEX_CASE_TARGET_WITHIN_MONTHS} months",
+    }

@@ -17,10 +17,9 @@ from django.utils import timezone
 
 from complaints.models import Complaint, TimelineEntry
 from complaints.references import CROCKFORD_ALPHABET, REFERENCE_PREFIX
-from complaints.workflow import OPEN_STATUSES
 from escalation import clocks
 from escalation.models import Escalation, OmbudsmanCase
-from escalation.services import set_next_deadline
+from escalation.services import compute_clocks
 from escalation.stages import Stage
 from escalation.working_days import LONDON, WorkingCalendar, working_calendar
 
@@ -147,24 +146,20 @@ def _write_batch(
     escalations, cases, entries = [], [], []
     for complaint, row in zip(complaints, rows, strict=True):
         escalation = Escalation(complaint=complaint, **row["escalation"])
-        escalation.acknowledgement_due = clocks.acknowledgement_due(
-            complaint.first_received_at, calendar, category=complaint.category
-        )
-        escalation.adr_eligible_on = clocks.adr_eligible_on(complaint.first_received_at)
-        if escalation.stage_one_due is None:
-            escalation.stage_one_due = clocks.stage_one_due(complaint.first_received_at, calendar)
-        if escalation.referral_received_on:
-            escalation.stage_two_response_due = clocks.stage_two_response_due(
-                escalation.referral_received_on, calendar
-            )
-        if escalation.adr_letter_sent_at:
-            escalation.adr_window_ends = clocks.adr_window_ends(escalation.adr_letter_sent_at)
         case = OmbudsmanCase(complaint=complaint, **row["ombudsman"]) if row.get("ombudsman") else None
-        set_next_deadline(escalation, unresolved=complaint.status in OPEN_STATUSES, ombudsman_case=case)
+        compute_clocks(escalation, complaint=complaint, ombudsman_case=case)
         escalations.append(escalation)
         if case:
             cases.append(case)
         entries.append(TimelineEntry(complaint=complaint, kind=TimelineEntry.Kind.FILED))
+        if complaint.status in (Status.RESOLVED, Status.CLOSED):
+            entries.append(
+                TimelineEntry(
+                    complaint=complaint,
+                    kind=TimelineEntry.Kind.STATUS_CHANGED,
+                    body="The customer accepted the proposed resolution. (Demo data.)",
+                )
+            )
         if escalation.stage > Stage.DIRECT_CONTACT:
             entries.append(
                 TimelineEntry(
@@ -302,6 +297,8 @@ def _situation(name: str, *, rng: random.Random, now: datetime, calendar: Workin
                 first,
                 stage=Stage.OMBUDSMAN if name == "ombudsman" else Stage.DIRECT_CONTACT,
                 stage_one_answered_at=after(first, 2),
+                period_letter_queued_at=letter_sent,
+                period_letter_sent_at=letter_sent,
                 adr_letter_sent_at=letter_sent,
                 adr_letter_channel="email" if letter_sent else "",
             ),
@@ -315,7 +312,11 @@ def _situation(name: str, *, rng: random.Random, now: datetime, calendar: Workin
             "status": Status.RESOLUTION_PROPOSED,
             "first_received_at": first,
             "escalation": _escalation(
-                first, stage_one_answered_at=after(first, 1), deadlocked_at=after(first, 2), **stage_one
+                first,
+                stage_one_answered_at=after(first, 1),
+                deadlocked_at=after(first, 2),
+                final_position="We have refunded the charge and cannot offer more. (Demo data.)",
+                **stage_one,
             ),
         }
     raise ValueError(f"Unknown demo situation {name!r}")

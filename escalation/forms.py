@@ -105,7 +105,7 @@ class StageTwoResponseForm(forms.Form):
 
 class ComplexCaseForm(forms.Form):
     told_at = forms.DateTimeField(label="Customer told at", widget=DATETIME_INPUT)
-    told_by = forms.ChoiceField(label="Told by", choices=Complaint.Channel.choices)
+    told_via = forms.ChoiceField(label="Told by", choices=Complaint.Channel.choices)
     new_target = forms.DateField(label="New target date", widget=DATE_INPUT)
 
 
@@ -116,6 +116,10 @@ class ProposeResolutionForm(forms.Form):
 
 class AcceptanceForm(forms.Form):
     note = _text("Note (optional)", required=False, rows=3)
+
+
+class ManagingDirectorReferralForm(forms.Form):
+    reason = _text("Why (optional)", required=False, rows=3)
 
 
 class DeadlockForm(forms.Form):

@@ -65,9 +65,23 @@ class Escalation(models.Model):
         blank=True,
         help_text="Declared by staff, or given by the Managing Director's decision.",
     )
-    adr_letter_sent_at = models.DateTimeField(null=True, blank=True)
+    final_position = models.TextField(
+        blank=True, help_text="What we told the customer at deadlock; the ADR letter repeats it."
+    )
+    # An ADR letter is written (queued) by the deadline sweep and counts as sent only once it went:
+    # an e-mail handed to the mail server, a letter marked posted. Two may be owed: one when the ADR
+    # period runs out unresolved, and one at deadlock, even after the first.
+    period_letter_queued_at = models.DateTimeField("ADR letter (period) written", null=True, blank=True)
+    period_letter_sent_at = models.DateTimeField("ADR letter (period) sent", null=True, blank=True)
+    deadlock_letter_queued_at = models.DateTimeField("ADR letter (deadlock) written", null=True, blank=True)
+    deadlock_letter_sent_at = models.DateTimeField("ADR letter (deadlock) sent", null=True, blank=True)
+    adr_letter_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the latest ADR letter went (posted, for a letter)."
+    )
     adr_letter_channel = models.CharField(max_length=10, blank=True)
-    adr_window_ends = models.DateField(null=True, blank=True)
+    adr_window_ends = models.DateField(
+        null=True, blank=True, help_text="12 months from the date of the latest ADR letter sent."
+    )
     # Recorded on an outcome for the record; never stops a clock (regulatory decision 8).
     scope_reason = models.CharField(max_length=30, choices=ScopeReason.choices, blank=True)
 
@@ -82,8 +96,13 @@ class Escalation(models.Model):
             models.Index(fields=["stage", "next_deadline"], name="escalation_stage_deadline"),
             models.Index(
                 fields=["adr_eligible_on"],
-                condition=models.Q(adr_letter_sent_at__isnull=True),
-                name="escalation_adr_letter_owed",
+                condition=models.Q(period_letter_queued_at__isnull=True, deadlocked_at__isnull=True),
+                name="escalation_period_owed",
+            ),
+            models.Index(
+                fields=["deadlocked_at"],
+                condition=models.Q(deadlock_letter_queued_at__isnull=True, deadlocked_at__isnull=False),
+                name="escalation_deadlock_owed",
             ),
             models.Index(fields=["stage_two_response_due"], name="escalation_stage_two_due"),
         ]
@@ -203,9 +222,10 @@ class CalendarAdjustment(models.Model):
 class DeadlineNotice(models.Model):
     """A notice the deadline sweep decided to send: claimed once, under a unique key, in the deciding transaction.
 
-    The key is (complaint, kind, stage, due date): a second sweep, a task delivered twice or a
-    worker killed after commit finds the row and sends nothing; one killed before commit left
-    nothing, so the next sweep sends it.
+    The key is (complaint, kind, due date): the clock and its date, not the stage, so a complaint
+    that moves on a stage with the same clock still due is not alerted again. A second sweep, a task
+    delivered twice or a worker killed after commit finds the row and sends nothing; one killed
+    before commit left nothing, so the next sweep sends it.
     """
 
     class Kind(models.TextChoices):
@@ -219,18 +239,21 @@ class DeadlineNotice(models.Model):
             "stage_two_to_md",
             "Stage 2 response 3 working days late: Managing Director told",
         )
-        ADR_LETTER = "adr_letter", "ADR letter to the customer"
+        ADR_LETTER = "adr_letter", "ADR letter to the customer (the ADR period ran out)"
+        ADR_LETTER_AT_DEADLOCK = "adr_letter_deadlock", "ADR letter to the customer (deadlock)"
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="deadline_notices")
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    stage = models.PositiveSmallIntegerField(choices=Stage.choices)
+    stage = models.PositiveSmallIntegerField(choices=Stage.choices, help_text="The stage it was at then.")
     due = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["complaint", "kind", "stage", "due"], name="deadline_notice_once")
+            models.UniqueConstraint(
+                fields=["complaint", "kind", "due"], name="deadline_notice_once_per_clock"
+            )
         ]
 
     def __str__(self):

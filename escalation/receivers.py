@@ -1,9 +1,14 @@
-"""How escalation hears of complaint events (complaints never imports escalation): one service each."""
+"""How escalation hears of complaint events and of notices sent (complaints and notifications never
+import escalation): one service each."""
 
 from django.dispatch import receiver
 
-from complaints.signals import complaint_filed, complaint_status_changed
+from complaints.signals import complaint_details_changed, complaint_filed, complaint_status_changed
 from escalation import services
+from notifications.signals import message_sent
+
+# What the clocks are computed from, beyond the status.
+CLOCK_INPUTS = {"category", "first_received_at"}
 
 
 @receiver(complaint_filed, dispatch_uid="escalation_start_clocks")
@@ -12,5 +17,24 @@ def start_clocks(sender, complaint, **kwargs):
 
 
 @receiver(complaint_status_changed, dispatch_uid="escalation_note_status_change")
-def note_status_change(sender, complaint, new_status, **kwargs):
-    services.note_status_change(complaint=complaint, new_status=new_status)
+def note_status_change(sender, complaint, old_status, new_status, by=None, note="", **kwargs):
+    services.note_status_change(
+        complaint=complaint, old_status=old_status, new_status=new_status, by=by, note=note
+    )
+
+
+@receiver(complaint_details_changed, dispatch_uid="escalation_note_details_changed")
+def note_details_changed(sender, complaint, fields, **kwargs):
+    if fields & CLOCK_INPUTS:
+        services.note_details_changed(complaint=complaint)
+
+
+@receiver(message_sent, dispatch_uid="escalation_record_notice_sent")
+def record_notice_sent(sender, message, **kwargs):
+    services.record_notice_sent(
+        reference=message.reference,
+        template_key=message.template_key,
+        channel=message.channel,
+        sent_at=message.sent_at,
+        context=message.context,
+    )

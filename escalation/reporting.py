@@ -222,12 +222,8 @@ def monthly_report(
             "pk", filter=Q(stage_two_response_sent_at__date__lte=F("stage_two_response_due"))
         ),
         "deadlocks": Count("pk", filter=Q(deadlocked_at__isnull=False)),
-        "adr_letters_period": Count(
-            "pk", filter=Q(adr_letter_sent_at__isnull=False, deadlocked_at__isnull=True)
-        ),
-        "adr_letters_deadlock": Count(
-            "pk", filter=Q(adr_letter_sent_at__isnull=False, deadlocked_at__isnull=False)
-        ),
+        "adr_letters_period": Count("pk", filter=Q(period_letter_sent_at__isnull=False)),
+        "adr_letters_deadlock": Count("pk", filter=Q(deadlock_letter_sent_at__isnull=False)),
         "ombudsman_referrals": Count("complaint__ombudsman_case"),
         "ombudsman_accepted": Count(
             "complaint__ombudsman_case",

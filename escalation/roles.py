@@ -39,6 +39,8 @@ MANAGER = [
     "complaints.view_supportneeds",
     "complaints.add_supportneeds",
     "complaints.change_supportneeds",
+    "complaints.set_legal_hold",
+    "complaints.revoke_private_link",
     "escalation.respond_at_stage_two",
     "escalation.manage_escalations",
     "escalation.correct_first_received",

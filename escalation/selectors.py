@@ -6,10 +6,13 @@ from datetime import date
 from django.utils import timezone
 
 from complaints.models import Complaint
-from escalation import clocks
+from complaints.workflow import OPEN_STATUSES
+from escalation import clocks, rules
 from escalation.clocks import DeadlineKind
 from escalation.models import CalendarAdjustment, Escalation, OmbudsmanCase
+from escalation.rules import Action
 from escalation.stages import Stage
+from escalation.working_days import london_date
 
 
 def calendar_adjustments(region: str) -> tuple[frozenset[date], frozenset[date]]:
@@ -26,10 +29,12 @@ class CustomerProgress:
 
     stage: int
     stages: list[tuple[int, str]]
+    status_line: str
     next_step_due: date | None
     next_step_text: str
     can_refer_to_manager: bool
     can_ask_for_md_review: bool
+    ispa_route_open: bool
     ombudsman_open: bool
     ombudsman_open_from: date
     adr_window_ends: date | None
@@ -45,48 +50,71 @@ CUSTOMER_DEADLINE_TEXT = {
 
 
 def escalation_for(complaint: Complaint) -> Escalation:
-    """The complaint's stage and clocks (started now for a complaint written without the filing service)."""
-    escalation = Escalation.objects.filter(pk=complaint.pk).first()
-    if escalation is None:
-        from escalation.services import start_clocks  # a repair, not a read: rare
+    """The complaint's stage and clocks. Filing writes them (a migration did for older complaints),
+    so a missing row is an error, never repaired on a read."""
+    return Escalation.objects.get(pk=complaint.pk)
 
-        escalation = start_clocks(complaint=complaint)
-    return escalation
+
+def ombudsman_case_for(escalation: Escalation) -> OmbudsmanCase | None:
+    """The ombudsman's case, which only a complaint at stage 4 has (no query otherwise)."""
+    if escalation.stage != Stage.OMBUDSMAN:
+        return None
+    return OmbudsmanCase.objects.filter(pk=escalation.pk).first()
 
 
 def customer_progress(*, complaint: Complaint) -> CustomerProgress:
     """Where the complaint is and what the customer can do next, in one or two queries."""
     escalation = escalation_for(complaint)
-    unresolved = complaint.status not in (Complaint.Status.RESOLVED, Complaint.Status.CLOSED)
-    case = (
-        OmbudsmanCase.objects.filter(pk=complaint.pk).first() if escalation.stage == Stage.OMBUDSMAN else None
-    )
+    case = ombudsman_case_for(escalation)
+    unresolved = complaint.status in OPEN_STATUSES
     # The customer's next date is one we owe them; the ADR letter is shown as their right instead.
     owed = [
         deadline
         for deadline in clocks.open_deadlines(escalation, unresolved=unresolved, ombudsman_case=case)
         if deadline.kind in CUSTOMER_DEADLINE_TEXT
     ]
-    open_from = clocks.ombudsman_open_from(escalation)
+    facts = rules.facts_of(complaint, escalation, case)
     return CustomerProgress(
         stage=escalation.stage,
         stages=[(stage.value, stage.label.split(": ", 1)[1]) for stage in Stage],
+        status_line=customer_status_line(complaint, escalation, case),
         next_step_due=owed[0].due if owed else None,
         next_step_text=CUSTOMER_DEADLINE_TEXT[owed[0].kind] if owed else "",
-        can_refer_to_manager=(
-            escalation.stage == Stage.DIRECT_CONTACT
-            and complaint.status == Complaint.Status.RESOLUTION_PROPOSED
-        ),
-        can_ask_for_md_review=(
-            escalation.stage == Stage.COMPLAINTS_MANAGER
-            and escalation.stage_two_response_sent_at is not None
-            and complaint.status != Complaint.Status.CLOSED
-        ),
-        ombudsman_open=timezone.localdate() >= open_from,
-        ombudsman_open_from=open_from,
+        can_refer_to_manager=rules.allowed(Action.REFER_TO_COMPLAINTS_MANAGER, facts),
+        can_ask_for_md_review=rules.allowed(Action.REQUEST_MD_REVIEW, facts),
+        ispa_route_open=rules.allowed(Action.RECORD_ISPA_REFERRAL, facts),
+        ombudsman_open=facts.today >= facts.ombudsman_open_from,
+        ombudsman_open_from=facts.ombudsman_open_from,
         adr_window_ends=escalation.adr_window_ends,
-        key_dates=_key_dates(escalation, open_from, case),
+        key_dates=_key_dates(escalation, facts.ombudsman_open_from, case),
     )
+
+
+def customer_status_line(complaint: Complaint, escalation: Escalation, case: OmbudsmanCase | None) -> str:
+    """The status as the customer should read it: from the stage and the status together, never one
+    contradicting the other (a complaint with the ombudsman is not "Resolution proposed")."""
+    Status = Complaint.Status
+    if escalation.stage == Stage.OMBUDSMAN:
+        if case is not None and case.remedy_due:
+            if case.remedy_done_on:
+                return "We have put the ombudsman's decision into effect"
+            return "Putting the ombudsman's decision into effect"
+        if case is not None and case.decision_on:
+            return "The ombudsman has decided"
+        return "With the ombudsman"
+    if complaint.status == Status.CLOSED:
+        return "Closed: we have given our final position" if escalation.deadlocked_at else "Closed"
+    if complaint.status == Status.RESOLVED:
+        return "Resolved"
+    if escalation.deadlocked_at:
+        return "We have given our final position"
+    if escalation.stage == Stage.MANAGING_DIRECTOR:
+        return "With our Managing Director"
+    if escalation.stage == Stage.COMPLAINTS_MANAGER:
+        if escalation.stage_two_response_sent_at:
+            return "The Complaints Manager has replied in writing"
+        return "With the Complaints Manager"
+    return complaint.get_status_display()
 
 
 def _key_dates(escalation: Escalation, ombudsman_open_from: date, case) -> list[tuple[str, date, str]]:
@@ -121,3 +149,8 @@ def _key_dates(escalation: Escalation, ombudsman_open_from: date, case) -> list[
 
 def _remedy_state(case) -> str:
     return f"done {case.remedy_done_on:%-d %B %Y}" if case.remedy_done_on else ""
+
+
+def notice_rules(complaint: Complaint) -> dict:
+    """The procedure's rules for a customer notice about `complaint` (its own ADR period)."""
+    return {"rules": clocks.procedure_rules(london_date(complaint.first_received_at))}

@@ -1,148 +1,254 @@
 """Every write to a complaint's stage, its clocks and its ombudsman case.
 
-Each service locks the complaint, then its escalation row (always in that order, as
-`change_complaint_status` does), checks the rules, writes the audit and timeline rows, and
-recomputes the stored clocks in the same transaction.
+Each service opens the complaint's case (`open_case`): the complaint, then its clocks' row, are
+locked once, however deeply services call each other (always in that order, as the complaint
+services and the sweep do). The service asks its action's rule (`escalation/rules.py`) with the
+locked facts, writes the audit and timeline rows, and the clocks are recomputed and saved once,
+when the outermost service is done, in the same transaction. The staff member acting is `by`
+(None when the customer acted in the portal).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from complaints import services as complaint_services
 from complaints.models import Complaint, TimelineEntry
 from complaints.notices import notify_customer
+from complaints.transactions import one_transaction
 from complaints.workflow import OPEN_STATUSES
-from escalation import clocks
+from escalation import clocks, rules
 from escalation.models import Escalation, OmbudsmanCase, StageChange
+from escalation.rules import Action
 from escalation.stages import Stage, stage_change_problem
 from escalation.working_days import london_date, working_calendar
 
 Status = Complaint.Status
 
 
+# --- The case: one lock, one save of the clocks ------------------------------------------------
+
+
+@dataclass
+class Case:
+    """A complaint, its clocks and its ombudsman case, locked for one service (and those it calls)."""
+
+    complaint: Complaint
+    escalation: Escalation
+    ombudsman_case: OmbudsmanCase | None
+
+    def refuse_unless_allowed(self, action: Action) -> None:
+        rules.refuse_unless_allowed(
+            action, rules.facts_of(self.complaint, self.escalation, self.ombudsman_case)
+        )
+
+
+_open_cases: ContextVar[MappingProxyType] = ContextVar("open_cases", default=MappingProxyType({}))
+
+
+@contextmanager
+def open_case(complaint: Complaint) -> Iterator[Case]:
+    """Lock the complaint and its clocks (once per outermost service), and save the clocks once at its end.
+
+    A complaint without its clocks' row is an error: filing writes it, and a migration wrote it
+    for older complaints.
+    """
+    cases = _open_cases.get()
+    if complaint.pk in cases:
+        yield cases[complaint.pk]
+        return
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    escalation = Escalation.objects.select_for_update().get(pk=complaint.pk)
+    ombudsman_case = (
+        OmbudsmanCase.objects.filter(pk=complaint.pk).first() if escalation.stage == Stage.OMBUDSMAN else None
+    )
+    case = Case(locked, escalation, ombudsman_case)
+    token = _open_cases.set(MappingProxyType({**cases, complaint.pk: case}))
+    try:
+        yield case
+        compute_clocks(case.escalation, complaint=case.complaint, ombudsman_case=case.ombudsman_case)
+        case.escalation.save()
+    finally:
+        _open_cases.reset(token)
+
+
 # --- Clocks ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@one_transaction
 def start_clocks(*, complaint: Complaint) -> Escalation:
-    """Start a new complaint at stage 1 with its clocks; its acknowledgement went out as it was filed."""
+    """Start a new complaint at stage 1 with its clocks."""
     escalation = Escalation(
-        complaint=complaint,
-        stage=Stage.DIRECT_CONTACT,
-        stage_changed_at=complaint.first_received_at,
-        acknowledged_at=timezone.now(),
+        complaint=complaint, stage=Stage.DIRECT_CONTACT, stage_changed_at=complaint.first_received_at
     )
-    _compute_clocks(escalation, complaint=complaint)
+    compute_clocks(escalation, complaint=complaint)
     escalation.save(force_insert=True)
     return escalation
 
 
-@transaction.atomic
+@one_transaction
 def refresh_clocks(*, complaint: Complaint) -> Escalation:
     """Recompute every due date of a complaint from its inputs (after a calendar or record change)."""
-    complaint, escalation = lock_for_update(complaint)
-    _compute_clocks(escalation, complaint=complaint)
-    escalation.save()
-    return escalation
+    with open_case(complaint) as case:
+        pass
+    return case.escalation
 
 
-@transaction.atomic
-def note_status_change(*, complaint: Complaint, new_status: str) -> Escalation:
+@one_transaction
+def note_status_change(
+    *, complaint: Complaint, old_status: str, new_status: str, by=None, note: str = ""
+) -> Escalation:
     """A status changed: a proposal or a resolution at stage 1 answers the stage-1 clock.
 
-    Also keeps when the complaint was resolved (for the reports), cleared if it is reopened.
+    Keeps when the complaint was resolved or closed (for the reports), cleared if it is reopened.
+    Closing a complaint the customer has not accepted as resolved is our final position: deadlock,
+    so the ADR letter is owed at once (Ofcom GC C4), unless the ombudsman already has it.
     """
-    complaint, escalation = lock_for_update(complaint)
-    now = timezone.now()
-    if (
-        escalation.stage == Stage.DIRECT_CONTACT
-        and escalation.stage_one_answered_at is None
-        and new_status in (Status.RESOLUTION_PROPOSED, Status.RESOLVED, Status.CLOSED)
-    ):
-        escalation.stage_one_answered_at = now
-    if new_status in (Status.RESOLVED, Status.CLOSED):
-        escalation.resolved_at = escalation.resolved_at or now
-    else:
-        escalation.resolved_at = None
-    return save_clocks(escalation, complaint=complaint)
+    with open_case(complaint) as case:
+        case.complaint = complaint  # the instance the status service has just saved
+        escalation, now = case.escalation, timezone.now()
+        if (
+            escalation.stage == Stage.DIRECT_CONTACT
+            and escalation.stage_one_answered_at is None
+            and new_status in (Status.RESOLUTION_PROPOSED, Status.RESOLVED, Status.CLOSED)
+        ):
+            escalation.stage_one_answered_at = now
+        if new_status in (Status.RESOLVED, Status.CLOSED):
+            escalation.resolved_at = escalation.resolved_at or now
+        else:
+            escalation.resolved_at = None
+        if (
+            new_status == Status.CLOSED
+            and old_status not in complaint_services.CLOSING_WITHOUT_A_FINAL_POSITION
+            and escalation.deadlocked_at is None
+            and escalation.stage != Stage.OMBUDSMAN
+        ):
+            _give_final_position(case, by=by, final_position=note, already_told=True)
+    return case.escalation
+
+
+@one_transaction
+def note_details_changed(*, complaint: Complaint) -> Escalation:
+    """A clock input of the complaint changed (its category, its first-received time): recompute."""
+    with open_case(complaint) as case:
+        case.complaint = complaint
+    return case.escalation
 
 
 def correct_first_received(
-    *, complaint: Complaint, first_received_at: datetime, changed_by, reason: str
-) -> Escalation:
-    """Move the first-received time earlier and recompute every clock that runs from it.
+    *, complaint: Complaint, by, first_received_at: datetime, reason: str
+) -> Complaint:
+    """Move the first-received time earlier; every clock that runs from it follows.
 
-    A later time is refused, and the refused attempt is itself recorded (outside the refused
-    transaction, so the record survives the refusal).
+    Not one transaction: a refused attempt (a later time) is recorded, and that record must
+    outlive the refusal (see `complaints.services.correct_first_received_at`).
     """
-    try:
-        with transaction.atomic():
-            complaint = complaint_services.correct_first_received_at(
-                complaint=complaint,
-                first_received_at=first_received_at,
-                changed_by=changed_by,
-                reason=reason,
+    rules.refuse_unless_allowed(
+        Action.CORRECT_FIRST_RECEIVED, rules.facts_of(complaint, Escalation.objects.get(pk=complaint.pk))
+    )
+    return complaint_services.correct_first_received_at(
+        complaint=complaint, first_received_at=first_received_at, reason=reason, by=by
+    )
+
+
+# Customer notices whose sending starts or answers a clock.
+ACKNOWLEDGEMENT_NOTICE = "complaint_acknowledgement"
+ADR_LETTER_NOTICE = "adr_letter"
+
+
+@one_transaction
+def record_notice_sent(
+    *, reference: str, template_key: str, channel: str, sent_at: datetime, context: dict
+) -> Escalation | None:
+    """A notice to the customer went (an e-mail handed to the mail server, a letter marked posted).
+
+    The written acknowledgement answers its clock then, not when it was queued; an ADR letter counts
+    as sent then, and the customer's 12 months run from the date printed on it. A phone call is
+    never the written notice. Other notices change no clock.
+    """
+    if template_key not in (ACKNOWLEDGEMENT_NOTICE, ADR_LETTER_NOTICE) or channel == "call":
+        return None
+    complaint = Complaint.objects.filter(reference=reference).first()
+    if complaint is None:
+        return None
+    with open_case(complaint) as case:
+        escalation = case.escalation
+        if template_key == ACKNOWLEDGEMENT_NOTICE:
+            escalation.acknowledged_at = escalation.acknowledged_at or sent_at
+        else:
+            _record_adr_letter_sent(
+                case, at_deadlock=bool(context.get("at_deadlock")), sent_at=sent_at, channel=channel
             )
-            return refresh_clocks(complaint=complaint)
-    except ValidationError:
-        complaint_services.record_event(
-            complaint=complaint,
-            kind=TimelineEntry.Kind.RECORD_CORRECTED,
-            body=(
-                "Refused: an attempt to move the first-received time later, to "
-                f"{timezone.localtime(first_received_at):%-d %B %Y, %H:%M}. Reason given: {reason}"
-            ),
-            author=changed_by,
-        )
-        raise
+    return case.escalation
+
+
+def _record_adr_letter_sent(case: Case, *, at_deadlock: bool, sent_at: datetime, channel: str) -> None:
+    escalation = case.escalation
+    field = "deadlock_letter_sent_at" if at_deadlock else "period_letter_sent_at"
+    if getattr(escalation, field) is not None:
+        return  # the first sending stands (a retried e-mail, a letter posted twice)
+    setattr(escalation, field, sent_at)
+    if escalation.adr_letter_sent_at is None or sent_at >= escalation.adr_letter_sent_at:
+        escalation.adr_letter_sent_at, escalation.adr_letter_channel = sent_at, channel
+    window_ends = clocks.adr_window_ends_after(escalation)
+    how = "by letter, posted" if channel == "letter" else "by e-mail"
+    complaint_services.record_event(
+        complaint=case.complaint,
+        kind=TimelineEntry.Kind.UPDATE,
+        body=(
+            f"We wrote to you about taking your complaint to the {settings.ADR_SCHEME['name']} "
+            f"({how} on {timezone.localtime(sent_at):%-d %B %Y}). You can do so until {window_ends:%-d %B %Y}."
+        ),
+    )
 
 
 # --- Stages ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def advance_stage(*, complaint: Complaint, to_stage: int, changed_by, reason: str) -> Escalation:
-    """The one writer of a stage: checks the transition table and records who, when and why."""
-    complaint, escalation = lock_for_update(complaint)
-    problem = stage_change_problem(
-        escalation.stage,
-        to_stage,
-        complaint_closed=complaint.status == Status.CLOSED,
-        manager_has_responded=escalation.stage_two_response_sent_at is not None,
-        ombudsman_open=timezone.localdate() >= clocks.ombudsman_open_from(escalation),
-    )
-    if problem:
-        raise ValidationError(problem)
-    StageChange.objects.create(
-        complaint=complaint,
-        from_stage=escalation.stage,
-        to_stage=to_stage,
-        changed_by=changed_by,
-        reason=reason,
-    )
-    escalation.stage = to_stage
-    escalation.stage_changed_at = timezone.now()
-    complaint_services.record_event(
-        complaint=complaint,
-        kind=TimelineEntry.Kind.STAGE_CHANGED,
-        body=f"Moved to {Stage(to_stage).label}. {reason}".strip(),
-        author=changed_by,
-    )
-    return save_clocks(escalation, complaint=complaint)
+@one_transaction
+def advance_stage(*, complaint: Complaint, to_stage: int, reason: str, by=None) -> Escalation:
+    """The one writer of a stage: checks the transition table and records who, when and why.
+
+    The actions that move a stage check their own rule first; this is the table's last word.
+    """
+    with open_case(complaint) as case:
+        escalation = case.escalation
+        problem = stage_change_problem(escalation.stage, to_stage)
+        if problem:
+            raise ValidationError(problem)
+        StageChange.objects.create(
+            complaint=case.complaint,
+            from_stage=escalation.stage,
+            to_stage=to_stage,
+            changed_by=by,
+            reason=reason,
+        )
+        escalation.stage = to_stage
+        escalation.stage_changed_at = timezone.now()
+        complaint_services.record_event(
+            complaint=case.complaint,
+            kind=TimelineEntry.Kind.STAGE_CHANGED,
+            body=f"Moved to {Stage(to_stage).label}. {reason}".strip(),
+            by=by,
+        )
+    return case.escalation
 
 
-@transaction.atomic
+@one_transaction
 def refer_to_complaints_manager(
     *,
     complaint: Complaint,
     channel: str,
     reply_preference: str,
     received_on: date | None = None,
-    recorded_by=None,
+    by=None,
     contact_details: dict | None = None,
     reason: str = "",
 ) -> Escalation:
@@ -150,263 +256,251 @@ def refer_to_complaints_manager(
 
     Starts the 10-working-day clock for the written response from the day the referral arrived.
     """
-    complaint, _ = lock_for_update(complaint)
-    today = timezone.localdate()
-    received_on = received_on or today
-    if received_on > today:
-        raise ValidationError({"received_on": "The date the letter arrived cannot be in the future."})
-    if received_on < london_date(complaint.first_received_at):
-        raise ValidationError({"received_on": "The letter cannot have arrived before the complaint itself."})
-    who = "The customer asked online" if recorded_by is None else "Referral letter received"
-    advance_stage(
+    with open_case(complaint) as case:
+        case.refuse_unless_allowed(Action.REFER_TO_COMPLAINTS_MANAGER)
+        today = timezone.localdate()
+        received_on = received_on or today
+        if received_on > today:
+            raise ValidationError({"received_on": "The date the letter arrived cannot be in the future."})
+        if received_on < london_date(case.complaint.first_received_at):
+            raise ValidationError(
+                {"received_on": "The letter cannot have arrived before the complaint itself."}
+            )
+        who = "The customer asked online" if by is None else "Referral letter received"
+        advance_stage(
+            complaint=case.complaint,
+            to_stage=Stage.COMPLAINTS_MANAGER,
+            by=by,
+            reason=f"{who}: not satisfied with the proposed resolution. {reason}".strip(),
+        )
+        case.complaint = complaint_services.update_contact_details(
+            complaint=case.complaint, by=by, reply_preference=reply_preference, **(contact_details or {})
+        )
+        _set_status(case, Status.IN_PROGRESS, by=by, note="Referred to the Complaints Manager.")
+        escalation = case.escalation
+        escalation.referral_received_on = received_on
+        escalation.referral_channel = channel
+        escalation.referral_reply_preference = reply_preference
+        compute_clocks(escalation, complaint=case.complaint, ombudsman_case=case.ombudsman_case)
+        notify_with_ombudsman_paragraph(
+            case,
+            "referral_received",
+            f"referral-{received_on:%Y-%m-%d}",
+            referral_received_on=f"{received_on:%-d %B %Y}",
+            response_due=f"{escalation.stage_two_response_due:%A %-d %B %Y}",
+        )
+    return case.escalation
+
+
+def record_referral_letter(
+    *, complaint: Complaint, by, received_on: date, reply_preference: str, reason: str = ""
+) -> Escalation:
+    """A letter asking for the Complaints Manager arrived on `received_on`: staff record it."""
+    return refer_to_complaints_manager(
         complaint=complaint,
-        to_stage=Stage.COMPLAINTS_MANAGER,
-        changed_by=recorded_by,
-        reason=f"{who}: not satisfied with the proposed resolution. {reason}".strip(),
-    )
-    complaint_services.update_contact_details(
-        complaint=complaint,
-        changed_by=recorded_by,
+        channel=Complaint.Channel.LETTER,
         reply_preference=reply_preference,
-        **(contact_details or {}),
+        received_on=received_on,
+        by=by,
+        reason=reason,
     )
-    if complaint.status in (Status.RECEIVED, Status.RESOLUTION_PROPOSED, Status.RESOLVED):
-        complaint_services.change_complaint_status(
-            complaint=complaint,
-            new_status=Status.IN_PROGRESS,
-            changed_by=recorded_by,
-            note="Referred to the Complaints Manager.",
-        )
-    complaint, escalation = lock_for_update(complaint)
-    escalation.referral_received_on = received_on
-    escalation.referral_channel = channel
-    escalation.referral_reply_preference = reply_preference
-    save_clocks(escalation, complaint=complaint)
-    notify_with_ombudsman_paragraph(
-        complaint,
-        escalation,
-        "referral_received",
-        f"referral-{received_on:%Y-%m-%d}",
-        referral_received_on=f"{received_on:%-d %B %Y}",
-        response_due=f"{escalation.stage_two_response_due:%A %-d %B %Y}",
-    )
-    return escalation
 
 
-@transaction.atomic
-def record_stage_two_response(*, complaint: Complaint, sent_by, response: str, document) -> Escalation:
+@one_transaction
+def record_stage_two_response(*, complaint: Complaint, by, response: str, document) -> Escalation:
     """The Complaints Manager's written response, sent with its document; always a document, even by phone."""
-    complaint, escalation = lock_for_update(complaint)
-    if escalation.stage != Stage.COMPLAINTS_MANAGER or escalation.stage_two_response_sent_at:
-        raise ValidationError("No referral to the Complaints Manager is waiting for a written response.")
-    if not document:
-        raise ValidationError({"document": "Attach the written response; stage 2 is answered in writing."})
-    entry = complaint_services.reply_to_customer(
-        complaint=complaint,
-        author=sent_by,
-        body=response,
-        attachments=[document],
-        template_key="written_response_sent",
-        extra={"adr_open_text": _adr_open_text(escalation)},
-    )
-    _propose(complaint, changed_by=sent_by, note="The Complaints Manager sent a written response.")
-    complaint, escalation = lock_for_update(complaint)
-    escalation.stage_two_response_sent_at = timezone.now()
-    escalation.stage_two_response_document = entry.attachments.get()
-    return save_clocks(escalation, complaint=complaint)
-
-
-@transaction.atomic
-def request_md_review(*, complaint: Complaint, requested_by=None, reason: str = "") -> Escalation:
-    """Ask for the Managing Director's review, after the Complaints Manager's response."""
-    complaint, _ = lock_for_update(complaint)
-    who = "The customer asked online" if requested_by is None else "Review requested"
-    advance_stage(
-        complaint=complaint,
-        to_stage=Stage.MANAGING_DIRECTOR,
-        changed_by=requested_by,
-        reason=f"{who} for a Managing Director review. {reason}".strip(),
-    )
-    if complaint.status != Status.IN_PROGRESS:
-        complaint_services.change_complaint_status(
-            complaint=complaint,
-            new_status=Status.IN_PROGRESS,
-            changed_by=requested_by,
-            note="Passed to the Managing Director for review.",
+    with open_case(complaint) as case:
+        case.refuse_unless_allowed(Action.RECORD_WRITTEN_RESPONSE)
+        if not document:
+            raise ValidationError(
+                {"document": "Attach the written response; stage 2 is answered in writing."}
+            )
+        entry = complaint_services.reply_to_customer(
+            complaint=case.complaint,
+            by=by,
+            body=response,
+            attachments=[document],
+            template_key="written_response_sent",
+            extra={"adr_open_text": _adr_open_text(case.escalation)},
         )
-    complaint, escalation = lock_for_update(complaint)
-    escalation.md_review_requested_at = timezone.now()
-    save_clocks(escalation, complaint=complaint)
-    notify_with_ombudsman_paragraph(complaint, escalation, "md_review_requested", "md-review")
-    return escalation
+        _set_status(
+            case, Status.RESOLUTION_PROPOSED, by=by, note="The Complaints Manager sent a written response."
+        )
+        case.escalation.stage_two_response_sent_at = timezone.now()
+        case.escalation.stage_two_response_document = entry.attachments.first()
+    return case.escalation
 
 
-@transaction.atomic
+@one_transaction
+def request_md_review(*, complaint: Complaint, by=None, reason: str = "") -> Escalation:
+    """Ask for the Managing Director's review, after the Complaints Manager's response."""
+    with open_case(complaint) as case:
+        case.refuse_unless_allowed(Action.REQUEST_MD_REVIEW)
+        who = "The customer asked online" if by is None else "Review requested"
+        advance_stage(
+            complaint=case.complaint,
+            to_stage=Stage.MANAGING_DIRECTOR,
+            by=by,
+            reason=f"{who} for a Managing Director review. {reason}".strip(),
+        )
+        _set_status(case, Status.IN_PROGRESS, by=by, note="Passed to the Managing Director for review.")
+        case.escalation.md_review_requested_at = timezone.now()
+        notify_with_ombudsman_paragraph(case, "md_review_requested", "md-review")
+    return case.escalation
+
+
+@one_transaction
 def record_md_decision(
-    *, complaint: Complaint, decided_by, decision: str, document=None, scope_reason: str = ""
+    *, complaint: Complaint, by, decision: str, document=None, scope_reason: str = ""
 ) -> Escalation:
     """The Managing Director's decision: our final position, so the ADR letter is owed from today."""
-    complaint, escalation = lock_for_update(complaint)
-    if escalation.stage != Stage.MANAGING_DIRECTOR or escalation.md_decision_at:
-        raise ValidationError("No Managing Director review is waiting for a decision.")
-    complaint_services.reply_to_customer(
-        complaint=complaint,
-        author=decided_by,
-        body=decision,
-        attachments=[document] if document else [],
-        template_key="md_decision",
-        extra={"adr_open_text": "now, as this is our final response"},
-    )
-    _propose(complaint, changed_by=decided_by, note="The Managing Director gave our final response.")
-    complaint, escalation = lock_for_update(complaint)
-    escalation.md_decision_at = timezone.now()
-    escalation.deadlocked_at = escalation.deadlocked_at or escalation.md_decision_at
-    escalation.scope_reason = scope_reason or escalation.scope_reason
-    return save_clocks(escalation, complaint=complaint)
+    with open_case(complaint) as case:
+        case.refuse_unless_allowed(Action.RECORD_MD_DECISION)
+        complaint_services.reply_to_customer(
+            complaint=case.complaint,
+            by=by,
+            body=decision,
+            attachments=[document] if document else [],
+            template_key="md_decision",
+            extra={"adr_open_text": "now, as this is our final response"},
+        )
+        _set_status(
+            case, Status.RESOLUTION_PROPOSED, by=by, note="The Managing Director gave our final response."
+        )
+        escalation = case.escalation
+        escalation.md_decision_at = timezone.now()
+        if escalation.deadlocked_at is None:
+            escalation.deadlocked_at = escalation.md_decision_at
+            escalation.final_position = decision
+        escalation.scope_reason = scope_reason or escalation.scope_reason
+    return case.escalation
 
 
-@transaction.atomic
-def record_ispa_referral(*, complaint: Complaint, referred_on: date, recorded_by) -> Escalation:
+@one_transaction
+def record_ispa_referral(*, complaint: Complaint, by, referred_on: date) -> Escalation:
     """The customer told us they asked ISPA to look at it: for the record only; no clock pauses."""
-    complaint, escalation = lock_for_update(complaint)
-    refuse_future_date(referred_on, "referred_on")
-    escalation.ispa_referred_on = referred_on
-    complaint_services.record_event(
-        complaint=complaint,
-        kind=TimelineEntry.Kind.INTERNAL_NOTE,
-        body=f"The customer asked ISPA to review the complaint on {referred_on:%-d %B %Y}.",
-        author=recorded_by,
-    )
-    return save_clocks(escalation, complaint=complaint)
+    with open_case(complaint) as case:
+        case.refuse_unless_allowed(Action.RECORD_ISPA_REFERRAL)
+        refuse_future_date(referred_on, "referred_on")
+        case.escalation.ispa_referred_on = referred_on
+        complaint_services.record_event(
+            complaint=case.complaint,
+            kind=TimelineEntry.Kind.INTERNAL_NOTE,
+            body=f"The customer asked ISPA to review the complaint on {referred_on:%-d %B %Y}.",
+            by=by,
+        )
+    return case.escalation
 
 
 # --- Outcomes ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@one_transaction
 def mark_complex(
-    *, complaint: Complaint, marked_by, told_at: datetime, told_by: str, new_target: date
+    *, complaint: Complaint, by, told_at: datetime, told_via: str, new_target: date
 ) -> Escalation:
     """A complex case: the customer has been told it needs longer, and by when we now aim to resolve it."""
-    complaint, escalation = lock_for_update(complaint)
-    if escalation.stage != Stage.DIRECT_CONTACT or escalation.stage_one_answered_at:
-        raise ValidationError("Only a complaint still being worked on at stage 1 can be marked complex.")
-    if told_at > timezone.now():
-        raise ValidationError({"told_at": "The customer cannot have been told in the future."})
-    if told_at < complaint.first_received_at:
-        raise ValidationError({"told_at": "The customer cannot have been told before they complained."})
-    if new_target <= escalation.stage_one_due:
-        raise ValidationError(
-            {"new_target": f"A complex case needs a later target than {escalation.stage_one_due:%-d %B %Y}."}
+    with open_case(complaint) as case:
+        case.refuse_unless_allowed(Action.MARK_COMPLEX)
+        escalation = case.escalation
+        if told_at > timezone.now():
+            raise ValidationError({"told_at": "The customer cannot have been told in the future."})
+        if told_at < case.complaint.first_received_at:
+            raise ValidationError({"told_at": "The customer cannot have been told before they complained."})
+        if new_target <= escalation.stage_one_due:
+            raise ValidationError(
+                {
+                    "new_target": f"A complex case needs a later target than {escalation.stage_one_due:%-d %B %Y}."
+                }
+            )
+        latest = clocks.latest_complex_case_target(timezone.localdate())
+        if new_target > latest:
+            raise ValidationError(
+                {
+                    "new_target": f"Aim within {clocks.COMPLEX_CASE_TARGET_WITHIN_MONTHS} months, by "
+                    f"{latest:%-d %B %Y} at the latest; tell the customer again if it takes longer."
+                }
+            )
+        escalation.complex_case_told_at = told_at
+        escalation.complex_case_told_by = told_via
+        escalation.stage_one_due = new_target
+        complaint_services.record_event(
+            complaint=case.complaint,
+            kind=TimelineEntry.Kind.UPDATE,
+            body=(
+                "This is a complex complaint and needs longer to put right. "
+                f"We now aim to resolve it by {new_target:%-d %B %Y}."
+            ),
+            by=by,
         )
-    escalation.complex_case_told_at = told_at
-    escalation.complex_case_told_by = told_by
-    escalation.stage_one_due = new_target
-    complaint_services.record_event(
-        complaint=complaint,
-        kind=TimelineEntry.Kind.UPDATE,
-        body=(
-            "This is a complex complaint and needs longer to put right. "
-            f"We now aim to resolve it by {new_target:%-d %B %Y}."
-        ),
-        author=marked_by,
-    )
-    save_clocks(escalation, complaint=complaint)
-    notify_with_ombudsman_paragraph(
-        complaint,
-        escalation,
-        "complex_case",
-        f"complex-{new_target:%Y-%m-%d}",
-        new_target=f"{new_target:%-d %B %Y}",
-    )
-    return escalation
-
-
-@transaction.atomic
-def propose_resolution(
-    *, complaint: Complaint, proposed_by, resolution: str, scope_reason: str = ""
-) -> Escalation:
-    """Send the customer a proposed resolution; at stage 1 it answers the 3-working-day clock."""
-    complaint, escalation = lock_for_update(complaint)
-    if complaint.status not in OPEN_STATUSES:
-        raise ValidationError("This complaint is already resolved or closed.")
-    if escalation.stage == Stage.COMPLAINTS_MANAGER and not escalation.stage_two_response_sent_at:
-        raise ValidationError(
-            "At stage 2 the proposal is the Complaints Manager's written response: record it with its document."
+        notify_with_ombudsman_paragraph(
+            case, "complex_case", f"complex-{new_target:%Y-%m-%d}", new_target=f"{new_target:%-d %B %Y}"
         )
-    complaint_services.reply_to_customer(complaint=complaint, author=proposed_by, body=resolution)
-    _propose(complaint, changed_by=proposed_by, note="We proposed a resolution.")
-    complaint, escalation = lock_for_update(complaint)
-    escalation.scope_reason = scope_reason or escalation.scope_reason
-    return save_clocks(escalation, complaint=complaint)
+    return case.escalation
 
 
-@transaction.atomic
-def record_customer_acceptance(*, complaint: Complaint, recorded_by, note: str = "") -> Escalation:
+@one_transaction
+def propose_resolution(*, complaint: Complaint, by, resolution: str, scope_reason: str = "") -> Escalation:
+    """Send the customer a proposed resolution at stage 1; it answers the 3-working-day clock."""
+    with open_case(complaint) as case:
+        case.refuse_unless_allowed(Action.PROPOSE_RESOLUTION)
+        complaint_services.reply_to_customer(complaint=case.complaint, by=by, body=resolution)
+        _set_status(case, Status.RESOLUTION_PROPOSED, by=by, note="We proposed a resolution.")
+        case.escalation.scope_reason = scope_reason or case.escalation.scope_reason
+    return case.escalation
+
+
+@one_transaction
+def record_customer_acceptance(*, complaint: Complaint, by, note: str = "") -> Escalation:
     """The customer accepted what we proposed: the complaint is resolved."""
-    complaint, _ = lock_for_update(complaint)
-    if complaint.status != Status.RESOLUTION_PROPOSED:
-        raise ValidationError("There is no proposed resolution for the customer to accept.")
-    complaint_services.change_complaint_status(
-        complaint=complaint,
-        new_status=Status.RESOLVED,
-        changed_by=recorded_by,
-        note=f"The customer accepted the proposed resolution. {note}".strip(),
-    )
-    complaint, escalation = lock_for_update(complaint)
-    return save_clocks(escalation, complaint=complaint)
+    with open_case(complaint) as case:
+        case.refuse_unless_allowed(Action.RECORD_ACCEPTANCE)
+        _set_status(
+            case,
+            Status.RESOLVED,
+            by=by,
+            note=f"The customer accepted the proposed resolution. {note}".strip(),
+        )
+    return case.escalation
 
 
-@transaction.atomic
-def declare_deadlock(
-    *, complaint: Complaint, declared_by, final_position: str, scope_reason: str = ""
-) -> Escalation:
+@one_transaction
+def declare_deadlock(*, complaint: Complaint, by, final_position: str, scope_reason: str = "") -> Escalation:
     """Our final position is given and the customer is still dissatisfied: the ombudsman is open today."""
-    complaint, escalation = lock_for_update(complaint)
-    if escalation.deadlocked_at:
-        raise ValidationError("Deadlock has already been declared on this complaint.")
-    escalation.deadlocked_at = timezone.now()
-    if escalation.stage == Stage.DIRECT_CONTACT and escalation.stage_one_answered_at is None:
-        escalation.stage_one_answered_at = escalation.deadlocked_at  # a final position answers stage 1
-    escalation.scope_reason = scope_reason or escalation.scope_reason
-    scheme = settings.ADR_SCHEME["name"]
-    complaint_services.record_event(
-        complaint=complaint,
-        kind=TimelineEntry.Kind.UPDATE,
-        body=(
-            f"Our final position: {final_position}\n\nYou can now take your complaint to the {scheme}, "
-            "which is free and independent. We will write to you with its details."
-        ),
-        author=declared_by,
-    )
-    return save_clocks(escalation, complaint=complaint)
-
-
-@transaction.atomic
-def record_adr_letter_sent(*, complaint: Complaint, sent_at: datetime, channel: str) -> Escalation:
-    """The ADR letter went out: the customer then has 12 months to go to the ombudsman."""
-    complaint, escalation = lock_for_update(complaint)
-    escalation.adr_letter_sent_at = sent_at
-    escalation.adr_letter_channel = channel
-    return save_clocks(escalation, complaint=complaint)
+    with open_case(complaint) as case:
+        case.refuse_unless_allowed(Action.DECLARE_DEADLOCK)
+        _give_final_position(case, by=by, final_position=final_position)
+        case.escalation.scope_reason = scope_reason or case.escalation.scope_reason
+    return case.escalation
 
 
 # --- Helpers -----------------------------------------------------------------------------------
 
 
-def lock_for_update(complaint: Complaint) -> tuple[Complaint, Escalation]:
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
-    escalation = Escalation.objects.select_for_update().filter(pk=complaint.pk).first()
-    if escalation is None:  # a row written without the filing service (an import, a fixture): start it now
-        escalation = start_clocks(complaint=complaint)
-    return complaint, escalation
+def _give_final_position(case: Case, *, by, final_position: str, already_told: bool = False) -> None:
+    """Deadlock: our final position (kept for the ADR letter), and the customer told the ombudsman is open."""
+    escalation = case.escalation
+    escalation.deadlocked_at = timezone.now()
+    escalation.final_position = final_position
+    if escalation.stage == Stage.DIRECT_CONTACT and escalation.stage_one_answered_at is None:
+        escalation.stage_one_answered_at = escalation.deadlocked_at  # a final position answers stage 1
+    scheme = settings.ADR_SCHEME["name"]
+    position = "" if already_told else f"Our final position: {final_position}\n\n"
+    complaint_services.record_event(
+        complaint=case.complaint,
+        kind=TimelineEntry.Kind.UPDATE,
+        body=(
+            f"{position}You can now take your complaint to the {scheme}, which is free and independent. "
+            "We will write to you with its details."
+        ),
+        by=by,
+    )
 
 
-def _propose(complaint: Complaint, *, changed_by, note: str) -> None:
-    complaint.refresh_from_db(fields=["status"])
-    if complaint.status != Status.RESOLUTION_PROPOSED:
-        complaint_services.change_complaint_status(
-            complaint=complaint, new_status=Status.RESOLUTION_PROPOSED, changed_by=changed_by, note=note
+def _set_status(case: Case, status: str, *, by, note: str) -> None:
+    if case.complaint.status != status:
+        case.complaint = complaint_services.change_complaint_status(
+            complaint=case.complaint, new_status=status, by=by, note=note
         )
 
 
@@ -417,14 +511,12 @@ def _adr_open_text(escalation: Escalation) -> str:
     return f"from {open_from:%-d %B %Y}, or straight away once we give you our final response"
 
 
-def notify_with_ombudsman_paragraph(
-    complaint: Complaint, escalation: Escalation, template_key: str, event_id: str, **extra
-) -> None:
+def notify_with_ombudsman_paragraph(case: Case, template_key: str, event_id: str, **extra) -> None:
     notify_customer(
-        complaint=complaint,
+        complaint=case.complaint,
         template_key=template_key,
         event_id=event_id,
-        extra={"adr_open_text": _adr_open_text(escalation), **extra},
+        extra={"adr_open_text": _adr_open_text(case.escalation), **extra},
     )
 
 
@@ -433,7 +525,8 @@ def refuse_future_date(day: date, field: str) -> None:
         raise ValidationError({field: "This date cannot be in the future."})
 
 
-def _compute_clocks(escalation: Escalation, *, complaint: Complaint, ombudsman_case=None) -> None:
+def compute_clocks(escalation: Escalation, *, complaint: Complaint, ombudsman_case=None) -> None:
+    """Every due date of the complaint from its inputs, and the next deadline: pure, no query."""
     calendar = working_calendar()
     escalation.acknowledgement_due = clocks.acknowledgement_due(
         complaint.first_received_at, calendar, category=complaint.category
@@ -445,10 +538,7 @@ def _compute_clocks(escalation: Escalation, *, complaint: Complaint, ombudsman_c
             escalation.referral_received_on, calendar
         )
     escalation.adr_eligible_on = clocks.adr_eligible_on(complaint.first_received_at)
-    if escalation.adr_letter_sent_at is not None:
-        escalation.adr_window_ends = clocks.adr_window_ends(escalation.adr_letter_sent_at)
-    if ombudsman_case is None and escalation.stage == Stage.OMBUDSMAN:
-        ombudsman_case = OmbudsmanCase.objects.filter(pk=complaint.pk).first()
+    escalation.adr_window_ends = clocks.adr_window_ends_after(escalation)
     set_next_deadline(escalation, unresolved=complaint.status in OPEN_STATUSES, ombudsman_case=ombudsman_case)
 
 
@@ -457,9 +547,3 @@ def set_next_deadline(escalation: Escalation, *, unresolved: bool, ombudsman_cas
     deadline = clocks.next_deadline(escalation, unresolved=unresolved, ombudsman_case=ombudsman_case)
     escalation.next_deadline = deadline.due if deadline else None
     escalation.next_deadline_kind = deadline.kind if deadline else ""
-
-
-def save_clocks(escalation: Escalation, *, complaint: Complaint, ombudsman_case=None) -> Escalation:
-    _compute_clocks(escalation, complaint=complaint, ombudsman_case=ombudsman_case)
-    escalation.save()
-    return escalation

@@ -19,15 +19,13 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints import services as complaint_services
-from complaints.models import Complaint, TimelineEntry
+from complaints.models import Complaint
 from complaints.notices import customer_messages
 from complaints.workflow import OPEN_STATUSES
 from escalation import clocks, roles
 from escalation.models import DeadlineNotice, Escalation, OmbudsmanCase
-from escalation.services import set_next_deadline
 from escalation.stages import Stage
-from escalation.working_days import WorkingCalendar, working_calendar
+from escalation.working_days import WorkingCalendar, london_date, working_calendar
 from notifications.models import OutboundMessage
 from notifications.selectors import failed_messages
 from notifications.services import queue_notification_once, queue_notifications
@@ -41,6 +39,7 @@ TELL_MD_AFTER_WORKING_DAYS_LATE = 3
 # Every field the ADR letter must carry (C4-05): with one blank, no letter goes and staff are told.
 ADR_SCHEME_REQUIRED = ("name", "phone", "email", "web", "address_lines")
 
+ADR_LETTER_KINDS = (Kind.ADR_LETTER, Kind.ADR_LETTER_AT_DEADLOCK)
 OVERDUE_KINDS = {
     clocks.DeadlineKind.ACKNOWLEDGEMENT: Kind.OVERDUE_ACKNOWLEDGEMENT,
     clocks.DeadlineKind.STAGE_ONE: Kind.OVERDUE_STAGE_ONE,
@@ -74,7 +73,7 @@ class SweepReport:
             self.reminders += 1
         elif kind == Kind.STAGE_TWO_ESCALATED_TO_MD:
             self.md_alerts += 1
-        elif kind == Kind.ADR_LETTER:
+        elif kind in ADR_LETTER_KINDS:
             self.adr_letters += 1
         else:
             self.overdue_alerts += 1
@@ -197,11 +196,19 @@ def _complaints_with_notices_due(
         ),
     ]
     if send_adr_letters:
-        queries.append(
-            escalations.filter(adr_letter_sent_at__isnull=True).filter(
-                Q(deadlocked_at__isnull=False) | (Q(adr_eligible_on__lte=today) & unresolved)
-            )
-        )
+        reachable = Q(complaint__anonymised_at__isnull=True)
+        queries += [
+            escalations.filter(
+                reachable, deadlocked_at__isnull=False, deadlock_letter_queued_at__isnull=True
+            ),
+            escalations.filter(
+                reachable,
+                unresolved,
+                deadlocked_at__isnull=True,
+                period_letter_queued_at__isnull=True,
+                adr_eligible_on__lte=today,
+            ),
+        ]
     found: set[int] = set()
     for query in queries:
         found.update(query)
@@ -222,11 +229,12 @@ def _decide(
     complaint = escalation.complaint
     unresolved = complaint.status in OPEN_STATUSES
     decisions = []
+    letter = clocks.adr_letter_to_write(escalation, unresolved=unresolved, today=today)
+    if letter is not None and send_adr_letters and complaint.anonymised_at is None:
+        kind = Kind.ADR_LETTER_AT_DEADLOCK if letter.at_deadlock else Kind.ADR_LETTER
+        decisions.append(Decision(escalation, kind, letter.due))
     for deadline in clocks.open_deadlines(escalation, unresolved=unresolved, ombudsman_case=case):
-        if deadline.kind == clocks.DeadlineKind.ADR_LETTER:
-            if deadline.due <= today and send_adr_letters:
-                decisions.append(Decision(escalation, Kind.ADR_LETTER, deadline.due))
-        elif deadline.due < today:
+        if deadline.kind != clocks.DeadlineKind.ADR_LETTER and deadline.due < today:
             decisions.append(Decision(escalation, OVERDUE_KINDS[deadline.kind], deadline.due))
     stage_two_due = escalation.stage_two_response_due
     if unresolved and stage_two_due and escalation.stage_two_response_sent_at is None:
@@ -259,9 +267,7 @@ def _sweep_batch(
     ids = [escalation.pk for escalation in escalations]
     cases = {case.pk: case for case in OmbudsmanCase.objects.filter(pk__in=ids)}
     claimed = set(
-        DeadlineNotice.objects.filter(complaint_id__in=ids).values_list(
-            "complaint_id", "kind", "stage", "due"
-        )
+        DeadlineNotice.objects.filter(complaint_id__in=ids).values_list("complaint_id", "kind", "due")
     )
     decisions = [
         decision
@@ -273,7 +279,7 @@ def _sweep_batch(
             calendar=calendar,
             send_adr_letters=not scheme_problem,
         )
-        if (escalation.pk, decision.kind, escalation.stage, decision.due) not in claimed
+        if (escalation.pk, decision.kind, decision.due) not in claimed
     ]
     if not decisions:
         return
@@ -285,12 +291,13 @@ def _sweep_batch(
             for d in decisions
         ]
     )
-    messages = _adr_letters(
-        [(d, notice) for d, notice in zip(decisions, notices, strict=True) if d.kind == Kind.ADR_LETTER],
-        now=now,
-        cases=cases,
-    )
-    staff = [(d, notice) for d, notice in zip(decisions, notices, strict=True) if d.kind != Kind.ADR_LETTER]
+    letters = [
+        (d, notice) for d, notice in zip(decisions, notices, strict=True) if d.kind in ADR_LETTER_KINDS
+    ]
+    messages = _adr_letters(letters, now=now)
+    staff = [
+        (d, notice) for d, notice in zip(decisions, notices, strict=True) if d.kind not in ADR_LETTER_KINDS
+    ]
     staff_messages = _staff_messages(staff, today=today)
     queue_notifications(messages + staff_messages)
     for decision in decisions:
@@ -298,59 +305,57 @@ def _sweep_batch(
     report.staff_messages += len(staff_messages)
 
 
-def _adr_letters(letters: list[tuple[Decision, DeadlineNotice]], *, now: datetime, cases: dict) -> list[dict]:
-    """The ADR letters' messages; records on each complaint the letter's date, channel and window."""
-    messages, updated, timeline = [], [], {}
-    window_ends = clocks.adr_window_ends(now)
+def _adr_letters(letters: list[tuple[Decision, DeadlineNotice]], *, now: datetime) -> list[dict]:
+    """The ADR letters' messages; each complaint records when its letter was written.
+
+    The letter counts as sent, and its 12 months start, when it goes (an e-mail handed to the mail
+    server, a letter marked posted): `escalation.services.record_notice_sent`.
+    """
+    messages, updated = [], []
+    letter_date = timezone.localdate(now)
+    window_ends = clocks.add_months(letter_date, clocks.ADR_WINDOW_MONTHS)
     for decision, _notice in letters:
         escalation, complaint = decision.escalation, decision.escalation.complaint
-        at_deadlock = escalation.deadlocked_at is not None
-        letter = customer_messages(
+        at_deadlock = decision.kind == Kind.ADR_LETTER_AT_DEADLOCK
+        messages += customer_messages(
             complaint=complaint,
             template_key="adr_letter",
-            event_id=f"{decision.due:%Y-%m-%d}",
-            extra=adr_letter_context(complaint, escalation, at_deadlock=at_deadlock, window_ends=window_ends),
+            event_id=f"{'deadlock' if at_deadlock else 'period'}-{decision.due:%Y-%m-%d}",
+            extra=adr_letter_context(
+                complaint,
+                escalation,
+                at_deadlock=at_deadlock,
+                letter_date=letter_date,
+                window_ends=window_ends,
+            ),
         )
-        messages += letter
-        escalation.adr_letter_sent_at = now
-        escalation.adr_letter_channel = letter[0]["channel"]
-        escalation.adr_window_ends = window_ends
-        set_next_deadline(
-            escalation, unresolved=complaint.status in OPEN_STATUSES, ombudsman_case=cases.get(complaint.pk)
-        )
+        if at_deadlock:
+            escalation.deadlock_letter_queued_at = now
+        else:
+            escalation.period_letter_queued_at = now
         updated.append(escalation)
-        timeline[complaint.pk] = (
-            f"We wrote to you about taking your complaint to the {settings.ADR_SCHEME['name']} "
-            f"(by {OutboundMessage.Channel(letter[0]['channel']).label.lower()}). "
-            f"You can do so until {window_ends:%-d %B %Y}."
-        )
     if updated:
-        Escalation.objects.bulk_update(
-            updated,
-            [
-                "adr_letter_sent_at",
-                "adr_letter_channel",
-                "adr_window_ends",
-                "next_deadline",
-                "next_deadline_kind",
-            ],
-        )
-        complaint_services.record_events(kind=TimelineEntry.Kind.UPDATE, bodies=timeline)
+        Escalation.objects.bulk_update(updated, ["period_letter_queued_at", "deadlock_letter_queued_at"])
     return messages
 
 
 def adr_letter_context(
-    complaint: Complaint, escalation: Escalation, *, at_deadlock: bool, window_ends: date
+    complaint: Complaint, escalation: Escalation, *, at_deadlock: bool, letter_date: date, window_ends: date
 ) -> dict:
-    """What the ADR letter says beyond the customer's details: plain values, stored with the message."""
-    received_on = timezone.localtime(complaint.first_received_at).date()
+    """What the ADR letter says beyond the customer's details: plain values, stored with the message.
+
+    It says how long it really has been since the customer first complained (a letter written late
+    does not pretend to be on time); the ADR period itself appears only as the rule.
+    """
+    received_on = london_date(complaint.first_received_at)
     return {
         "scheme": settings.ADR_SCHEME,
         "at_deadlock": at_deadlock,
-        "period_weeks": clocks.adr_period_days(received_on) // 7,
+        "time_since_first_complaint": clocks.weeks_and_days((letter_date - received_on).days),
+        "letter_date": f"{letter_date:%-d %B %Y}",
         "window_ends": f"{window_ends:%-d %B %Y}",
-        "award_limit": f"£{clocks.OMBUDSMAN_AWARD_LIMIT:,}",
         "deadlocked_on": f"{timezone.localtime(escalation.deadlocked_at):%-d %B %Y}" if at_deadlock else "",
+        "final_position": escalation.final_position if at_deadlock else "",
     }
 
 

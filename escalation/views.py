@@ -11,6 +11,7 @@ from complaints.models import Complaint
 from complaints.views import MESSAGE_RATE, TOO_MANY_ATTEMPTS
 from escalation import clocks, selectors, services
 from escalation.forms import ManagingDirectorReviewForm, ReferralForm
+from escalation.rules import ActionNotAllowed
 from escalation.working_days import working_calendar
 
 
@@ -32,15 +33,18 @@ def refer_to_complaints_manager(request, reference):
             status = 429
         elif form.is_valid():
             details = form.cleaned_data
-            escalation = services.refer_to_complaints_manager(
-                complaint=complaint,
-                channel=Complaint.Channel.PORTAL,
-                reply_preference=details["reply_preference"],
-                contact_details={
-                    field: details[field] for field in ("customer_name", "postal_address", "postcode")
-                },
-                reason=details["reason"],
-            )
+            try:
+                escalation = services.refer_to_complaints_manager(
+                    complaint=complaint,
+                    channel=Complaint.Channel.PORTAL,
+                    reply_preference=details["reply_preference"],
+                    contact_details={
+                        field: details[field] for field in ("customer_name", "postal_address", "postcode")
+                    },
+                    reason=details["reason"],
+                )
+            except ActionNotAllowed as refusal:  # the complaint moved on since the page was shown
+                return _not_now(request, complaint, refusal)
             messages.success(
                 request,
                 "Your complaint is now with the Complaints Manager. Their written response is due by "
@@ -79,7 +83,10 @@ def request_md_review(request, reference):
             form.add_error(None, TOO_MANY_ATTEMPTS)
             status = 429
         elif form.is_valid():
-            services.request_md_review(complaint=complaint, reason=form.cleaned_data["reason"])
+            try:
+                services.request_md_review(complaint=complaint, reason=form.cleaned_data["reason"])
+            except ActionNotAllowed as refusal:
+                return _not_now(request, complaint, refusal)
             messages.success(request, "Your complaint has been passed to our Managing Director for review.")
             return redirect("complaints:detail", reference=complaint.reference)
         else:
@@ -87,3 +94,8 @@ def request_md_review(request, reference):
     return render(
         request, "escalation/request_md_review.html", {"complaint": complaint, "form": form}, status=status
     )
+
+
+def _not_now(request, complaint, refusal: ActionNotAllowed):
+    messages.info(request, " ".join(refusal.messages))
+    return redirect("complaints:detail", reference=complaint.reference)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import OutboundMessage
+from notifications.signals import message_sent
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +44,24 @@ def deliver_message(*, message_id: int) -> OutboundMessage | None:
                 "Delivery of message %s failed (attempt %s): %s", message.pk, message.attempts, exc
             )
         message.save()
+        if message.status == OutboundMessage.Status.SENT:
+            announce_sent(message)
     if error is not None and message.status == OutboundMessage.Status.PENDING:
         raise DeliveryFailed(message.last_error) from error
     return message
+
+
+def announce_sent(message: OutboundMessage) -> None:
+    """Tell the apps that listen (`message_sent`) that the message went.
+
+    In a savepoint of its own: the message went, so it stays marked sent (sending it twice would be
+    worse) even if a listener fails; the failure is logged for staff to look at.
+    """
+    try:
+        with transaction.atomic():
+            message_sent.send(sender=OutboundMessage, message=message)
+    except Exception:
+        logger.exception("A listener failed on message %s being sent; the message stays sent", message.pk)
 
 
 def _send(message: OutboundMessage) -> None:

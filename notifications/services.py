@@ -5,6 +5,7 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from notifications.delivery import announce_sent
 from notifications.models import OutboundMessage
 from notifications.rendering import render_message
 from notifications.tasks import enqueue_deliveries, enqueue_delivery
@@ -102,9 +103,12 @@ def mark_call_made(*, message: OutboundMessage) -> OutboundMessage:
     message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
     if message.channel != OutboundMessage.Channel.CALL:
         raise ValueError("Only call tasks are called.")
+    if message.status == OutboundMessage.Status.SENT:
+        return message
     message.status = OutboundMessage.Status.SENT
     message.sent_at = timezone.now()
     message.save(update_fields=["status", "sent_at"])
+    announce_sent(message)
     return message
 
 
@@ -114,10 +118,13 @@ def mark_letter_posted(*, message: OutboundMessage, posted_on) -> OutboundMessag
     message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
     if message.channel != OutboundMessage.Channel.LETTER:
         raise ValueError("Only letters are posted.")
+    if message.status == OutboundMessage.Status.SENT:
+        return message  # posted already: the first posting date stands
     message.status = OutboundMessage.Status.SENT
     message.posted_on = posted_on
     message.sent_at = timezone.now()
     message.save(update_fields=["status", "posted_on", "sent_at"])
+    announce_sent(message)
     return message
 
 

@@ -16,5 +16,4 @@ def customer_progress(complaint):
         "company": settings.COMPANY,
         "progress": selectors.customer_progress(complaint=complaint),
         "scheme": settings.ADR_SCHEME,
-        "ispa_member": settings.ISPA_MEMBER,
     }

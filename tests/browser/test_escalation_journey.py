@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_customer_refers_a_proposed_resolution_to_the_complaints_manager(live_server, page):
     complaint = filed_complaint(days_ago=2, customer_name="Gwen Ap Rhys")
     services.propose_resolution(
-        complaint=complaint, proposed_by=StaffUserFactory(), resolution="We will credit £15 to your account."
+        complaint=complaint, by=StaffUserFactory(), resolution="We will credit £15 to your account."
     )
     token = make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)
     page.goto(live_server.url + reverse("complaints:tracking_link", args=[token]))

@@ -9,12 +9,16 @@ import io
 import pypdfium2
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from pypdf import PdfReader
 
 from complaints.models import Complaint
+from escalation.clocks import add_months
+from escalation.models import Escalation
 from escalation.sweep import enforce_deadlines
 from notifications.letters import render_letters_pdf
 from notifications.models import OutboundMessage
+from notifications.services import mark_letter_posted
 from tests.browser.support import SCREENSHOT_DIR, screenshot
 from tests.complaints.factories import StaffUserFactory
 from tests.escalation.factories import filed_complaint, referral_with_response_due_today
@@ -33,7 +37,7 @@ def test_the_adr_letter_pdf_carries_every_required_detail():
 
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
     scheme = settings.ADR_SCHEME
-    window_ends = complaint.escalation.__class__.objects.get(pk=complaint.pk).adr_window_ends
+    window_ends = add_months(timezone.localdate(), 12)  # from the date printed on the letter
     for required in (
         scheme["name"],
         scheme["phone"],
@@ -45,8 +49,16 @@ def test_the_adr_letter_pdf_carries_every_required_detail():
         f"until {window_ends:%-d %B %Y}",
         "12 months",
         "Eilidh Fraser",
+        "that is 6 weeks ago",
     ):
         assert required in text, required
+    escalation = Escalation.objects.get(pk=complaint.pk)
+    assert escalation.adr_letter_sent_at is None  # printed is not posted
+    mark_letter_posted(message=letter, posted_on=timezone.localdate())
+    escalation.refresh_from_db()
+    assert escalation.adr_letter_sent_at is not None
+    assert escalation.adr_letter_channel == "letter"
+    assert escalation.adr_window_ends == window_ends
 
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page = pypdfium2.PdfDocument(pdf)[0]

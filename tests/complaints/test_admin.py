@@ -85,7 +85,7 @@ def test_complaint_page_shows_the_timeline_with_internal_notes_marked_and_files(
     complaint = services.file_complaint(
         **complaint_form_data(postcode="CB5 8LA", attachments=[png_upload("fault.png")])
     )
-    services.add_internal_note(complaint=complaint, author=agent, body="Checked the line: fine.")
+    services.add_internal_note(complaint=complaint, by=agent, body="Checked the line: fine.")
 
     page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
 

@@ -25,7 +25,7 @@ def test_an_agent_takes_complaints_and_finds_them_under_mine(client):
     mine, other = ComplaintFactory(), ComplaintFactory()
     run_action(client, "assign_to_me", [mine])
     assert Complaint.objects.get(pk=mine.pk).assigned_to == agent
-    assert mine.timeline.get(kind=TimelineEntry.Kind.ASSIGNED).body == "Assigned to Amira Khan."
+    assert mine.timeline.get(kind=TimelineEntry.Kind.ASSIGNED).body == "Assigned to Amira Khan (was nobody)."
     page = client.get(CHANGELIST, {"assignee": "mine"}).content.decode()
     assert mine.reference in page
     assert other.reference not in page

@@ -58,7 +58,7 @@ def test_staff_can_log_an_earlier_first_received_time_and_are_recorded():
     agent = StaffUserFactory()
     earlier = timezone.now() - timedelta(days=3)
 
-    complaint = file(channel=Complaint.Channel.PHONE, first_received_at=earlier, logged_by=agent)
+    complaint = file(channel=Complaint.Channel.PHONE, first_received_at=earlier, by=agent)
 
     assert complaint.first_received_at == earlier
     assert complaint.logged_by == agent
@@ -88,7 +88,7 @@ def test_a_reply_is_sent_to_the_customer_and_starts_work():
     agent = StaffUserFactory()
     complaint = file()
 
-    services.reply_to_customer(complaint=complaint, author=agent, body="We've booked an engineer.")
+    services.reply_to_customer(complaint=complaint, by=agent, body="We've booked an engineer.")
 
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.IN_PROGRESS
@@ -104,7 +104,7 @@ def test_a_reply_is_sent_to_the_customer_and_starts_work():
 
 def test_an_internal_note_sends_nothing():
     complaint = file()
-    services.add_internal_note(complaint=complaint, author=StaffUserFactory(), body="Called BT Openreach.")
+    services.add_internal_note(complaint=complaint, by=StaffUserFactory(), body="Called BT Openreach.")
 
     assert not OutboundMessage.objects.filter(template_key="staff_reply").exists()
     assert complaint.timeline.filter(kind=TimelineEntry.Kind.INTERNAL_NOTE).count() == 1
@@ -129,15 +129,11 @@ def test_status_changes_follow_the_workflow_and_are_recorded():
         receiver := lambda sender, **kw: changes.append(kw["new_status"])
     )
     try:
-        services.change_complaint_status(
-            complaint=complaint, new_status=Complaint.Status.RESOLVED, changed_by=agent
-        )
-        services.change_complaint_status(
-            complaint=complaint, new_status=Complaint.Status.CLOSED, changed_by=agent
-        )
+        services.change_complaint_status(complaint=complaint, new_status=Complaint.Status.RESOLVED, by=agent)
+        services.change_complaint_status(complaint=complaint, new_status=Complaint.Status.CLOSED, by=agent)
         with pytest.raises(ValidationError):
             services.change_complaint_status(
-                complaint=complaint, new_status=Complaint.Status.IN_PROGRESS, changed_by=agent
+                complaint=complaint, new_status=Complaint.Status.IN_PROGRESS, by=agent
             )
     finally:
         signals.complaint_status_changed.disconnect(receiver)

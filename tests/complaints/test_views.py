@@ -232,8 +232,8 @@ def test_complaint_page_shows_the_customer_timeline_never_internal_notes(
     reference = page_reference(file_online(client))
     complaint = Complaint.objects.get(reference=reference)
     agent = StaffUserFactory()
-    services.add_internal_note(complaint=complaint, author=agent, body="SECRET: customer sounds annoyed")
-    services.reply_to_customer(complaint=complaint, author=agent, body="We have booked an engineer.")
+    services.add_internal_note(complaint=complaint, by=agent, body="SECRET: customer sounds annoyed")
+    services.reply_to_customer(complaint=complaint, by=agent, body="We have booked an engineer.")
     services.add_customer_message(complaint=complaint, body="Thanks", attachments=[png_upload("after.png")])
 
     with django_assert_max_num_queries(6):

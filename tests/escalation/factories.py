@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.contrib.auth.models import Group
+from django.test import TestCase
 from django.utils import timezone
 
 from complaints.models import Complaint
@@ -10,15 +11,22 @@ from escalation.working_days import add_working_days
 from tests.complaints.factories import StaffUserFactory, complaint_form_data
 
 
-def filed_complaint(*, days_ago: int = 0, logged_by=None, **overrides) -> Complaint:
-    """A complaint filed through the real service (so with its clocks), first received `days_ago` days ago."""
+def filed_complaint(
+    *, days_ago: int = 0, logged_by=None, acknowledged: bool = True, **overrides
+) -> Complaint:
+    """A complaint filed through the real service (so with its clocks), first received `days_ago` days ago.
+
+    As a worker would, the acknowledgement is delivered (an e-mail sent; a letter stays waiting to
+    be posted), unless `acknowledged=False` leaves the outbox as filing left it.
+    """
     data = complaint_form_data(postcode="CB5 8LA", **overrides)
-    complaint = file_complaint(
-        **data,
-        channel=Complaint.Channel.PHONE if days_ago else Complaint.Channel.PORTAL,
-        first_received_at=timezone.now() - timedelta(days=days_ago),
-        logged_by=logged_by,
-    )
+    with TestCase.captureOnCommitCallbacks(execute=acknowledged):
+        complaint = file_complaint(
+            **data,
+            channel=Complaint.Channel.PHONE if days_ago else Complaint.Channel.PORTAL,
+            first_received_at=timezone.now() - timedelta(days=days_ago),
+            by=logged_by,
+        )
     complaint.refresh_from_db()
     return complaint
 
@@ -34,13 +42,13 @@ def referral_with_response_due_today(*, assigned_to, **overrides) -> Complaint:
     complaint = filed_complaint(days_ago=(today - arrived).days + 2, **overrides)
     complaint.assigned_to = assigned_to
     complaint.save(update_fields=["assigned_to"])
-    services.propose_resolution(complaint=complaint, proposed_by=assigned_to, resolution="A credit.")
+    services.propose_resolution(complaint=complaint, by=assigned_to, resolution="A credit.")
     services.refer_to_complaints_manager(
         complaint=complaint,
         channel=Complaint.Channel.LETTER,
         reply_preference=Complaint.ReplyPreference.EMAIL,
         received_on=arrived,
-        recorded_by=assigned_to,
+        by=assigned_to,
     )
     return complaint
 

@@ -120,7 +120,7 @@ def test_a_forbidden_transition_shows_the_reason(client, agent):
         action_url(complaint, "ombudsman"),
         {"scheme_reference": "CO-9", "referred_on": timezone.localdate().isoformat()},
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "ADR period" in response.content.decode()
     assert not OmbudsmanCase.objects.filter(pk=complaint.pk).exists()
 
@@ -128,7 +128,7 @@ def test_a_forbidden_transition_shows_the_reason(client, agent):
 def test_an_award_above_the_limit_is_recorded_with_a_warning(client, agent):
     complaint = filed_complaint(days_ago=50)
     ombudsman.record_ombudsman_referral(
-        complaint=complaint, scheme_reference="CO-7", referred_on=timezone.localdate(), recorded_by=agent
+        complaint=complaint, scheme_reference="CO-7", referred_on=timezone.localdate(), by=agent
     )
     response = client.post(
         action_url(complaint, "ombudsman-decision"),
@@ -176,6 +176,7 @@ def test_a_closure_moves_the_stored_due_dates_of_open_complaints(
     client, agent, django_capture_on_commit_callbacks
 ):
     complaint = filed_complaint(days_ago=1)
+    services.propose_resolution(complaint=complaint, by=agent, resolution="A credit.")
     services.refer_to_complaints_manager(
         complaint=complaint,
         channel=Complaint.Channel.PORTAL,

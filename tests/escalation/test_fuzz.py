@@ -20,7 +20,7 @@ REFERRAL_FIELDS = ["customer_name", "postal_address", "postcode", "reply_prefere
 def proposed_complaint(client, settings):
     settings.RATELIMIT_ENABLE = False
     complaint = filed_complaint()
-    services.propose_resolution(complaint=complaint, proposed_by=StaffUserFactory(), resolution="A credit.")
+    services.propose_resolution(complaint=complaint, by=StaffUserFactory(), resolution="A credit.")
     token = make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)
     client.get(reverse("complaints:tracking_link", args=[token]))
     return complaint
@@ -41,7 +41,7 @@ def test_the_md_review_form_never_errors(client, proposed_complaint, reason):
     if complaint.escalation.stage == 1:  # once per test: to the point where the review is offered
         services.refer_to_complaints_manager(complaint=complaint, channel="portal", reply_preference="email")
         services.record_stage_two_response(
-            complaint=complaint, sent_by=StaffUserFactory(), response="Our answer.", document=pdf_upload()
+            complaint=complaint, by=StaffUserFactory(), response="Our answer.", document=pdf_upload()
         )
     response = client.post(reverse("escalation:md_review", args=[complaint.reference]), {"reason": reason})
     assert response.status_code in (302, 400)

@@ -58,7 +58,7 @@ def test_the_dashboard_exports_what_it_shows_as_csv(client, manager):
 def test_counts_per_stage_and_weekly_shares():
     filed_complaint(days_ago=9)
     referred = filed_complaint()
-    services.propose_resolution(complaint=referred, proposed_by=StaffUserFactory(), resolution="Credit")
+    services.propose_resolution(complaint=referred, by=StaffUserFactory(), resolution="Credit")
     services.refer_to_complaints_manager(
         complaint=referred, channel=Complaint.Channel.PORTAL, reply_preference=Complaint.ReplyPreference.EMAIL
     )
@@ -89,10 +89,10 @@ def test_the_dashboard_costs_the_same_queries_for_more_complaints(
 def test_the_monthly_report_counts_by_category_and_exports_csv(client, manager):
     agent = StaffUserFactory()
     resolved = filed_complaint(days_ago=1, category=Complaint.Category.BILLING)
-    services.propose_resolution(complaint=resolved, proposed_by=agent, resolution="Refund")
-    services.record_customer_acceptance(complaint=resolved, recorded_by=agent)
+    services.propose_resolution(complaint=resolved, by=agent, resolution="Refund")
+    services.record_customer_acceptance(complaint=resolved, by=agent)
     deadlocked = filed_complaint(days_ago=1, category=Complaint.Category.BILLING)
-    services.declare_deadlock(complaint=deadlocked, declared_by=agent, final_position="No more.")
+    services.declare_deadlock(complaint=deadlocked, by=agent, final_position="No more.")
     filed_complaint(days_ago=1, category=Complaint.Category.INSTALLATION)
 
     rows = {

@@ -24,8 +24,8 @@ SEVEN_YEARS = timedelta(days=7 * 365)
 def closed_long_ago(**overrides) -> Complaint:
     complaint = filed_complaint(attachments=[png_upload()], support_needs="Hard of hearing.", **overrides)
     agent = StaffUserFactory()
-    services.propose_resolution(complaint=complaint, proposed_by=agent, resolution="A refund of £40.")
-    services.record_customer_acceptance(complaint=complaint, recorded_by=agent)
+    services.propose_resolution(complaint=complaint, by=agent, resolution="A refund of £40.")
+    services.record_customer_acceptance(complaint=complaint, by=agent)
     Escalation.objects.filter(pk=complaint.pk).update(resolved_at=timezone.now() - SEVEN_YEARS)
     return Complaint.objects.get(pk=complaint.pk)
 

@@ -9,10 +9,14 @@ from django.utils import timezone
 
 from complaints.models import Complaint, TimelineEntry
 from complaints.services import change_complaint_status
-from escalation import ombudsman, services
+from escalation import ombudsman, selectors, services
+from escalation.clocks import add_months
 from escalation.models import Escalation, OmbudsmanCase, StageChange
 from escalation.stages import Stage
+from escalation.sweep import enforce_deadlines
 from escalation.working_days import add_working_days, london_date
+from notifications.delivery import deliver_message
+from notifications.models import OutboundMessage
 from tests.complaints.factories import StaffUserFactory, pdf_upload
 from tests.escalation.factories import filed_complaint
 
@@ -32,9 +36,7 @@ def escalation_of(complaint) -> Escalation:
 
 
 def proposed(complaint, agent, **kwargs):
-    services.propose_resolution(
-        complaint=complaint, proposed_by=agent, resolution="A refund of £20.", **kwargs
-    )
+    services.propose_resolution(complaint=complaint, by=agent, resolution="A refund of £20.", **kwargs)
     complaint.refresh_from_db()
     return complaint
 
@@ -53,7 +55,7 @@ def referred(complaint, agent):
 def answered_by_manager(complaint, agent):
     referred(complaint, agent)
     services.record_stage_two_response(
-        complaint=complaint, sent_by=agent, response="Our response is attached.", document=pdf_upload()
+        complaint=complaint, by=agent, response="Our response is attached.", document=pdf_upload()
     )
     complaint.refresh_from_db()
     return complaint
@@ -103,7 +105,7 @@ def test_a_letter_that_arrived_earlier_counts_from_the_day_it_arrived(agent):
         channel=Complaint.Channel.LETTER,
         reply_preference=Complaint.ReplyPreference.PHONE,
         received_on=arrived,
-        recorded_by=agent,
+        by=agent,
         contact_details={"postal_address": "2 New Road\nCambridge"},
     )
     escalation = escalation_of(complaint)
@@ -126,7 +128,7 @@ def test_a_letter_date_in_the_future_or_before_the_complaint_writes_nothing(agen
             channel=Complaint.Channel.LETTER,
             reply_preference=Complaint.ReplyPreference.EMAIL,
             received_on=timezone.localdate() + timedelta(days=received_on),
-            recorded_by=agent,
+            by=agent,
         )
     assert escalation_of(complaint).stage == Stage.DIRECT_CONTACT
     assert not StageChange.objects.filter(complaint=complaint).exists()
@@ -137,13 +139,13 @@ def test_a_stage_two_response_needs_its_document_and_then_answers_the_clock(agen
     complaint = referred(filed_complaint(days_ago=5), agent)
     with pytest.raises(ValidationError, match="Attach the written response"):
         services.record_stage_two_response(
-            complaint=complaint, sent_by=agent, response="See letter", document=None
+            complaint=complaint, by=agent, response="See letter", document=None
         )
     assert escalation_of(complaint).stage_two_response_sent_at is None
     assert not complaint.timeline.filter(kind=TimelineEntry.Kind.STAFF_REPLY, body="See letter").exists()
 
     services.record_stage_two_response(
-        complaint=complaint, sent_by=agent, response="See letter", document=pdf_upload("response.pdf")
+        complaint=complaint, by=agent, response="See letter", document=pdf_upload("response.pdf")
     )
     escalation = escalation_of(complaint)
     complaint.refresh_from_db()
@@ -156,16 +158,14 @@ def test_a_stage_two_response_needs_its_document_and_then_answers_the_clock(agen
 def test_at_stage_two_a_resolution_is_proposed_only_as_the_written_response(agent):
     complaint = referred(filed_complaint(days_ago=5), agent)
     with pytest.raises(ValidationError, match="written response"):
-        services.propose_resolution(complaint=complaint, proposed_by=agent, resolution="Sorry")
+        services.propose_resolution(complaint=complaint, by=agent, resolution="Sorry")
 
 
 def test_the_managing_director_reviews_only_after_the_managers_response(agent):
     complaint = referred(filed_complaint(days_ago=5), agent)
     with pytest.raises(ValidationError, match="after the Complaints Manager's written response"):
         services.request_md_review(complaint=complaint)
-    services.record_stage_two_response(
-        complaint=complaint, sent_by=agent, response="R", document=pdf_upload()
-    )
+    services.record_stage_two_response(complaint=complaint, by=agent, response="R", document=pdf_upload())
     services.request_md_review(complaint=complaint, reason="Still no refund.")
     complaint.refresh_from_db()
     assert escalation_of(complaint).stage == Stage.MANAGING_DIRECTOR
@@ -175,22 +175,22 @@ def test_the_managing_director_reviews_only_after_the_managers_response(agent):
 def test_the_managing_directors_decision_is_a_final_position_that_owes_the_adr_letter(agent):
     complaint = answered_by_manager(filed_complaint(days_ago=5), agent)
     services.request_md_review(complaint=complaint)
-    services.record_md_decision(complaint=complaint, decided_by=agent, decision="We uphold the refund.")
+    services.record_md_decision(complaint=complaint, by=agent, decision="We uphold the refund.")
     escalation = escalation_of(complaint)
     assert escalation.deadlocked_at is not None
     assert (escalation.next_deadline, escalation.next_deadline_kind) == (
         timezone.localdate(),
         Kind.ADR_LETTER,
     )
-    with pytest.raises(ValidationError, match="No Managing Director review"):
-        services.record_md_decision(complaint=complaint, decided_by=agent, decision="Again")
+    with pytest.raises(ValidationError, match="already decided"):
+        services.record_md_decision(complaint=complaint, by=agent, decision="Again")
 
 
 def test_deadlock_on_day_three_makes_the_adr_letter_due_that_day_and_opens_the_ombudsman(agent):
     complaint = filed_complaint(days_ago=3)
     services.declare_deadlock(
         complaint=complaint,
-        declared_by=agent,
+        by=agent,
         final_position="We cannot offer more.",
         scope_reason=Escalation.ScopeReason.MAJOR_INCIDENT,
     )
@@ -199,18 +199,18 @@ def test_deadlock_on_day_three_makes_the_adr_letter_due_that_day_and_opens_the_o
     assert escalation.next_deadline_kind == Kind.ADR_LETTER
     assert escalation.adr_eligible_on == london_date(complaint.first_received_at) + timedelta(days=42)
     ombudsman.record_ombudsman_referral(
-        complaint=complaint, scheme_reference="CO-1", referred_on=timezone.localdate(), recorded_by=agent
+        complaint=complaint, scheme_reference="CO-1", referred_on=timezone.localdate(), by=agent
     )
     assert escalation_of(complaint).stage == Stage.OMBUDSMAN
-    with pytest.raises(ValidationError, match="already been declared"):
-        services.declare_deadlock(complaint=complaint, declared_by=agent, final_position="Again")
+    with pytest.raises(ValidationError, match="final position has been given"):
+        services.declare_deadlock(complaint=complaint, by=agent, final_position="Again")
 
 
 def test_the_ombudsman_is_refused_before_eligibility_and_open_from_stage_one_at_day_42(agent):
     early = filed_complaint(days_ago=41)
     with pytest.raises(ValidationError, match="ADR period"):
         ombudsman.record_ombudsman_referral(
-            complaint=early, scheme_reference="CO-2", referred_on=timezone.localdate(), recorded_by=agent
+            complaint=early, scheme_reference="CO-2", referred_on=timezone.localdate(), by=agent
         )
     assert not OmbudsmanCase.objects.filter(complaint=early).exists()
 
@@ -219,7 +219,7 @@ def test_the_ombudsman_is_refused_before_eligibility_and_open_from_stage_one_at_
     assert escalation.stage == Stage.DIRECT_CONTACT
     assert escalation.adr_eligible_on == timezone.localdate()
     ombudsman.record_ombudsman_referral(
-        complaint=due, scheme_reference="CO-3", referred_on=timezone.localdate(), recorded_by=agent
+        complaint=due, scheme_reference="CO-3", referred_on=timezone.localdate(), by=agent
     )
     assert escalation_of(due).stage == Stage.OMBUDSMAN
 
@@ -234,18 +234,18 @@ def test_a_scope_reason_never_stops_a_clock(agent):
 
 def test_a_complaint_resolved_before_day_42_owes_no_adr_letter(agent):
     complaint = proposed(filed_complaint(days_ago=41), agent)
-    services.record_customer_acceptance(complaint=complaint, recorded_by=agent)
+    services.record_customer_acceptance(complaint=complaint, by=agent)
     escalation = escalation_of(complaint)
     complaint.refresh_from_db()
     assert complaint.status == Status.RESOLVED
     assert escalation.next_deadline is None
     with pytest.raises(ValidationError, match="no proposed resolution"):
-        services.record_customer_acceptance(complaint=complaint, recorded_by=agent)
+        services.record_customer_acceptance(complaint=complaint, by=agent)
 
 
 def test_a_resolution_proposed_at_stage_one_answers_its_clock_even_from_the_status_actions(agent):
     complaint = filed_complaint(days_ago=1)
-    change_complaint_status(complaint=complaint, new_status=Status.RESOLUTION_PROPOSED, changed_by=agent)
+    change_complaint_status(complaint=complaint, new_status=Status.RESOLUTION_PROPOSED, by=agent)
     escalation = escalation_of(complaint)
     assert escalation.stage_one_answered_at is not None
     assert escalation.next_deadline_kind == Kind.ADR_LETTER
@@ -257,16 +257,16 @@ def test_a_complex_case_gets_a_new_target(agent):
     with pytest.raises(ValidationError, match="in the future"):
         services.mark_complex(
             complaint=complaint,
-            marked_by=agent,
+            by=agent,
             told_at=timezone.now() + timedelta(hours=1),
-            told_by=Complaint.Channel.PHONE,
+            told_via=Complaint.Channel.PHONE,
             new_target=target,
         )
     services.mark_complex(
         complaint=complaint,
-        marked_by=agent,
+        by=agent,
         told_at=timezone.now(),
-        told_by=Complaint.Channel.PHONE,
+        told_via=Complaint.Channel.PHONE,
         new_target=target,
     )
     escalation = escalation_of(complaint)
@@ -283,14 +283,14 @@ def test_the_first_received_time_moves_earlier_with_its_clocks_and_never_later(a
     services.correct_first_received(
         complaint=complaint,
         first_received_at=original - timedelta(days=10),
-        changed_by=agent,
+        by=agent,
         reason="The customer first phoned ten days earlier.",
     )
     assert escalation_of(complaint).adr_eligible_on == london_date(original) + timedelta(days=32)
 
     with pytest.raises(ValidationError, match="only move earlier"):
         services.correct_first_received(
-            complaint=complaint, first_received_at=original, changed_by=agent, reason="Typo"
+            complaint=complaint, first_received_at=original, by=agent, reason="Typo"
         )
     complaint.refresh_from_db()
     assert complaint.first_received_at == original - timedelta(days=10)
@@ -298,10 +298,11 @@ def test_the_first_received_time_moves_earlier_with_its_clocks_and_never_later(a
     assert refusal.author == agent
 
 
-def test_an_ispa_referral_never_moves_the_adr_clock(agent):
-    complaint = filed_complaint(days_ago=10)
+def test_an_ispa_referral_never_moves_the_adr_clock(agent, settings):
+    settings.ISPA_MEMBER = True
+    complaint = answered_by_manager(filed_complaint(days_ago=10), agent)
     eligible = escalation_of(complaint).adr_eligible_on
-    services.record_ispa_referral(complaint=complaint, referred_on=timezone.localdate(), recorded_by=agent)
+    services.record_ispa_referral(complaint=complaint, referred_on=timezone.localdate(), by=agent)
     escalation = escalation_of(complaint)
     assert escalation.ispa_referred_on == timezone.localdate()
     assert escalation.adr_eligible_on == eligible
@@ -313,12 +314,12 @@ def test_an_accepted_ombudsman_decision_sets_a_28_day_remedy_deadline(agent):
         complaint=complaint,
         scheme_reference="CO-4",
         referred_on=timezone.localdate() - timedelta(days=5),
-        recorded_by=agent,
+        by=agent,
     )
     answered = timezone.localdate() - timedelta(days=1)
     case = ombudsman.record_ombudsman_decision(
         complaint=complaint,
-        recorded_by=agent,
+        by=agent,
         decision_on=answered,
         customer_response=OmbudsmanCase.CustomerResponse.ACCEPTED,
         customer_responded_on=answered,
@@ -328,49 +329,55 @@ def test_an_accepted_ombudsman_decision_sets_a_28_day_remedy_deadline(agent):
     assert case.remedy_due == answered + timedelta(days=28)
     escalation = escalation_of(complaint)
     assert escalation.next_deadline_kind in (Kind.ADR_LETTER, Kind.OMBUDSMAN_REMEDY)
-    ombudsman.record_ombudsman_remedy_done(
-        complaint=complaint, done_on=timezone.localdate(), recorded_by=agent
-    )
+    ombudsman.record_ombudsman_remedy_done(complaint=complaint, done_on=timezone.localdate(), by=agent)
     assert OmbudsmanCase.objects.get(pk=complaint.pk).remedy_done_on == timezone.localdate()
 
 
 def test_a_rejected_ombudsman_decision_sets_no_remedy(agent):
     complaint = filed_complaint(days_ago=60)
     ombudsman.record_ombudsman_referral(
-        complaint=complaint, scheme_reference="CO-5", referred_on=timezone.localdate(), recorded_by=agent
+        complaint=complaint, scheme_reference="CO-5", referred_on=timezone.localdate(), by=agent
     )
     case = ombudsman.record_ombudsman_decision(
         complaint=complaint,
-        recorded_by=agent,
+        by=agent,
         decision_on=timezone.localdate(),
         customer_response=OmbudsmanCase.CustomerResponse.REJECTED,
         customer_responded_on=timezone.localdate(),
     )
     assert case.remedy_due is None
     with pytest.raises(ValidationError, match="No accepted ombudsman decision"):
-        ombudsman.record_ombudsman_remedy_done(
-            complaint=complaint, done_on=timezone.localdate(), recorded_by=agent
-        )
+        ombudsman.record_ombudsman_remedy_done(complaint=complaint, done_on=timezone.localdate(), by=agent)
 
 
-def test_the_adr_letter_opens_a_twelve_month_window(agent):
+def test_the_adr_letter_is_owed_until_it_goes_and_then_opens_a_twelve_month_window(agent):
     complaint = proposed(filed_complaint(days_ago=43), agent)
     assert escalation_of(complaint).next_deadline_kind == Kind.ADR_LETTER
-    services.record_adr_letter_sent(complaint=complaint, sent_at=timezone.now(), channel="email")
+    enforce_deadlines()
+    letter = OutboundMessage.objects.get(reference=complaint.reference, template_key="adr_letter")
+    escalation = escalation_of(complaint)
+    assert escalation.period_letter_queued_at is not None
+    assert escalation.adr_letter_sent_at is None
+    assert escalation.next_deadline_kind == Kind.ADR_LETTER  # written is not sent
+
+    deliver_message(message_id=letter.pk)
     escalation = escalation_of(complaint)
     today = timezone.localdate()
-    assert escalation.adr_window_ends.month == today.month
-    assert escalation.adr_window_ends.year == today.year + 1
+    assert escalation.period_letter_sent_at == escalation.adr_letter_sent_at is not None
+    assert escalation.adr_window_ends == add_months(today, 12)
     assert escalation.next_deadline is None
+    assert complaint.timeline.filter(body__contains=f"until {escalation.adr_window_ends:%-d %B %Y}").exists()
 
 
-def test_a_complaint_written_without_the_service_gets_its_clocks_on_first_touch(agent):
+def test_a_complaint_without_its_clocks_is_an_error_never_repaired_by_a_read(agent):
     from tests.complaints.factories import ComplaintFactory
 
     complaint = ComplaintFactory(filed=False)
+    with pytest.raises(Escalation.DoesNotExist):
+        selectors.escalation_for(complaint)
+    with pytest.raises(Escalation.DoesNotExist):
+        services.declare_deadlock(complaint=complaint, by=agent, final_position="Final.")
     assert not Escalation.objects.filter(pk=complaint.pk).exists()
-    services.declare_deadlock(complaint=complaint, declared_by=agent, final_position="Final.")
-    assert escalation_of(complaint).deadlocked_at is not None
 
 
 def complaint_at_stage(stage: int, agent) -> Complaint:
@@ -382,7 +389,7 @@ def complaint_at_stage(stage: int, agent) -> Complaint:
         services.request_md_review(complaint=complaint)
     if stage == Stage.OMBUDSMAN:
         ombudsman.record_ombudsman_referral(
-            complaint=complaint, scheme_reference="CO-0", referred_on=timezone.localdate(), recorded_by=agent
+            complaint=complaint, scheme_reference="CO-0", referred_on=timezone.localdate(), by=agent
         )
     assert escalation_of(complaint).stage == stage
     return complaint
@@ -397,11 +404,11 @@ def test_advance_stage_allows_exactly_the_tables_steps_and_refusals_write_nothin
     complaint = complaint_at_stage(current, agent)
     changes_before = StageChange.objects.filter(complaint=complaint).count()
     if (current, target) in ALLOWED:
-        services.advance_stage(complaint=complaint, to_stage=target, changed_by=agent, reason="Test")
+        services.advance_stage(complaint=complaint, to_stage=target, by=agent, reason="Test")
         assert escalation_of(complaint).stage == target
         assert StageChange.objects.filter(complaint=complaint).count() == changes_before + 1
     else:
         with pytest.raises(ValidationError):
-            services.advance_stage(complaint=complaint, to_stage=target, changed_by=agent, reason="Test")
+            services.advance_stage(complaint=complaint, to_stage=target, by=agent, reason="Test")
         assert escalation_of(complaint).stage == current
         assert StageChange.objects.filter(complaint=complaint).count() == changes_before

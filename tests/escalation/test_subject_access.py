@@ -30,7 +30,7 @@ def test_a_manager_exports_all_of_a_customers_complaints_with_notes_files_and_me
     )
     second = filed_complaint(email="NIA@example.com", category="installation")
     filed_complaint(email="someone.else@example.com")
-    add_internal_note(complaint=first, author=manager, body="Customer was upset; call back Friday.")
+    add_internal_note(complaint=first, by=manager, body="Customer was upset; call back Friday.")
     client.force_login(manager)
 
     response = export(client, second)

@@ -18,6 +18,7 @@ from escalation.models import DeadlineNotice, Escalation
 from escalation.roles import COMPLAINTS_MANAGERS, MANAGING_DIRECTOR
 from escalation.tasks import enforce_deadlines_task
 from escalation.working_days import LONDON, add_working_days
+from notifications.delivery import deliver_message
 from notifications.models import OutboundMessage
 from tests.complaints.factories import StaffUserFactory, pdf_upload
 from tests.escalation.factories import filed_complaint
@@ -70,11 +71,16 @@ def test_an_unresolved_complaint_gets_its_adr_letter_on_day_42_at_stage_one_and_
     assert "free and independent" in letter.body_text
     assert complaint.reference in letter.body_text
     escalation = Escalation.objects.get(pk=complaint.pk)
+    assert escalation.period_letter_queued_at is not None
+    assert escalation.adr_letter_sent_at is None  # written, not yet sent
+    assert escalation.stage == 1  # not gated on stages 2 and 3
+
+    deliver_message(message_id=letter.pk)
+    escalation = Escalation.objects.get(pk=complaint.pk)
     assert escalation.adr_letter_sent_at is not None
     assert escalation.adr_letter_channel == "email"
     assert escalation.adr_window_ends == eligible.replace(year=eligible.year + 1)
     assert f"until {escalation.adr_window_ends:%-d %B %Y}" in letter.body_text
-    assert escalation.stage == 1  # not gated on stages 2 and 3
 
     again = sweep.enforce_deadlines(now=at(eligible))
     assert again.adr_letters == 0
@@ -83,7 +89,7 @@ def test_an_unresolved_complaint_gets_its_adr_letter_on_day_42_at_stage_one_and_
 
 def test_deadlock_on_day_three_sends_the_deadlock_letter_that_day():
     complaint = filed_complaint(days_ago=3, reply_preference=Complaint.ReplyPreference.LETTER)
-    services.declare_deadlock(complaint=complaint, declared_by=StaffUserFactory(), final_position="No more.")
+    services.declare_deadlock(complaint=complaint, by=StaffUserFactory(), final_position="No more.")
     assert sweep.enforce_deadlines().adr_letters == 1
     [letter] = messages("adr_letter")
     assert letter.channel == OutboundMessage.Channel.LETTER  # the customer chose letters
@@ -93,8 +99,8 @@ def test_deadlock_on_day_three_sends_the_deadlock_letter_that_day():
 def test_a_complaint_resolved_on_day_41_gets_no_letter():
     complaint = filed_complaint(days_ago=41)
     agent = StaffUserFactory()
-    services.propose_resolution(complaint=complaint, proposed_by=agent, resolution="Refund")
-    services.record_customer_acceptance(complaint=complaint, recorded_by=agent)
+    services.propose_resolution(complaint=complaint, by=agent, resolution="Refund")
+    services.record_customer_acceptance(complaint=complaint, by=agent)
     assert sweep.enforce_deadlines(now=days_from_today(1)).adr_letters == 0
     assert not messages("adr_letter")
 
@@ -103,7 +109,7 @@ def test_a_scope_reason_never_suppresses_the_adr_letter():
     complaint = filed_complaint(days_ago=42)
     services.propose_resolution(
         complaint=complaint,
-        proposed_by=StaffUserFactory(),
+        by=StaffUserFactory(),
         resolution="A regional outage",
         scope_reason=Escalation.ScopeReason.MAJOR_INCIDENT,
     )
@@ -131,13 +137,13 @@ def referred_complaint(days_ago=0, assigned_to=None):
     complaint = filed_complaint(days_ago=days_ago)
     complaint.assigned_to = assigned_to
     complaint.save()
-    services.propose_resolution(complaint=complaint, proposed_by=StaffUserFactory(), resolution="Credit")
+    services.propose_resolution(complaint=complaint, by=StaffUserFactory(), resolution="Credit")
     services.refer_to_complaints_manager(
         complaint=complaint,
         channel=Complaint.Channel.LETTER,
         reply_preference=Complaint.ReplyPreference.EMAIL,
         received_on=timezone.localdate() - timedelta(days=days_ago),
-        recorded_by=StaffUserFactory(),
+        by=StaffUserFactory(),
     )
     return complaint
 
@@ -241,17 +247,29 @@ def test_the_command_prints_what_it_did(capsys):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_sweeps_in_two_processes_at_once_send_each_letter_once(database_url):
+def test_two_sweeps_in_two_processes_at_once_send_each_letter_once(database_url, tmp_path):
     complaints = [filed_complaint(days_ago=42 + days) for days in range(30)]
-    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_TASK_ALWAYS_EAGER": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "EMAIL_URL": f"filemail:///{tmp_path / 'mail'}",
+    }
     command = [sys.executable, "manage.py", "enforce_deadlines"]
-    processes = [
-        subprocess.Popen(
-            command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
-        for _ in range(2)
-    ]
-    outputs = [process.communicate(timeout=120)[0].decode() for process in processes]
+    # Output to files, not pipes: a process blocked on a full pipe while it holds SQLite's write
+    # lock would stall the other one.
+    logs = [tmp_path / f"sweep-{n}.log" for n in range(2)]
+    processes = []
+    for log in logs:
+        with log.open("w") as output:
+            processes.append(
+                subprocess.Popen(
+                    command, cwd=settings.BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
+                )
+            )
+    for process in processes:
+        process.wait(timeout=120)
+    outputs = [log.read_text() for log in logs]
     assert [process.returncode for process in processes] == [0, 0], outputs
     letters = OutboundMessage.objects.filter(template_key="adr_letter")
     assert letters.count() == len(complaints), outputs
@@ -274,10 +292,10 @@ def test_escalation_events_notify_the_customer_with_the_ombudsman_paragraph():
     assert f"by {due:%A %-d %B %Y}" in referral.subject
     assert settings.ADR_SCHEME["name"] in referral.body_text
     services.record_stage_two_response(
-        complaint=complaint, sent_by=agent, response="Our answer.", document=pdf_upload()
+        complaint=complaint, by=agent, response="Our answer.", document=pdf_upload()
     )
     services.request_md_review(complaint=complaint)
-    services.record_md_decision(complaint=complaint, decided_by=agent, decision="Final: a £50 credit.")
+    services.record_md_decision(complaint=complaint, by=agent, decision="Final: a £50 credit.")
     [final] = messages("md_decision")
     assert "This is our final response" in final.body_text
     assert "You can go to it now" in final.body_text

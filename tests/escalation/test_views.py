@@ -9,7 +9,10 @@ from complaints.tracking_links import make_tracking_token
 from escalation import services
 from escalation.models import Escalation
 from escalation.stages import Stage
+from escalation.sweep import enforce_deadlines
 from escalation.working_days import add_working_days
+from notifications.delivery import deliver_message
+from notifications.models import OutboundMessage
 from tests.complaints.factories import StaffUserFactory, pdf_upload, png_upload
 from tests.escalation.factories import filed_complaint
 
@@ -48,7 +51,7 @@ def test_a_new_complaint_shows_its_stage_next_deadline_and_when_the_ombudsman_op
 
 def test_a_proposed_resolution_offers_the_referral_and_it_starts_the_ten_day_clock(client, agent):
     complaint = filed_complaint()
-    services.propose_resolution(complaint=complaint, proposed_by=agent, resolution="A £10 credit.")
+    services.propose_resolution(complaint=complaint, by=agent, resolution="A £10 credit.")
     signed_in(client, complaint)
     assert "Refer my complaint to the Complaints Manager" in detail_page(client, complaint)
     refer_url = reverse("escalation:refer", args=[complaint.reference])
@@ -79,7 +82,7 @@ def test_a_proposed_resolution_offers_the_referral_and_it_starts_the_ten_day_clo
 
 def test_a_referral_with_bad_input_shows_errors_and_changes_nothing(client, agent):
     complaint = filed_complaint()
-    services.propose_resolution(complaint=complaint, proposed_by=agent, resolution="A £10 credit.")
+    services.propose_resolution(complaint=complaint, by=agent, resolution="A £10 credit.")
     response = signed_in(client, complaint).post(
         reverse("escalation:refer", args=[complaint.reference]),
         {"customer_name": "", "postal_address": "x", "postcode": "nope", "reply_preference": "pigeon"},
@@ -104,15 +107,13 @@ def test_the_referral_is_not_offered_without_a_proposal_nor_to_other_visitors(cl
 def test_after_the_managers_response_the_customer_can_ask_for_the_md_review(client, agent, settings):
     settings.ISPA_MEMBER = True
     complaint = filed_complaint()
-    services.propose_resolution(complaint=complaint, proposed_by=agent, resolution="A £10 credit.")
+    services.propose_resolution(complaint=complaint, by=agent, resolution="A £10 credit.")
     services.refer_to_complaints_manager(
         complaint=complaint,
         channel=Complaint.Channel.PORTAL,
         reply_preference=Complaint.ReplyPreference.EMAIL,
     )
-    services.record_stage_two_response(
-        complaint=complaint, sent_by=agent, response="R", document=pdf_upload()
-    )
+    services.record_stage_two_response(complaint=complaint, by=agent, response="R", document=pdf_upload())
     page = detail_page(signed_in(client, complaint), complaint)
     assert "Ask for a Managing Director review" in page
     assert "ISPA" in page
@@ -132,8 +133,9 @@ def test_without_ispa_membership_the_isp_association_is_not_mentioned(client, ag
 
 def test_at_deadlock_the_page_gives_the_ombudsmans_details_and_the_window(client, agent, settings):
     complaint = filed_complaint(days_ago=3)
-    services.declare_deadlock(complaint=complaint, declared_by=agent, final_position="No more.")
-    services.record_adr_letter_sent(complaint=complaint, sent_at=timezone.now(), channel="email")
+    services.declare_deadlock(complaint=complaint, by=agent, final_position="No more.")
+    enforce_deadlines()
+    deliver_message(message_id=OutboundMessage.objects.get(template_key="adr_letter").pk)
     window_ends = Escalation.objects.get(pk=complaint.pk).adr_window_ends
     page = detail_page(signed_in(client, complaint), complaint)
     scheme = settings.ADR_SCHEME

@@ -1,0 +1,208 @@
+"""The complaint's change form: every change through a service with its timeline entry; a field a role
+may not change is read-only for it, and a crafted POST that changes one is refused and writes nothing."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from complaints.models import Complaint, SupportNeeds, TimelineEntry
+from complaints.tracking_links import make_tracking_token
+from escalation.models import Escalation
+from escalation.roles import AUDITORS, COMPLAINTS_MANAGERS, SUPPORT_AGENTS
+from escalation.working_days import london_date
+from notifications.models import OutboundMessage
+from tests.escalation.factories import filed_complaint, staff_member
+
+pytestmark = pytest.mark.django_db
+
+
+def change_url(complaint):
+    return reverse("admin:complaints_complaint_change", args=[complaint.pk])
+
+
+def form_data(client, complaint) -> dict:
+    """What the change form posts when saved as shown: every input it renders, inline forms included."""
+    response = client.get(change_url(complaint))
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is False or value is None:
+            continue  # an unticked box, an empty choice: the browser sends nothing
+        data[name] = getattr(value, "pk", value)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(
+            {formset.management_form.add_prefix(k): v for k, v in formset.management_form.initial.items()}
+        )
+        for inline_form in formset.forms:
+            for name in inline_form.fields:
+                value = inline_form.initial.get(name)
+                if value is not None:
+                    data[inline_form.add_prefix(name)] = getattr(value, "pk", value)
+    return data
+
+
+def record_of(complaint) -> tuple:
+    """Everything a refused change must leave as it was."""
+    complaint.refresh_from_db()
+    return (
+        complaint.assigned_to_id,
+        complaint.legal_hold,
+        complaint.legal_hold_reason,
+        complaint.category,
+        complaint.email,
+        complaint.updated_at,
+        complaint.timeline.count(),
+        OutboundMessage.objects.count(),
+    )
+
+
+@pytest.fixture
+def complaint():
+    return filed_complaint(days_ago=2)
+
+
+def test_changing_the_category_recomputes_the_clocks_and_says_so(client, complaint):
+    agent = staff_member(SUPPORT_AGENTS)
+    client.force_login(agent)
+    response = client.post(
+        change_url(complaint),
+        {**form_data(client, complaint), "category": Complaint.Category.DATA_PROTECTION},
+    )
+    assert response.status_code == 302
+    escalation = Escalation.objects.get(pk=complaint.pk)
+    # Data protection: 30 days to acknowledge, the day of receipt the first (DPA 2018 s.164A).
+    assert escalation.acknowledgement_due == london_date(complaint.first_received_at) + timedelta(days=29)
+    entry = complaint.timeline.get(kind=TimelineEntry.Kind.RECORD_CHANGED)
+    assert entry.author == agent
+    assert entry.body == "Category: Broadband fault or speed → Data protection or privacy."
+
+
+def test_a_contact_change_is_recorded_from_what_to_what_and_a_new_e_mail_replaces_the_private_link(
+    client, complaint
+):
+    agent = staff_member(SUPPORT_AGENTS)
+    client.force_login(agent)
+    old_link = make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)
+    response = client.post(
+        change_url(complaint),
+        {**form_data(client, complaint), "email": "zoe.new@example.com", "postcode": "cb2 1rx"},
+    )
+    assert response.status_code == 302
+    entry = complaint.timeline.get(kind=TimelineEntry.Kind.RECORD_CHANGED)
+    assert entry.author == agent
+    assert "E-mail address: zoe@example.com → zoe.new@example.com" in entry.body
+    assert "Postcode: CB5 8LA → CB2 1RX" in entry.body
+    assert entry.kind not in TimelineEntry.CUSTOMER_VISIBLE_KINDS
+    # The old private link is revoked; the new one went to the new address.
+    client.logout()
+    assert client.get(reverse("complaints:tracking_link", args=[old_link])).status_code == 404
+    notice = OutboundMessage.objects.get(template_key="private_link_renewed")
+    assert notice.recipient_email == "zoe.new@example.com"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("assigned_to", "manager"),
+        ("legal_hold", "on"),
+        ("status", "closed"),
+        ("first_received_at", "2020-01-01 10:00"),
+    ],
+)
+def test_a_support_agent_cannot_change_a_guarded_field_even_by_a_crafted_post(
+    client, complaint, field, value
+):
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    agent = staff_member(SUPPORT_AGENTS)
+    client.force_login(agent)
+    page = client.get(change_url(complaint)).content.decode()
+    assert f'name="{field}"' not in page  # shown read-only, not as an input
+    before = record_of(complaint)
+    data = {
+        **form_data(client, complaint),
+        "email": "changed@example.com",
+        field: manager.pk if value == "manager" else value,
+    }
+    response = client.post(change_url(complaint), data)
+    assert response.status_code == 403
+    assert record_of(complaint) == before  # nothing written, not even the allowed e-mail change
+
+
+def test_a_support_agent_cannot_lift_a_managers_legal_hold(client, complaint):
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    client.force_login(manager)
+    held = {
+        **form_data(client, complaint),
+        "legal_hold": "on",
+        "legal_hold_change_reason": "Litigation pending",
+    }
+    assert client.post(change_url(complaint), held).status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.legal_hold
+    client.force_login(staff_member(SUPPORT_AGENTS))
+    before = record_of(complaint)
+    data = form_data(client, complaint)
+    assert "legal_hold" not in data
+    # Unticking the box is the absence of the field: an agent's form has no such field to untick,
+    # so the hold survives their save.
+    assert client.post(change_url(complaint), data).status_code == 302
+    assert record_of(complaint)[:3] == before[:3]
+
+
+def test_a_manager_assigns_and_sets_and_lifts_a_legal_hold_with_a_reason_each_recorded(client, complaint):
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    agent = staff_member(SUPPORT_AGENTS, first_name="Amira", last_name="Khan")
+    client.force_login(manager)
+    no_reason = {**form_data(client, complaint), "legal_hold": "on"}
+    response = client.post(change_url(complaint), no_reason)
+    assert response.status_code == 200
+    assert "Give the reason" in response.content.decode()
+    assert not Complaint.objects.get(pk=complaint.pk).legal_hold
+
+    data = {
+        **form_data(client, complaint),
+        "assigned_to": agent.pk,
+        "legal_hold": "on",
+        "legal_hold_change_reason": "Ofcom enquiry",
+    }
+    assert client.post(change_url(complaint), data).status_code == 302
+    complaint.refresh_from_db()
+    assert (complaint.assigned_to, complaint.legal_hold, complaint.legal_hold_reason) == (
+        agent,
+        True,
+        "Ofcom enquiry",
+    )
+    lifted = {**form_data(client, complaint), "legal_hold_change_reason": "Enquiry closed"}
+    lifted.pop("legal_hold")
+    assert client.post(change_url(complaint), lifted).status_code == 302
+    bodies = list(complaint.timeline.filter(author=manager).values_list("body", flat=True))
+    assert "Assigned to Amira Khan (was nobody)." in bodies
+    assert "Legal hold set. Reason: Ofcom enquiry" in bodies
+    assert "Legal hold lifted. Reason: Enquiry closed" in bodies
+
+
+def test_support_needs_change_through_the_service_and_the_timeline_keeps_no_details(client, complaint):
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    client.force_login(manager)
+    data = form_data(client, complaint)
+    data.update({"support_needs-TOTAL_FORMS": "1", "support_needs-0-details": "Large print, please."})
+    assert client.post(change_url(complaint), data).status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.has_support_needs
+    assert SupportNeeds.objects.get(complaint=complaint).details == "Large print, please."
+    entry = complaint.timeline.get(kind=TimelineEntry.Kind.RECORD_CHANGED)
+    assert entry.body == "Support needs recorded."
+
+
+def test_the_auditor_can_post_nothing(client, complaint):
+    client.force_login(staff_member(AUDITORS))
+    before = record_of(complaint)
+    response = client.post(
+        change_url(complaint), {"category": Complaint.Category.OTHER, "email": "x@example.com"}
+    )
+    assert response.status_code == 403
+    assert record_of(complaint) == before
