@@ -20,7 +20,6 @@ def queue_notification(**message) -> OutboundMessage:
     return queue_notification_once(**message)[0]
 
 
-@transaction.atomic
 def queue_notification_once(
     *,
     idempotency_key: str,
@@ -33,7 +32,11 @@ def queue_notification_once(
     recipient_postal_address: str = "",
     recipient_phone: str = "",
 ) -> tuple[OutboundMessage, bool]:
-    """Like queue_notification, and says whether this call queued it (False: the key was already used)."""
+    """Like queue_notification, and says whether this call queued it (False: the key was already used).
+
+    No transaction of its own beyond the insert's savepoint: it writes one row, in the caller's
+    transaction when there is one.
+    """
     existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing, False

@@ -1,6 +1,7 @@
 """The customer's escalation steps in the portal: what the page offers, and what each step does."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -151,6 +152,33 @@ def test_the_complaint_page_costs_a_fixed_number_of_queries(client, django_asser
     signed_in(client, complaint)
     with django_assert_max_num_queries(7):
         client.get(reverse("complaints:detail", args=[complaint.reference]))
+
+
+def test_a_referral_post_locks_the_complaint_and_its_clocks_once_and_saves_the_clocks_once(
+    client, agent, django_assert_max_num_queries
+):
+    """39 queries before the clocks were written once per service (4 locks, 3 saves); now at most 20."""
+    complaint = filed_complaint()
+    services.propose_resolution(complaint=complaint, by=agent, resolution="A £10 credit.")
+    signed_in(client, complaint)
+    with django_assert_max_num_queries(20) as queries:
+        response = client.post(
+            reverse("escalation:refer", args=[complaint.reference]),
+            {
+                "customer_name": complaint.customer_name,
+                "postal_address": "3 Mill Lane\nCambridge",
+                "postcode": "cb2 1rx",
+                "reply_preference": Complaint.ReplyPreference.LETTER,
+                "reason": "A credit is not enough.",
+            },
+        )
+    assert response.status_code == 302
+    statements = [query["sql"] for query in queries.captured_queries]
+    clocks = [sql for sql in statements if '"escalation_escalation"' in sql]
+    assert sum(sql.startswith("UPDATE") for sql in clocks) == 1
+    if connection.vendor == "postgresql":  # SQLite has no row locks
+        assert sum("FOR" in sql and "UPDATE" in sql for sql in clocks) == 1
+    assert Escalation.objects.get(pk=complaint.pk).stage == Stage.COMPLAINTS_MANAGER
 
 
 @pytest.mark.parametrize("url_name", ["complaints:detail", "escalation:refer", "escalation:md_review"])
