@@ -11,7 +11,7 @@ recipient listing their complaints, not one per complaint.
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
@@ -25,7 +25,7 @@ from complaints.workflow import OPEN_STATUSES
 from escalation import clocks, roles
 from escalation.models import DeadlineNotice, Escalation, OmbudsmanCase
 from escalation.stages import Stage
-from escalation.working_days import WorkingCalendar, london_date, working_calendar
+from escalation.working_days import LONDON, WorkingCalendar, london_date, working_calendar
 from notifications.models import OutboundMessage
 from notifications.selectors import failed_messages
 from notifications.services import queue_notification_once, queue_notifications
@@ -143,9 +143,7 @@ def _complaints_with_notices_due(
 
     def unclaimed(kind, due_field):
         return ~Exists(
-            DeadlineNotice.objects.filter(
-                complaint_id=OuterRef("pk"), kind=kind, stage=OuterRef("stage"), due=OuterRef(due_field)
-            )
+            DeadlineNotice.objects.filter(complaint_id=OuterRef("pk"), kind=kind, due=OuterRef(due_field))
         )
 
     escalations = Escalation.objects.values_list("pk", flat=True)
@@ -197,9 +195,10 @@ def _complaints_with_notices_due(
     ]
     if send_adr_letters:
         reachable = Q(complaint__anonymised_at__isnull=True)
+        tomorrow_starts = datetime.combine(today + timedelta(days=1), time.min, tzinfo=LONDON)
         queries += [
             escalations.filter(
-                reachable, deadlocked_at__isnull=False, deadlock_letter_queued_at__isnull=True
+                reachable, deadlocked_at__lt=tomorrow_starts, deadlock_letter_queued_at__isnull=True
             ),
             escalations.filter(
                 reachable,
