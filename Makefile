@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv and install the pinned dependencies
 
 run: $(STAMP) ## Serve the portal on http://127.0.0.1:8000 with a Celery worker and beat (Ctrl-C stops all)
-	@mkdir -p var/broker/queue var/broker/processed var/media
+	@mkdir -p var/broker/queue var/broker/processed var/broker/control var/media
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	@$(RUN_ENV) $(PY) manage.py create_demo_staff
 	@echo "Broker: $${CELERY_BROKER_URL:-$${REDIS_URL:-filesystem:// (var/broker)}}"

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from complaints import selectors, services
 from complaints.forms import StaffEntryForm, StaffLogComplaintForm, clean_uk_postcode
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
+from complaints.references import normalise_reference
 from complaints.services import CONTACT_FIELDS as CUSTOMER_FIELDS
 from complaints.views import attachment_response
 from notifications.selectors import messages_about
@@ -230,6 +231,15 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.complaints_for_admin_list()
+
+    def get_search_results(self, request, queryset, search_term):
+        """A reference as people type it ("nsxy0w4wda", "XY0W 4WDA") finds its complaint, as tracking does,
+        as well as whatever else the words match."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        reference = normalise_reference(search_term)
+        if reference is None:
+            return results, may_have_duplicates
+        return results | queryset.filter(reference=reference), may_have_duplicates
 
     def get_readonly_fields(self, request, obj=None):
         guarded = [field for field, permission in GUARDED_FIELDS if not request.user.has_perm(permission)]

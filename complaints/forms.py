@@ -1,12 +1,16 @@
 """Forms parse and check input; services do the writing."""
 
 import re
+from datetime import UTC
+from zoneinfo import ZoneInfo
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from complaints.models import Complaint
 from complaints.uploads import (
@@ -40,6 +44,44 @@ def clean_uk_postcode(raw: str) -> str:
 
 def too_long(limit: int, what: str) -> str:
     return f"Please keep {what} to {limit:,} characters or fewer (it has %(show_value)s)."
+
+
+UK_TIME = ZoneInfo("Europe/London")
+
+
+class UkDateTimeField(forms.DateTimeField):
+    """A UK wall-clock time, as staff read it off a call log or a letter.
+
+    In the hour the clocks go back (01:00-01:59 happens twice) it is the first, BST, occurrence: the
+    earlier moment, so no clock starts later than it should. The hour that never happens when the
+    clocks go forward is refused in words, not with a time-zone error.
+    """
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as error:
+            if error.code != "ambiguous_timezone":
+                raise
+        naive = self._naive(value)
+        moment = naive.replace(tzinfo=UK_TIME, fold=0)
+        if moment.astimezone(UTC).astimezone(UK_TIME).replace(tzinfo=None) != naive:
+            raise ValidationError(
+                f"{naive:%H:%M} on {naive:%-d %B %Y} never happened in the UK: the clocks went forward "
+                "from 01:00 to 02:00. Give a time before 01:00 or from 02:00.",
+                code="nonexistent_time",
+            )
+        return moment
+
+    def _naive(self, value):
+        text = str(value).strip()
+        try:
+            parsed = parse_datetime(text)
+        except ValueError:
+            parsed = None
+        return parsed or forms.BaseTemporalField.to_python(self, text)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -226,10 +268,10 @@ class StaffLogComplaintForm(ComplaintForm):
         label="How it reached us",
         choices=[c for c in Complaint.Channel.choices if c[0] != Complaint.Channel.PORTAL],
     )
-    first_received_at = forms.DateTimeField(
+    first_received_at = UkDateTimeField(
         label="First received",
-        help_text="When the customer first complained, on any channel (UK time). It may be earlier than now.",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="When the customer first complained, on any channel (UK time). It may be earlier than now. "
+        "In the hour the clocks go back, 01:00–01:59 is taken as the first (BST) one.",
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
     )
 

@@ -1,8 +1,9 @@
 """Every write to a complaint, its timeline and its attachments."""
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -55,8 +56,7 @@ def file_complaint(
     now = timezone.now()
     if first_received_at is None:
         first_received_at = now
-    elif first_received_at > now:
-        raise ValidationError({"first_received_at": "The first-received time cannot be in the future."})
+    _refuse_implausible_first_received(first_received_at, now)
     complaint = Complaint(
         tracking_key=secrets.token_urlsafe(16),
         channel=channel,
@@ -85,6 +85,19 @@ def file_complaint(
     notify_customer(complaint=complaint, template_key="complaint_acknowledgement", event_id="filed")
     complaint_filed.send(sender=Complaint, complaint=complaint)
     return complaint
+
+
+def _refuse_implausible_first_received(first_received_at: datetime, now: datetime) -> None:
+    """Never in the future; never before the retention period (a typing slip, not a complaint)."""
+    if first_received_at > now:
+        raise ValidationError({"first_received_at": "The first-received time cannot be in the future."})
+    earliest = now - timedelta(days=settings.COMPLAINT_RETENTION_DAYS)
+    if first_received_at < earliest:
+        raise ValidationError(
+            {
+                "first_received_at": f"The first-received time cannot be before {timezone.localtime(earliest):%-d %B %Y}."
+            }
+        )
 
 
 def _save_with_unique_reference(complaint: Complaint) -> None:
@@ -392,13 +405,13 @@ def correct_first_received_at(
         return _move_first_received_earlier(
             complaint=complaint, first_received_at=first_received_at, reason=reason, by=by
         )
-    except ValidationError:
+    except ValidationError as refusal:
         record_event(
             complaint=complaint,
             kind=TimelineEntry.Kind.RECORD_CORRECTED,
             body=(
-                "Refused: an attempt to move the first-received time later, to "
-                f"{_when(first_received_at)}. Reason given: {reason}"
+                f"Refused: an attempt to move the first-received time to {_when(first_received_at)}. "
+                f"{' '.join(refusal.messages)} Reason given: {reason}"
             ),
             by=by,
         )
@@ -411,6 +424,7 @@ def _move_first_received_earlier(
 ) -> Complaint:
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     previous = complaint.first_received_at
+    _refuse_implausible_first_received(first_received_at, timezone.now())
     if first_received_at > previous:
         raise ValidationError(
             {"first_received_at": f"The first-received time can only move earlier; it is {_when(previous)}."}

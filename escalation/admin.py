@@ -159,7 +159,9 @@ class StageFilter(admin.SimpleListFilter):
         return Stage.choices
 
     def queryset(self, request, queryset):
-        return queryset.filter(escalation__stage=self.value()) if self.value() else queryset
+        if self.value() in {str(stage) for stage in Stage.values}:
+            return queryset.filter(escalation__stage=int(self.value()))
+        return queryset  # anything else in the address bar is ignored, not an error
 
 
 class DeadlineFilter(admin.SimpleListFilter):
@@ -182,7 +184,7 @@ class DeadlineFilter(admin.SimpleListFilter):
         if value == "today":
             return queryset.filter(escalation__next_deadline=today)
         days = value.removeprefix("within-")
-        if days.isdigit() and int(days) in self.WITHIN_WORKING_DAYS:
+        if days in {str(n) for n in self.WITHIN_WORKING_DAYS}:
             until = working_calendar().add_working_days(today, int(days))
             return queryset.filter(escalation__next_deadline__range=(today, until))
         return queryset
@@ -350,16 +352,14 @@ def _add_refusal(form, refusal: ValidationError) -> None:
         form.add_error(None, refusal)
 
 
+# Working days are counted for dates this near; a date further off (a mistyped target kept on an old
+# row, say) is shown as it is, never counted through centuries of holidays.
+COUNT_WORKING_DAYS_WITHIN_DAYS = 400
+
+
 def deadline_badge(due, kind_label: str):
     """A deadline as staff scan it: working days left, due today, or overdue, coloured."""
-    today = timezone.localdate()
-    left = working_calendar().working_days_between(today, due)
-    if due < today:
-        colour, words = "#b3261e", f"overdue {-left or 1} WD"
-    elif due == today:
-        colour, words = "#b26a00", "due today"
-    else:
-        colour, words = ("#b26a00" if left <= 2 else "#1e6b35"), f"{left} WD left"
+    colour, words = _deadline_state(due, timezone.localdate())
     return format_html(
         '<span style="color:{};font-weight:600" title="{}">{} · {}</span>',
         colour,
@@ -367,6 +367,17 @@ def deadline_badge(due, kind_label: str):
         f"{due:%-d %b %Y}",
         words,
     )
+
+
+def _deadline_state(due, today) -> tuple[str, str]:
+    if abs((due - today).days) > COUNT_WORKING_DAYS_WITHIN_DAYS:
+        return ("#b3261e", "overdue") if due < today else ("#1e6b35", "over a year away")
+    left = working_calendar().working_days_between(today, due)
+    if due < today:
+        return "#b3261e", f"overdue {-left or 1} WD"
+    if due == today:
+        return "#b26a00", "due today"
+    return ("#b26a00" if left <= 2 else "#1e6b35"), f"{left} WD left"
 
 
 def clock_rows(complaint: Complaint, escalation: Escalation) -> list[tuple[str, object, str]]:
@@ -378,15 +389,20 @@ def clock_rows(complaint: Complaint, escalation: Escalation) -> list[tuple[str, 
             return f"done {done_on:%-d %b %Y %H:%M}" + (" (late)" if due and done_on.date() > due else "")
         return deadline_badge(due, "") if due else "–"
 
+    rules = clocks.procedure_rules()
     rows = [
         (
-            "Acknowledge (1 working day)",
+            f"Acknowledge ({rules['acknowledge']})",
             escalation.acknowledgement_due,
             state(escalation.acknowledgement_due, escalation.acknowledged_at),
         ),
         (
             "Resolve at stage 1"
-            + (" (complex: new target)" if escalation.complex_case_told_at else " (3 working days)"),
+            + (
+                " (complex: new target)"
+                if escalation.complex_case_told_at
+                else f" ({rules['resolve_at_stage_one']})"
+            ),
             escalation.stage_one_due,
             state(escalation.stage_one_due, escalation.stage_one_answered_at),
         ),
@@ -394,7 +410,7 @@ def clock_rows(complaint: Complaint, escalation: Escalation) -> list[tuple[str, 
     if escalation.stage_two_response_due:
         rows.append(
             (
-                "Stage 2 written response (10 working days)",
+                f"Stage 2 written response ({rules['stage_two_response']})",
                 escalation.stage_two_response_due,
                 state(escalation.stage_two_response_due, escalation.stage_two_response_sent_at),
             )

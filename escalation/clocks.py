@@ -23,6 +23,11 @@ DATA_PROTECTION_ACKNOWLEDGE_WITHIN_DAYS = 30
 DATA_PROTECTION_CATEGORY = "data_protection"  # Complaint.Category.DATA_PROTECTION
 # An award above this is beyond the ombudsman's limit: recorded, with a warning, never refused.
 OMBUDSMAN_AWARD_LIMIT = 10_000
+# Staff are reminded of a stage 2 response this long before it is due; the Managing Director is told
+# of one this late; the dashboard's "due soon" looks this far ahead.
+REMIND_WORKING_DAYS_BEFORE = 2
+TELL_MD_AFTER_WORKING_DAYS_LATE = 3
+DUE_SOON_WORKING_DAYS = 2
 # A complex case's new target is a promise the customer can hold us to: a real date, not "some day".
 COMPLEX_CASE_TARGET_WITHIN_MONTHS = 6
 
@@ -217,4 +222,7 @@ def procedure_rules(first_received_on: date | None = None) -> dict:
         "ombudsman_remedy": f"{OMBUDSMAN_REMEDY_WITHIN_DAYS} days",
         "data_protection_acknowledgement": f"{DATA_PROTECTION_ACKNOWLEDGE_WITHIN_DAYS} days",
         "complex_case_target_within": f"{COMPLEX_CASE_TARGET_WITHIN_MONTHS} months",
+        "reminder_before": _working_days(REMIND_WORKING_DAYS_BEFORE),
+        "md_told_after": _working_days(TELL_MD_AFTER_WORKING_DAYS_LATE),
+        "due_soon": _working_days(DUE_SOON_WORKING_DAYS),
     }

@@ -3,9 +3,10 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from complaints.forms import MAX_MESSAGE, clean_uk_postcode
+from complaints.forms import MAX_MESSAGE, UkDateTimeField, clean_uk_postcode
 from complaints.models import Complaint
 from complaints.uploads import attachment_problems
+from escalation import clocks
 from escalation.models import Escalation, OmbudsmanCase
 
 
@@ -64,7 +65,6 @@ class ManagingDirectorReviewForm(CustomerForm):
 # --- Staff stage actions (the admin) -----------------------------------------------------------
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 SCOPE_REASON = forms.ChoiceField(
     label="Scope reason (for the record; it never stops a clock)",
     choices=[("", "None"), *Escalation.ScopeReason.choices],
@@ -104,9 +104,13 @@ class StageTwoResponseForm(forms.Form):
 
 
 class ComplexCaseForm(forms.Form):
-    told_at = forms.DateTimeField(label="Customer told at", widget=DATETIME_INPUT)
+    told_at = UkDateTimeField(label="Customer told at")
     told_via = forms.ChoiceField(label="Told by", choices=Complaint.Channel.choices)
-    new_target = forms.DateField(label="New target date", widget=DATE_INPUT)
+    new_target = forms.DateField(
+        label="New target date",
+        widget=DATE_INPUT,
+        help_text=f"Within {clocks.COMPLEX_CASE_TARGET_WITHIN_MONTHS} months; tell the customer again if it takes longer.",
+    )
 
 
 class ProposeResolutionForm(forms.Form):
@@ -161,5 +165,5 @@ class RemedyDoneForm(forms.Form):
 
 
 class CorrectFirstReceivedForm(forms.Form):
-    first_received_at = forms.DateTimeField(label="First received (earlier only)", widget=DATETIME_INPUT)
+    first_received_at = UkDateTimeField(label="First received (earlier only)")
     reason = forms.CharField(label="Why", max_length=500)

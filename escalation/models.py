@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from complaints.models import Attachment, Complaint
+from escalation import clocks
 from escalation.clocks import DeadlineKind
 from escalation.stages import Stage
 from escalation.working_days import REGIONS
@@ -31,7 +32,9 @@ class Escalation(models.Model):
     # Stage 1: acknowledge within 1 working day, resolve within 3 unless complex (customer told).
     acknowledgement_due = models.DateField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    stage_one_due = models.DateField(help_text="3 working days, or the new target of a complex case.")
+    stage_one_due = models.DateField(
+        help_text=f"{clocks.RESOLVE_AT_STAGE_ONE_WITHIN_WORKING_DAYS} working days, or the new target of a complex case."
+    )
     stage_one_answered_at = models.DateTimeField(
         null=True, blank=True, help_text="When a resolution was proposed, or the complaint resolved."
     )
@@ -80,7 +83,9 @@ class Escalation(models.Model):
     )
     adr_letter_channel = models.CharField(max_length=10, blank=True)
     adr_window_ends = models.DateField(
-        null=True, blank=True, help_text="12 months from the date of the latest ADR letter sent."
+        null=True,
+        blank=True,
+        help_text=f"{clocks.ADR_WINDOW_MONTHS} months from the date of the latest ADR letter sent.",
     )
     # Recorded on an outcome for the record; never stops a clock (regulatory decision 8).
     scope_reason = models.CharField(max_length=30, choices=ScopeReason.choices, blank=True)
@@ -229,7 +234,10 @@ class DeadlineNotice(models.Model):
     """
 
     class Kind(models.TextChoices):
-        REMINDER_TWO_DAYS = "reminder_two_days", "Reminder: stage 2 response due in 2 working days"
+        REMINDER_TWO_DAYS = (
+            "reminder_two_days",
+            f"Reminder: stage 2 response due in {clocks.REMIND_WORKING_DAYS_BEFORE} working days",
+        )
         REMINDER_TODAY = "reminder_today", "Reminder: stage 2 response due today"
         OVERDUE_ACKNOWLEDGEMENT = "overdue_acknowledgement", "Overdue: acknowledgement"
         OVERDUE_STAGE_ONE = "overdue_stage_one", "Overdue: stage 1 resolution"
@@ -237,7 +245,7 @@ class DeadlineNotice(models.Model):
         OVERDUE_OMBUDSMAN_REMEDY = "overdue_ombudsman_remedy", "Overdue: ombudsman remedy"
         STAGE_TWO_ESCALATED_TO_MD = (
             "stage_two_to_md",
-            "Stage 2 response 3 working days late: Managing Director told",
+            f"Stage 2 response {clocks.TELL_MD_AFTER_WORKING_DAYS_LATE} working days late: Managing Director told",
         )
         ADR_LETTER = "adr_letter", "ADR letter to the customer (the ADR period ran out)"
         ADR_LETTER_AT_DEADLOCK = "adr_letter_deadlock", "ADR letter to the customer (deadlock)"

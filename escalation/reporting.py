@@ -23,12 +23,13 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
+from escalation import clocks
 from escalation.clocks import DeadlineKind
 from escalation.models import Escalation, OmbudsmanCase
 from escalation.stages import Stage
 from escalation.working_days import LONDON, working_calendar
 
-DUE_SOON_WORKING_DAYS = 2
+DUE_SOON_WORKING_DAYS = clocks.DUE_SOON_WORKING_DAYS
 DASHBOARD_ROWS = 200
 CHART_WEEKS = 12
 REPORT_MONTHS = 12
@@ -44,7 +45,7 @@ class DashboardFilters:
             escalations = escalations.filter(complaint__category=self.category)
         if self.assignee == "none":
             escalations = escalations.filter(complaint__assigned_to__isnull=True)
-        elif self.assignee.isdigit():
+        elif self.assignee.isascii() and self.assignee.isdigit():
             escalations = escalations.filter(complaint__assigned_to_id=int(self.assignee))
         return escalations
 

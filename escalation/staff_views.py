@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from complaints.models import Complaint
-from escalation import reporting
+from escalation import clocks, reporting
 
 DASHBOARD_PERMISSION = "escalation.view_dashboard"
 
@@ -85,12 +85,13 @@ def monthly_report(request):
     _require_dashboard_permission(request)
     by = request.GET.get("by") if request.GET.get("by") in reporting.REPORT_GROUPS else "category"
     rows, computed_at = reporting.cached_monthly_report(by=by)
+    rules = clocks.procedure_rules()
     columns = [
         ("received", "Received"),
-        ("acknowledged_on_time", "Acknowledged within 1 WD"),
-        ("resolved_at_stage_one_on_time", "Resolved at stage 1 within 3 WD"),
+        ("acknowledged_on_time", f"Acknowledged within {rules['acknowledge']}"),
+        ("resolved_at_stage_one_on_time", f"Resolved at stage 1 within {rules['resolve_at_stage_one']}"),
         ("referred_to_stage_two", "Referred to stage 2"),
-        ("stage_two_on_time", "Stage 2 responses within 10 WD"),
+        ("stage_two_on_time", f"Stage 2 responses within {rules['stage_two_response']}"),
         ("deadlocks", "Deadlocks"),
         ("adr_letters_period", "ADR letters (period)"),
         ("adr_letters_deadlock", "ADR letters (deadlock)"),
@@ -125,6 +126,7 @@ def monthly_report(request):
         "peak": peak,
         "computed_at": computed_at,
         "refresh_minutes": reporting.REPORT_CACHE_SECONDS // 60,
+        "months_shown": reporting.REPORT_MONTHS,
     }
     return render(request, "escalation/staff/monthly_report.html", context)
 

@@ -34,8 +34,8 @@ logger = logging.getLogger(__name__)
 
 Kind = DeadlineNotice.Kind
 BATCH_SIZE = 500
-REMIND_WORKING_DAYS_BEFORE = 2
-TELL_MD_AFTER_WORKING_DAYS_LATE = 3
+REMIND_WORKING_DAYS_BEFORE = clocks.REMIND_WORKING_DAYS_BEFORE
+TELL_MD_AFTER_WORKING_DAYS_LATE = clocks.TELL_MD_AFTER_WORKING_DAYS_LATE
 # Every field the ADR letter must carry (C4-05): with one blank, no letter goes and staff are told.
 ADR_SCHEME_REQUIRED = ("name", "phone", "email", "web", "address_lines")
 
@@ -390,6 +390,7 @@ def _staff_messages(notices: list[tuple[Decision, DeadlineNotice]], *, today: da
                 "context": {
                     "items": [_staff_item(d, today) for d, _ in items],
                     "today": f"{today:%-d %B %Y}",
+                    "rules": clocks.procedure_rules(today),
                 },
                 "channel": OutboundMessage.Channel.EMAIL,
                 "recipient_email": recipient,

@@ -77,3 +77,36 @@ def test_production_settings_pass_the_deployment_checks_without_a_warning():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_embedded_broker_keeps_its_exchange_table_under_var_not_where_a_process_starts(tmp_path):
+    """kombu's filesystem transport writes an exchange table; it belongs in var/broker, never in git."""
+    declare_the_default_queue = (
+        "import django; django.setup();"
+        "from config.celery import app;"
+        "connection = app.connection_for_write();"
+        "app.amqp.queues[app.conf.task_default_queue](connection.default_channel).declare()"
+    )
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": "filesystem://",
+        "REDIS_URL": "",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PYTHONPATH": str(settings.BASE_DIR),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", declare_the_default_queue],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "control").exists()
+    assert (Path(settings.BASE_DIR) / "var" / "broker" / "control" / "celery.exchange").is_file()
+    tracked = subprocess.run(
+        ["git", "ls-files", "control"], cwd=settings.BASE_DIR, capture_output=True, text=True, check=False
+    )
+    assert tracked.stdout == ""

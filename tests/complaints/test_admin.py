@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -174,3 +174,45 @@ def test_agent_corrects_contact_details_and_the_postcode_is_normalised(client, a
         "new@example.com",
         "Priya Shah",
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "utc"),
+    [
+        ("2026-10-25T00:59", "2026-10-24 23:59"),
+        ("2026-10-25T01:30", "2026-10-25 00:30"),  # the hour that happens twice: the first (BST) one
+        ("2026-10-25T02:00", "2026-10-25 02:00"),
+    ],
+)
+def test_a_complaint_first_received_on_the_night_the_clocks_go_back_is_logged(client, agent, typed, utc):
+    response = client.post(ADD, complaint_form_data(channel="phone", first_received_at=typed))
+    assert response.status_code == 302
+    assert f"{Complaint.objects.get().first_received_at.astimezone(UTC):%Y-%m-%d %H:%M}" == utc
+
+
+def test_the_hour_that_never_happens_when_the_clocks_go_forward_gets_a_clear_error(client, agent):
+    response = client.post(ADD, complaint_form_data(channel="phone", first_received_at="2026-03-29T01:30"))
+    assert response.status_code == 200
+    assert "01:30 on 29 March 2026 never happened in the UK" in response.content.decode()
+    assert not Complaint.objects.exists()
+
+
+def test_a_first_received_time_before_the_retention_period_is_a_typing_slip(client, agent):
+    response = client.post(ADD, complaint_form_data(channel="phone", first_received_at="0001-01-01T00:00"))
+    assert response.status_code == 200
+    assert "cannot be before" in response.content.decode()
+    assert not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["{ref}", "{compact}", "{lower}", "{spaced}"])
+def test_the_admin_finds_a_reference_typed_as_customers_type_it(client, agent, typed):
+    wanted = ComplaintFactory()
+    ComplaintFactory.create_batch(3)
+    body = wanted.reference.removeprefix("NS-")
+    term = typed.format(
+        ref=wanted.reference,
+        compact=wanted.reference.replace("-", ""),
+        lower=wanted.reference.replace("-", "").lower(),
+        spaced=body.replace("-", " ").lower(),
+    )
+    assert list(client.get(CHANGELIST, {"q": term}).context["cl"].result_list) == [wanted]

@@ -209,3 +209,45 @@ def test_the_unfiltered_list_counts_every_complaint_and_a_filtered_one_what_matc
         filed_complaint(days_ago=days)
     assert client.get(CHANGELIST).context["cl"].result_count == 3
     assert client.get(CHANGELIST, {"deadline": "overdue"}).context["cl"].result_count == 2
+
+
+def test_a_complex_case_target_is_bounded_and_a_far_date_already_stored_never_breaks_a_page(client, agent):
+    complaint = filed_complaint(days_ago=1)
+    response = client.post(
+        action_url(complaint, "complex"),
+        {
+            "told_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "told_via": "phone",
+            "new_target": "9999-12-31",
+        },
+    )
+    assert response.status_code == 400
+    assert "Aim within 6 months" in response.content.decode()
+    assert Escalation.objects.get(pk=complaint.pk).complex_case_told_at is None
+    # A row written before the bound (or by hand) keeps its far date: the pages still work.
+    Escalation.objects.filter(pk=complaint.pk).update(stage_one_due="9999-12-31", next_deadline="9999-12-31")
+    assert client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).status_code == 200
+    page = client.get(CHANGELIST).content.decode()
+    assert "over a year away" in page
+
+
+def test_a_hidden_ispa_action_posted_by_hand_is_refused_and_writes_nothing(client, agent, settings):
+    settings.ISPA_MEMBER = False
+    complaint = filed_complaint(days_ago=5)
+    services.propose_resolution(complaint=complaint, by=agent, resolution="A credit.")
+    services.refer_to_complaints_manager(
+        complaint=complaint,
+        channel=Complaint.Channel.PORTAL,
+        reply_preference=Complaint.ReplyPreference.EMAIL,
+    )
+    page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
+    assert "Record an ISPA referral" not in page
+    entries = complaint.timeline.count()
+    for _ in range(2):
+        response = client.post(
+            action_url(complaint, "ispa"), {"referred_on": timezone.localdate().isoformat()}
+        )
+        assert response.status_code == 409
+        assert "not an ISPA member" in response.content.decode()
+    assert complaint.timeline.count() == entries
+    assert Escalation.objects.get(pk=complaint.pk).ispa_referred_on is None

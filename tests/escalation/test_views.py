@@ -1,5 +1,7 @@
 """The customer's escalation steps in the portal: what the page offers, and what each step does."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -7,7 +9,7 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from complaints.tracking_links import make_tracking_token
-from escalation import services
+from escalation import ombudsman, services
 from escalation.models import Escalation
 from escalation.stages import Stage
 from escalation.sweep import enforce_deadlines
@@ -201,3 +203,29 @@ def test_another_customers_file_is_refused_like_a_missing_one(client):
     missing = client.get(reverse("complaints:attachment", args=["NS-0000-0000", attachment.pk]))
     assert response.status_code == missing.status_code == 404
     assert response.content == missing.content
+
+
+def test_what_the_customer_reads_agrees_with_itself_at_the_ombudsman(client, agent):
+    complaint = filed_complaint(days_ago=50)
+    services.propose_resolution(complaint=complaint, by=agent, resolution="A £10 credit.")
+    ombudsman_case = ombudsman.record_ombudsman_referral(
+        complaint=complaint, by=agent, scheme_reference="CO-1", referred_on=timezone.localdate()
+    )
+    page = detail_page(signed_in(client, complaint), complaint)
+    assert "With the ombudsman" in page
+    assert "Resolution proposed" not in page
+    ombudsman.record_ombudsman_decision(
+        complaint=complaint,
+        by=agent,
+        decision_on=timezone.localdate(),
+        customer_response="accepted",
+        customer_responded_on=timezone.localdate(),
+        apology=True,
+    )
+    page = detail_page(client, complaint)
+    assert "Putting the ombudsman&#x27;s decision into effect" in page
+    assert (
+        f"We will do what the ombudsman decided by {ombudsman_case.referred_on + timedelta(days=28):%A %-d %B %Y}"
+        in page
+    )
+    assert "Resolution proposed" not in page

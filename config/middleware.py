@@ -1,0 +1,19 @@
+"""Project-wide request guards, before any app sees the request."""
+
+from django.http import HttpResponseBadRequest
+
+
+class RejectNulCharactersMiddleware:
+    """A NUL character in the query string is never a real filter, search or page number, and
+    PostgreSQL cannot compare text with one: answer 400 at once instead of failing deep in a query.
+    (Form fields already refuse NUL characters in what they are sent.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            return HttpResponseBadRequest("Invalid characters in the address.", content_type="text/plain")
+        return self.get_response(request)

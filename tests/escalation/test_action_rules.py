@@ -1,0 +1,235 @@
+"""One rule decides whether an action may be taken: for every action × complaint state × role, what the
+admin offers succeeds when posted, and what it does not offer is refused and writes nothing. The
+customer's two steps are held to the same rule from their side."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints import services as complaint_services
+from complaints.models import Complaint
+from complaints.tracking_links import make_tracking_token
+from escalation import ombudsman, services
+from escalation.admin import STAGE_ACTIONS
+from escalation.models import Escalation, OmbudsmanCase, StageChange
+from escalation.roles import AUDITORS, COMPLAINTS_MANAGERS, MANAGING_DIRECTOR, SUPPORT_AGENTS
+from notifications.models import OutboundMessage
+from tests.complaints.factories import pdf_upload
+from tests.escalation.factories import filed_complaint, staff_member
+
+pytestmark = pytest.mark.django_db
+
+ROLES = (SUPPORT_AGENTS, COMPLAINTS_MANAGERS, MANAGING_DIRECTOR, AUDITORS)
+
+
+class Rollback(Exception):
+    """Undo one attempt, so that every attempt starts from the same state."""
+
+
+def proposed(complaint, by):
+    services.propose_resolution(complaint=complaint, by=by, resolution="A refund of £20.")
+
+
+def referred(complaint, by):
+    proposed(complaint, by)
+    services.refer_to_complaints_manager(
+        complaint=complaint,
+        channel=Complaint.Channel.PORTAL,
+        reply_preference=Complaint.ReplyPreference.EMAIL,
+    )
+
+
+def answered(complaint, by):
+    referred(complaint, by)
+    services.record_stage_two_response(
+        complaint=complaint, by=by, response="Our answer.", document=pdf_upload()
+    )
+
+
+def with_the_md(complaint, by):
+    answered(complaint, by)
+    services.request_md_review(complaint=complaint, by=by, reason="Still unhappy.")
+
+
+def md_decided(complaint, by):
+    with_the_md(complaint, by)
+    services.record_md_decision(complaint=complaint, by=by, decision="We uphold the refund.")
+
+
+def deadlocked(complaint, by):
+    services.declare_deadlock(complaint=complaint, by=by, final_position="We can do no more.")
+
+
+def with_the_ombudsman(complaint, by):
+    ombudsman.record_ombudsman_referral(
+        complaint=complaint, by=by, scheme_reference="CO-1", referred_on=timezone.localdate()
+    )
+
+
+def remedy_owed(complaint, by):
+    with_the_ombudsman(complaint, by)
+    ombudsman.record_ombudsman_decision(
+        complaint=complaint,
+        by=by,
+        decision_on=timezone.localdate(),
+        customer_response="accepted",
+        customer_responded_on=timezone.localdate(),
+    )
+
+
+def resolved(complaint, by):
+    proposed(complaint, by)
+    services.record_customer_acceptance(complaint=complaint, by=by)
+
+
+def closed_unresolved(complaint, by):
+    complaint_services.change_complaint_status(
+        complaint=complaint, new_status=Complaint.Status.CLOSED, by=by, note="We can do no more."
+    )
+
+
+# (days since first received, how it got there)
+STATES = {
+    "new": (1, None),
+    "proposed": (2, proposed),
+    "stage 1 target missed": (8, None),
+    "deadlocked at stage 1": (3, deadlocked),
+    "with the Complaints Manager": (5, referred),
+    "answered by the Complaints Manager": (5, answered),
+    "with the Managing Director": (5, with_the_md),
+    "decided by the Managing Director": (5, md_decided),
+    "past the ADR period, unresolved": (50, proposed),
+    "with the ombudsman": (50, with_the_ombudsman),
+    "ombudsman decision accepted": (50, remedy_owed),
+    "resolved": (4, resolved),
+    "closed unresolved": (4, closed_unresolved),
+}
+
+
+def form_data(name: str, complaint: Complaint) -> dict:
+    """Valid input for each stage action's form, so that only its rule can refuse it."""
+    today = timezone.localdate().isoformat()
+    escalation = Escalation.objects.get(pk=complaint.pk)
+    earlier = timezone.localtime(complaint.first_received_at) - timedelta(days=1)
+    return {
+        "propose": {"resolution": "A better offer."},
+        "complex": {
+            "told_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "told_via": "phone",
+            "new_target": (escalation.stage_one_due + timedelta(days=5)).isoformat(),
+        },
+        "accept": {"note": "Agreed on the phone."},
+        "stage-two-letter": {"received_on": today, "reply_preference": "email"},
+        "stage-two-response": {"response": "Our answer.", "document": pdf_upload()},
+        "md-review": {"reason": "Asked by phone."},
+        "md-decision": {"decision": "Upheld."},
+        "deadlock": {"final_position": "No more."},
+        "ispa": {"referred_on": today},
+        "ombudsman": {"scheme_reference": "CO-9", "referred_on": today},
+        "ombudsman-decision": {
+            "decision_on": today,
+            "customer_response": "accepted",
+            "customer_responded_on": today,
+        },
+        "remedy-done": {"done_on": today},
+        "first-received": {
+            "first_received_at": earlier.strftime("%Y-%m-%dT%H:%M"),
+            "reason": "Found the call log.",
+        },
+    }[name]
+
+
+def record_of(complaint: Complaint) -> tuple:
+    """Everything an action may write: a refused one leaves all of it as it was."""
+    case = OmbudsmanCase.objects.filter(pk=complaint.pk).first()
+    return (
+        model_to_dict(Complaint.objects.get(pk=complaint.pk)),
+        model_to_dict(Escalation.objects.get(pk=complaint.pk)),
+        model_to_dict(case) if case else None,
+        complaint.timeline.count(),
+        StageChange.objects.filter(complaint=complaint).count(),
+        OutboundMessage.objects.count(),
+    )
+
+
+def build(state: str) -> Complaint:
+    days_ago, get_there = STATES[state]
+    complaint = filed_complaint(days_ago=days_ago)
+    if get_there:
+        get_there(complaint, staff_member(MANAGING_DIRECTOR))
+    return complaint
+
+
+@pytest.mark.parametrize("state", list(STATES))
+def test_every_action_offered_to_a_role_succeeds_and_every_other_is_refused_writing_nothing(
+    client, settings, state
+):
+    settings.ISPA_MEMBER = True
+    complaint = build(state)
+    change_page = reverse("admin:complaints_complaint_change", args=[complaint.pk])
+    offered_anywhere = set()
+    for role in ROLES:
+        client.force_login(staff_member(role))
+        offered = {
+            url.rstrip("/").rsplit("/", 1)[1] for _, url in client.get(change_page).context["stage_actions"]
+        }
+        offered_anywhere |= offered
+        for name in STAGE_ACTIONS:
+            before = record_of(complaint)
+            try:
+                with transaction.atomic():
+                    response = client.post(
+                        reverse("admin:escalation_stage_action", args=[complaint.pk, name]),
+                        form_data(name, complaint),
+                    )
+                    after = record_of(complaint)
+                    raise Rollback
+            except Rollback:
+                pass
+            if name in offered:
+                assert response.status_code == 302, (state, role, name, response.status_code)
+                assert after != before, (state, role, name)
+            else:
+                assert response.status_code in (403, 409), (state, role, name, response.status_code)
+                assert after == before, (state, role, name)
+    assert offered_anywhere, f"nothing at all can be done at “{state}”"
+
+
+@pytest.mark.parametrize("state", list(STATES))
+@pytest.mark.parametrize(
+    ("step", "offered_as", "data"),
+    [
+        (
+            "escalation:refer",
+            "Refer my complaint to the Complaints Manager",
+            {
+                "customer_name": "Zoë O'Brien",
+                "postal_address": "1 High Street\nCambridge",
+                "postcode": "CB5 8LA",
+                "reply_preference": "email",
+            },
+        ),
+        ("escalation:md_review", "Ask for a Managing Director review", {"reason": "Still unhappy."}),
+    ],
+    ids=["refer", "md review"],
+)
+def test_the_customer_can_take_a_step_exactly_when_their_page_offers_it(
+    client, state, step, offered_as, data
+):
+    complaint = build(state)
+    token = make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)
+    client.get(reverse("complaints:tracking_link", args=[token]))
+    offered = (
+        offered_as in client.get(reverse("complaints:detail", args=[complaint.reference])).content.decode()
+    )
+    before = record_of(complaint)
+    response = client.post(reverse(step, args=[complaint.reference]), data)
+    assert response.status_code == 302
+    if offered:
+        assert record_of(complaint) != before, (state, step)
+    else:
+        assert record_of(complaint) == before, (state, step)
