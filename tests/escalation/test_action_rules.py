@@ -1,4 +1,4 @@
-"""One rule decides whether an action may be taken: for every action × complaint state × role, what the
+"""One rule decides whether an action may be taken: for every action, complaint state and role, what the
 admin offers succeeds when posted, and what it does not offer is refused and writes nothing. The
 customer's two steps are held to the same rule from their side."""
 
