@@ -4,6 +4,7 @@ Every failure raises the same `ComplaintNotFound`, and the views turn it into th
 so nothing tells a stranger whether a reference exists.
 """
 
+import hashlib
 import logging
 import secrets
 
@@ -52,11 +53,16 @@ def access_complaint_by_tracking_token(*, token: str) -> Complaint:
 
 
 def grant_visitor_access(*, session, complaint: Complaint) -> None:
-    """Let this browser session see the complaint it has just proved it may see."""
-    granted = [ref for ref in session.get(SESSION_KEY, []) if ref != complaint.reference]
+    """Let this browser session see the complaint it has just proved it may see.
+
+    The grant is tied to the complaint's current link key: revoking the private link (or a new
+    e-mail address, which replaces it) ends every browser's access too.
+    """
+    granted = {ref: key for ref, key in _grants(session).items() if ref != complaint.reference}
     if not granted:
         session.cycle_key()  # a fresh session id once it carries a right to see personal data
-    session[SESSION_KEY] = [*granted, complaint.reference][-MAX_TRACKED_PER_SESSION:]
+    granted[complaint.reference] = _fingerprint(complaint)
+    session[SESSION_KEY] = dict(list(granted.items())[-MAX_TRACKED_PER_SESSION:])
 
 
 def revoke_visitor_access(*, session) -> None:
@@ -70,12 +76,25 @@ def access_complaint_for_visitor(*, session, reference: str) -> Complaint:
     normalised = normalise_reference(reference)
     if normalised is None:
         raise ComplaintNotFound
-    if normalised not in session.get(SESSION_KEY, []):
+    granted = _grants(session).get(normalised)
+    if granted is None:
         raise ComplaintNotFound
     complaint = Complaint.objects.filter(reference=normalised).first()
     if complaint is None:
         raise ComplaintNotFound
+    if not secrets.compare_digest(granted.encode(), _fingerprint(complaint).encode()):
+        raise ComplaintNotFound
     return complaint
+
+
+def _grants(session) -> dict[str, str]:
+    granted = session.get(SESSION_KEY)
+    return granted if isinstance(granted, dict) else {}  # an older session's list grants nothing
+
+
+def _fingerprint(complaint: Complaint) -> str:
+    """A digest of the link key, so the session never holds the key itself."""
+    return hashlib.sha256(f"visitor-grant:{complaint.tracking_key}".encode()).hexdigest()[:32]
 
 
 def _contact_secret(complaint: Complaint) -> str:

@@ -227,6 +227,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         _status_action(Complaint.Status.IN_PROGRESS, "Mark as being looked into"),
         _status_action(Complaint.Status.RESOLVED, "Mark resolved (the customer agrees)"),
         "close",
+        "revoke_private_links",
     )
 
     def get_queryset(self, request):
@@ -295,6 +296,20 @@ class ComplaintAdmin(admin.ModelAdmin):
                     by=request.user,
                     details=inline_form.cleaned_data.get("details", ""),
                 )
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm(services.REVOKE_LINK_PERMISSION)
+
+    @admin.action(description="Revoke the private link and send a new one", permissions=["revoke"])
+    def revoke_private_links(self, request, queryset):
+        revoked = 0
+        for complaint in queryset.filter(anonymised_at__isnull=True):
+            services.revoke_private_link(complaint=complaint, by=request.user)
+            revoked += 1
+        self.message_user(
+            request,
+            f"{revoked} private link(s) revoked: old links and open pages stop working; new links sent.",
+        )
 
     @admin.action(description="Close…", permissions=["change"])
     def close(self, request, queryset):

@@ -18,7 +18,7 @@ from complaints.admin import ComplaintAdmin
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
 from escalation import clocks, forms, ombudsman, rules, selectors, services, subject_access
-from escalation.models import CalendarAdjustment, Escalation, StageChange
+from escalation.models import CalendarAdjustment, Escalation, StageChange, SubjectAccessExport
 from escalation.rules import Action
 from escalation.stages import Stage
 from escalation.tasks import schedule_clock_refresh
@@ -46,6 +46,7 @@ RESPOND_AT_STAGE_TWO = "escalation.respond_at_stage_two"
 MANAGE_ESCALATIONS = "escalation.manage_escalations"
 DECIDE_AS_MD = "escalation.decide_as_managing_director"
 CORRECT_FIRST_RECEIVED = "escalation.correct_first_received"
+EXPORT_CUSTOMER_DATA = "escalation.export_customer_data"
 
 STAGE_ACTIONS: dict[str, StageAction] = {
     "propose": StageAction(
@@ -219,24 +220,54 @@ class EscalationComplaintAdmin(ComplaintAdmin):
     actions = (*ComplaintAdmin.actions, "export_customer_data")
 
     def has_export_permission(self, request):
-        return request.user.has_perm("escalation.export_customer_data")
+        return request.user.has_perm(EXPORT_CUSTOMER_DATA)
 
     @admin.action(
-        description="Export everything about this customer (subject access, zip)", permissions=["export"]
+        description="Export everything about this customer (subject access)…", permissions=["export"]
     )
     def export_customer_data(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(
                 request,
-                "Choose one complaint: the export covers all of its customer's complaints.",
+                "Choose one complaint of the customer who asked; the next page lists their other complaints.",
                 messages.WARNING,
             )
             return None
-        name, content = subject_access.export_customer_data(complaint=queryset.get(), user=request.user)
-        response = HttpResponse(content, content_type="application/zip")
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return redirect("admin:escalation_subject_access", queryset.get().pk)
+
+    def subject_access_view(self, request, pk):
+        """Choose the requester's complaints among the candidates, record the identity check, get the zip."""
+        if not request.user.has_perm(EXPORT_CUSTOMER_DATA):
+            raise PermissionDenied
+        complaint = get_object_or_404(Complaint, pk=pk)
+        candidates = subject_access.candidate_complaints(complaint)
+        form = forms.SubjectAccessForm(request.POST or None, candidates=candidates)
+        if request.method == "POST" and form.is_valid():
+            try:
+                name, content = subject_access.export_customer_data(
+                    complaint=complaint,
+                    chosen=list(form.cleaned_data["complaints"]),
+                    by=request.user,
+                    verification=form.cleaned_data["verification"],
+                    verification_details=form.cleaned_data["verification_details"],
+                )
+            except ValidationError as refusal:
+                _add_refusal(form, refusal)
+            else:
+                response = HttpResponse(content, content_type="application/zip")
+                response["Content-Disposition"] = f'attachment; filename="{name}"'
+                response["Cache-Control"] = "private, no-store"
+                return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Subject access export: {complaint.reference}",
+            "form": form,
+            "complaint": complaint,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(
+            request, "admin/escalation/subject_access.html", context, status=400 if form.errors else 200
+        )
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
@@ -270,6 +301,11 @@ class EscalationComplaintAdmin(ComplaintAdmin):
                 "<int:pk>/stage/<slug:action>/",
                 self.admin_site.admin_view(self.stage_action_view),
                 name="escalation_stage_action",
+            ),
+            path(
+                "<int:pk>/subject-access/",
+                self.admin_site.admin_view(self.subject_access_view),
+                name="escalation_subject_access",
             ),
             *super().get_urls(),
         ]
@@ -473,6 +509,24 @@ class StageChangeAdmin(admin.ModelAdmin):
     list_display = ("complaint", "from_stage", "to_stage", "changed_by", "changed_at")
     list_select_related = ("complaint", "changed_by")
     list_filter = ("to_stage",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SubjectAccessExport)
+class SubjectAccessExportAdmin(admin.ModelAdmin):
+    """The audit of subject-access exports: readable, never editable."""
+
+    list_display = ("exported_at", "requested_via", "references", "verification", "exported_by")
+    list_select_related = ("requested_via", "exported_by")
+    list_filter = ("verification",)
 
     def has_add_permission(self, request):
         return False

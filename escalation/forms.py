@@ -7,7 +7,7 @@ from complaints.forms import MAX_MESSAGE, UkDateTimeField, clean_uk_postcode
 from complaints.models import Complaint
 from complaints.uploads import attachment_problems
 from escalation import clocks
-from escalation.models import Escalation, OmbudsmanCase
+from escalation.models import Escalation, OmbudsmanCase, SubjectAccessExport
 
 
 class CustomerForm(forms.Form):
@@ -167,3 +167,33 @@ class RemedyDoneForm(forms.Form):
 class CorrectFirstReceivedForm(forms.Form):
     first_received_at = UkDateTimeField(label="First received (earlier only)")
     reason = forms.CharField(label="Why", max_length=500)
+
+
+class SubjectAccessForm(forms.Form):
+    """Which complaints are the requester's, and how their identity was checked."""
+
+    complaints = forms.MultipleChoiceField(
+        label="The requester's complaints",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick only those you have checked are the requester's own.",
+    )
+    verification = forms.ChoiceField(
+        label="How the requester's identity was checked", choices=SubjectAccessExport.Verification.choices
+    )
+    verification_details = forms.CharField(label="Details (who checked, what was seen)", max_length=500)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = {str(candidate.complaint.pk): candidate for candidate in candidates}
+        self.fields["complaints"].choices = [
+            (
+                key,
+                f"{c.complaint.reference}, {c.complaint.customer_name}, first received "
+                f"{c.complaint.first_received_at:%-d %b %Y}: {c.why}",
+            )
+            for key, c in self.candidates.items()
+        ]
+        self.fields["complaints"].initial = [key for key, c in self.candidates.items() if c.preselected]
+
+    def clean_complaints(self):
+        return [self.candidates[key].complaint for key in self.cleaned_data["complaints"]]

@@ -266,3 +266,34 @@ class DeadlineNotice(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.complaint_id} (due {self.due})"
+
+
+class SubjectAccessExport(models.Model):
+    """Who exported which complaints for a subject access request, when, and how the requester's
+    identity was checked: the audit of every export, written with it."""
+
+    class Verification(models.TextChoices):
+        CALL_SECURITY_QUESTIONS = "call", "On a call, with the account's security questions"
+        EMAIL_ON_FILE = "email", "By e-mail from the address on the complaint, answering a check"
+        LETTER_WITH_ID = "letter", "A signed letter with proof of identity and address"
+        IN_PERSON_ID = "in_person", "In person, with photo ID"
+        REPRESENTATIVE_AUTHORITY = "representative", "A representative with the customer's written authority"
+
+    requested_via = models.ForeignKey(
+        Complaint,
+        on_delete=models.PROTECT,
+        related_name="subject_access_exports",
+        help_text="Asked about this complaint.",
+    )
+    references = models.JSONField(help_text="The complaints the export contained.")
+    verification = models.CharField("identity checked", max_length=20, choices=Verification.choices)
+    verification_details = models.CharField("how, in a sentence", max_length=500)
+    with_support_needs = models.BooleanField(default=False)
+    exported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    exported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-exported_at"]
+
+    def __str__(self):
+        return f"Subject access export for {self.requested_via_id} at {self.exported_at:%Y-%m-%d %H:%M}"

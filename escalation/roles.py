@@ -23,6 +23,7 @@ VIEW_EVERYTHING = [
     "escalation.view_ombudsmancase",
     "escalation.view_calendaradjustment",
     "escalation.view_deadlinenotice",
+    "escalation.view_subjectaccessexport",
     "notifications.view_outboundmessage",
 ]
 AGENT = [

@@ -1,5 +1,11 @@
 """Subject-access export (UK GDPR art. 15, DP-02): everything held about one customer, as a zip.
 
+Staff choose which complaints are the requester's: the candidates are listed with why each matched
+(the same e-mail address; the same name and postcode only as a suggestion, never pre-selected,
+since anyone can file with someone else's name and postcode), and the export records how the
+requester's identity was checked, who exported what, and when (`SubjectAccessExport`, and an entry
+on each complaint's timeline).
+
 The zip holds `data.json` (complaints, timelines with internal notes, which are disclosable,
 stages, clocks, ombudsman cases, messages sent), `summary.pdf` (the same, readable), and the
 files the customer and staff attached. Support-need details are included only for staff with
@@ -9,41 +15,100 @@ the permission to see them.
 import io
 import json
 import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from xhtml2pdf import pisa
 
-from complaints.models import Complaint
-from escalation.models import Escalation, OmbudsmanCase, StageChange
+from complaints import services as complaint_services
+from complaints.models import Complaint, TimelineEntry
+from escalation.models import Escalation, OmbudsmanCase, StageChange, SubjectAccessExport
 from notifications.selectors import messages_about
 
 SUPPORT_NEEDS_PERMISSION = "complaints.view_support_needs_details"
 
 
-def customers_complaints(complaint: Complaint):
-    """Every complaint of the customer who made `complaint`: same e-mail, or same name and postcode."""
+@dataclass(frozen=True)
+class Candidate:
+    complaint: Complaint
+    why: str
+    preselected: bool
+
+
+def candidate_complaints(complaint: Complaint) -> list[Candidate]:
+    """The complaints that may be the requester's, each with why it matched; oldest first.
+
+    The complaint asked about and those with the same e-mail address are pre-selected; the same
+    name and postcode is only a suggestion. Anonymised complaints hold nothing left to export.
+    """
+    matches = Q(pk=complaint.pk)
     if complaint.email:
-        same_customer = Q(email__iexact=complaint.email)
-    else:
-        same_customer = Q(customer_name__iexact=complaint.customer_name, postcode=complaint.postcode)
-    return (
-        Complaint.objects.filter(same_customer)
-        .order_by("first_received_at")
+        matches |= Q(email__iexact=complaint.email)
+    matches |= Q(customer_name__iexact=complaint.customer_name, postcode=complaint.postcode)
+    candidates = []
+    for each in Complaint.objects.filter(matches, anonymised_at__isnull=True).order_by(
+        "first_received_at", "pk"
+    ):
+        if each.pk == complaint.pk:
+            candidates.append(Candidate(each, "the complaint the request is about", True))
+        elif complaint.email and each.email.casefold() == complaint.email.casefold():
+            candidates.append(Candidate(each, "the same e-mail address", True))
+        else:
+            candidates.append(
+                Candidate(each, "the same name and postcode only: check it is the same person", False)
+            )
+    return candidates
+
+
+@transaction.atomic
+def export_customer_data(
+    *, complaint: Complaint, chosen: list[Complaint], by, verification: str, verification_details: str
+) -> tuple[str, bytes]:
+    """The zip's file name and bytes for the chosen complaints of the customer of `complaint`, with its audit.
+
+    Only candidates may be chosen; the export, the identity check and who made it are recorded
+    first, in the same transaction, and on each complaint's timeline.
+    """
+    allowed = {candidate.complaint.pk for candidate in candidate_complaints(complaint)}
+    if not chosen or any(each.pk not in allowed for each in chosen):
+        raise ValidationError("Choose among the complaints listed as the requester's.")
+    if verification not in SubjectAccessExport.Verification.values or not verification_details.strip():
+        raise ValidationError("Record how the requester's identity was checked.")
+    with_needs = by.has_perm(SUPPORT_NEEDS_PERMISSION)
+    complaints = list(
+        Complaint.objects.filter(pk__in=[each.pk for each in chosen])
+        .order_by("first_received_at", "pk")
         .prefetch_related("timeline__author", "timeline__attachments", "attachments")
     )
-
-
-def export_customer_data(*, complaint: Complaint, user) -> tuple[str, bytes]:
-    """The zip's file name and bytes for the customer of `complaint`."""
-    complaints = list(customers_complaints(complaint))
-    with_needs = user.has_perm(SUPPORT_NEEDS_PERMISSION)
+    audit = SubjectAccessExport.objects.create(
+        requested_via=complaint,
+        references=[each.reference for each in complaints],
+        verification=verification,
+        verification_details=verification_details.strip(),
+        with_support_needs=with_needs,
+        exported_by=by,
+    )
+    complaint_services.record_events(
+        kind=TimelineEntry.Kind.RECORD_CHANGED,
+        bodies={
+            each.pk: (
+                f"Included in a subject-access export asked about {complaint.reference} "
+                f"({len(complaints)} complaint(s)); identity checked: {audit.get_verification_display().lower()}."
+            )
+            for each in complaints
+        },
+        by=by,
+    )
     records = [_record(each, with_needs=with_needs) for each in complaints]
     data = {
         "exported_at": timezone.now().isoformat(),
-        "exported_by": user.get_username(),
+        "exported_by": by.get_username(),
+        "identity_checked": f"{audit.get_verification_display()}: {audit.verification_details}",
         "customer": {
             "name": complaint.customer_name,
             "email": complaint.email,

@@ -2,6 +2,8 @@ import time
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
+from django.urls import reverse
 
 from complaints.access import (
     ComplaintNotFound,
@@ -12,7 +14,10 @@ from complaints.access import (
     revoke_visitor_access,
 )
 from complaints.tracking_links import TRACKING_LINK_LIFETIME, make_tracking_token
+from escalation.roles import COMPLAINTS_MANAGERS, SUPPORT_AGENTS
+from notifications.models import OutboundMessage
 from tests.complaints.factories import ComplaintFactory
+from tests.escalation.factories import filed_complaint, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +105,37 @@ def test_a_session_sees_only_the_complaints_it_was_granted(complaint):
     revoke_visitor_access(session=session)
     with pytest.raises(ComplaintNotFound):
         access_complaint_for_visitor(session=session, reference=complaint.reference)
+
+
+def test_a_revoked_private_link_and_the_pages_it_opened_get_the_uniform_answer(client):
+    complaint = filed_complaint()
+    old_link = reverse(
+        "complaints:tracking_link",
+        args=[make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)],
+    )
+    detail = reverse("complaints:detail", args=[complaint.reference])
+    assert client.get(old_link).status_code == 302
+    assert client.get(detail).status_code == 200
+
+    staff = Client()
+    staff.force_login(staff_member(SUPPORT_AGENTS))
+    changelist = reverse("admin:complaints_complaint_changelist")
+    key = complaint.tracking_key
+    staff.post(changelist, {"action": "revoke_private_links", "_selected_action": [complaint.pk]})
+    complaint.refresh_from_db()
+    assert complaint.tracking_key == key  # an agent has no such action
+    staff.force_login(staff_member(COMPLAINTS_MANAGERS))
+    staff.post(changelist, {"action": "revoke_private_links", "_selected_action": [complaint.pk]})
+    complaint.refresh_from_db()
+
+    not_found = client.get(detail)
+    assert not_found.status_code == 404  # the page the old link opened is closed too
+    assert client.get(old_link).status_code == 404
+    notice = OutboundMessage.objects.get(template_key="private_link_renewed")
+    new_link = reverse(
+        "complaints:tracking_link",
+        args=[make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)],
+    )
+    assert new_link in notice.body_text
+    assert Client().get(new_link).status_code == 302
+    assert complaint.timeline.filter(body__startswith="Private link revoked").count() == 1

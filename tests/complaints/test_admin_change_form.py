@@ -206,3 +206,24 @@ def test_the_auditor_can_post_nothing(client, complaint):
     )
     assert response.status_code == 403
     assert record_of(complaint) == before
+
+
+def test_closing_unresolved_complaints_asks_for_our_final_position_and_deadlocks_them(client):
+    agent = staff_member(SUPPORT_AGENTS)
+    unresolved = filed_complaint(days_ago=3)
+    client.force_login(agent)
+    changelist = reverse("admin:complaints_complaint_changelist")
+    chosen = {"action": "close", "_selected_action": [unresolved.pk]}
+    page = client.post(changelist, chosen)
+    assert page.status_code == 200
+    assert "closing it is our final position" in page.content.decode()
+    refused = client.post(changelist, {**chosen, "note": ""})
+    assert "Write our final position" in refused.content.decode()
+    assert Complaint.objects.get(pk=unresolved.pk).status != Complaint.Status.CLOSED
+
+    client.post(changelist, {**chosen, "note": "We have done all we can."})
+    assert Complaint.objects.get(pk=unresolved.pk).status == Complaint.Status.CLOSED
+    escalation = Escalation.objects.get(pk=unresolved.pk)
+    assert escalation.deadlocked_at is not None
+    assert escalation.final_position == "We have done all we can."
+    assert escalation.next_deadline_kind == "adr_letter"

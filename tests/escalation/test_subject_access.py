@@ -10,6 +10,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from complaints.services import add_internal_note
+from escalation.models import SubjectAccessExport
 from escalation.roles import COMPLAINTS_MANAGERS, SUPPORT_AGENTS
 from tests.complaints.factories import StaffUserFactory, png_upload
 from tests.escalation.factories import filed_complaint, staff_member
@@ -19,8 +20,27 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:complaints_complaint_changelist")
 
 
-def export(client, complaint):
-    return client.post(CHANGELIST, {"action": "export_customer_data", "_selected_action": [complaint.pk]})
+def export_page(complaint):
+    return reverse("admin:escalation_subject_access", args=[complaint.pk])
+
+
+def export(
+    client, complaint, chosen=None, verification="call", details="Security questions answered on a call."
+):
+    """The manager picks the export action, then the complaints, and records the identity check."""
+    response = client.post(CHANGELIST, {"action": "export_customer_data", "_selected_action": [complaint.pk]})
+    if response.status_code != 302 or response["Location"] != export_page(complaint):
+        return response  # no such action for this role
+    if chosen is None:
+        chosen = client.get(export_page(complaint)).context["form"].fields["complaints"].initial
+    return client.post(
+        export_page(complaint),
+        {
+            "complaints": [str(pk) for pk in chosen],
+            "verification": verification,
+            "verification_details": details,
+        },
+    )
 
 
 def test_a_manager_exports_all_of_a_customers_complaints_with_notes_files_and_messages(client):
@@ -66,4 +86,67 @@ def test_an_agent_cannot_export(client):
     client.force_login(staff_member(SUPPORT_AGENTS))
     complaint = filed_complaint()
     response = export(client, complaint)
-    assert response.get("Content-Type", "").startswith("text/html")  # no such action for agents
+    assert response["Location"] == CHANGELIST  # no such action for agents
+    assert client.get(export_page(complaint)).status_code == 403
+
+
+def test_a_stranger_with_the_same_name_and_postcode_is_only_a_suggestion_never_exported_unless_chosen(client):
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    victim = filed_complaint(
+        customer_name="Nia Jones", email="nia@example.com", support_needs="Uses a screen reader."
+    )
+    add_internal_note(complaint=victim, by=manager, body="Called about her late husband's account.")
+    stranger = filed_complaint(customer_name="nia jones", email="stranger@example.com")
+    also_theirs = filed_complaint(customer_name="N Jones", email="STRANGER@example.com")
+    client.force_login(manager)
+
+    client.post(CHANGELIST, {"action": "export_customer_data", "_selected_action": [stranger.pk]})
+    page = client.get(export_page(stranger))
+    form = page.context["form"]
+    labels = dict(form.fields["complaints"].choices)
+    assert "the same name and postcode only" in labels[str(victim.pk)]
+    assert "the same e-mail address" in labels[str(also_theirs.pk)]
+    assert set(form.fields["complaints"].initial) == {str(stranger.pk), str(also_theirs.pk)}
+
+    response = export(client, stranger)
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    data = archive.read("data.json").decode()
+    assert victim.reference not in data
+    assert "screen reader" not in data
+    assert "late husband" not in data
+    assert sorted(json.loads(data)["complaints"][i]["reference"] for i in range(2)) == sorted(
+        [stranger.reference, also_theirs.reference]
+    )
+
+
+def test_every_export_is_audited_with_the_identity_check_and_on_each_timeline(client):
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    complaint = filed_complaint(email="nia@example.com")
+    client.force_login(manager)
+    refused = export(client, complaint, details="")
+    assert refused.status_code == 400
+    assert not SubjectAccessExport.objects.exists()
+
+    export(
+        client, complaint, verification="letter", details="Passport and a council tax bill, seen by A. Khan."
+    )
+    audit = SubjectAccessExport.objects.get()
+    assert (audit.requested_via, audit.exported_by, audit.references) == (
+        complaint,
+        manager,
+        [complaint.reference],
+    )
+    assert audit.verification == SubjectAccessExport.Verification.LETTER_WITH_ID
+    entry = complaint.timeline.get(body__startswith="Included in a subject-access export")
+    assert entry.author == manager
+    assert entry.kind not in entry.CUSTOMER_VISIBLE_KINDS
+
+
+def test_a_complaint_that_is_not_a_candidate_cannot_be_slipped_into_an_export(client):
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    complaint = filed_complaint(email="nia@example.com")
+    unrelated = filed_complaint(customer_name="Someone Else", email="else@example.com")
+    client.force_login(manager)
+    response = export(client, complaint, chosen=[complaint.pk, unrelated.pk])
+    assert response.status_code == 400
+    assert not SubjectAccessExport.objects.exists()
