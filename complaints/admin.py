@@ -401,6 +401,11 @@ class ComplaintAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/complaints/complaint/assign.html", context)
 
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.anonymised_at is not None:
+            return False  # its personal data was removed under retention: the record stays as it is
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         return False  # a complaint is a legal record: it is anonymised by retention, never deleted
 

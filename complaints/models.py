@@ -6,6 +6,14 @@ from django.db import models
 from complaints.references import REFERENCE_REGEX
 
 
+class ComplaintQuerySet(models.QuerySet):
+    def for_update(self, **options):
+        """Lock the rows for a write that never changes their key (FOR NO KEY UPDATE on PostgreSQL):
+        one writer at a time, yet rows that point at them (timeline entries, the sweep's claims)
+        can still be inserted meanwhile, so a service and the deadline sweep never deadlock."""
+        return self.select_for_update(no_key=True, **options)
+
+
 class Complaint(models.Model):
     """A customer's complaint and the contact details it was made with."""
 
@@ -102,6 +110,8 @@ class Complaint(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ComplaintQuerySet.as_manager()
 
     class Meta:
         ordering = ["-first_received_at"]

@@ -187,7 +187,7 @@ def assign_complaints(*, complaint_ids: list[int], assignee, by) -> int:
     if not may_assign(by, assignee):
         raise PermissionDenied("Only a Complaints manager can give a complaint to someone else or to nobody.")
     changing = list(
-        Complaint.objects.select_for_update(of=("self",))
+        Complaint.objects.for_update(of=("self",))
         .filter(pk__in=complaint_ids)
         .exclude(assigned_to=assignee)
         .values_list("pk", "assigned_to__first_name", "assigned_to__last_name", "assigned_to__username")
@@ -255,7 +255,7 @@ def update_contact_details(*, complaint: Complaint, by=None, **details: str) -> 
     unknown = set(details) - set(CONTACT_FIELDS)
     if unknown:
         raise ValueError(f"Not contact details: {', '.join(sorted(unknown))}")
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = Complaint.objects.for_update().get(pk=complaint.pk)
     changed = {field: value for field, value in details.items() if getattr(complaint, field) != value}
     if not changed:
         return complaint
@@ -286,7 +286,7 @@ def update_contact_details(*, complaint: Complaint, by=None, **details: str) -> 
 @one_transaction
 def change_category(*, complaint: Complaint, category: str, by) -> Complaint:
     """Re-categorise a complaint; whatever depends on its category (a clock) follows."""
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = Complaint.objects.for_update().get(pk=complaint.pk)
     if category not in Complaint.Category.values:
         raise ValidationError({"category": "Choose one of the categories."})
     if category == complaint.category:
@@ -322,7 +322,7 @@ def _change_legal_hold(*, complaint: Complaint, by, hold: bool, reason: str) -> 
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationError({"legal_hold_reason": "Give the reason for setting or lifting the legal hold."})
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = Complaint.objects.for_update().get(pk=complaint.pk)
     if complaint.legal_hold == hold:
         return complaint
     complaint.legal_hold, complaint.legal_hold_reason = hold, reason[:200]
@@ -344,7 +344,7 @@ def update_support_needs(*, complaint: Complaint, by, details: str) -> Complaint
     """
     if not all(by.has_perm(permission) for permission in SUPPORT_NEEDS_PERMISSIONS):
         raise PermissionDenied("Only staff who may see support needs can change them.")
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = Complaint.objects.for_update().get(pk=complaint.pk)
     details = details.strip()
     current = SupportNeeds.objects.filter(complaint=complaint).first()
     if (current.details if current else "") == details:
@@ -369,7 +369,7 @@ def revoke_private_link(*, complaint: Complaint, by) -> Complaint:
     """Stop every private link sent so far from working, and send the customer a new one."""
     if not by.has_perm(REVOKE_LINK_PERMISSION):
         raise PermissionDenied("You may not revoke private links.")
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = Complaint.objects.for_update().get(pk=complaint.pk)
     if complaint.anonymised_at is not None:
         raise ValidationError("This complaint's personal data has been removed; it has no private link.")
     complaint.tracking_key = secrets.token_urlsafe(16)
@@ -422,7 +422,7 @@ def correct_first_received_at(
 def _move_first_received_earlier(
     *, complaint: Complaint, first_received_at: datetime, reason: str, by
 ) -> Complaint:
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = Complaint.objects.for_update().get(pk=complaint.pk)
     previous = complaint.first_received_at
     _refuse_implausible_first_received(first_received_at, timezone.now())
     if first_received_at > previous:
@@ -452,7 +452,7 @@ def change_complaint_status(*, complaint: Complaint, new_status: str, by, note: 
     Closing a complaint the customer has not accepted as resolved is our final position, so it
     needs one (`note`), which the customer is told.
     """
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = Complaint.objects.for_update().get(pk=complaint.pk)
     old_status = complaint.status
     if not workflow.can_change_status(old_status, new_status):
         raise ValidationError(
@@ -519,7 +519,7 @@ def anonymise_complaint(*, complaint: Complaint, reason: str) -> Complaint:
     messages sent to them are wiped; the timeline keeps each event's kind, date and author, and
     gains an entry saying what was removed and why.
     """
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = Complaint.objects.for_update().get(pk=complaint.pk)
     if complaint.anonymised_at is not None:
         return complaint
     if complaint.legal_hold:

@@ -64,7 +64,7 @@ def open_case(complaint: Complaint) -> Iterator[Case]:
     if complaint.pk in cases:
         yield cases[complaint.pk]
         return
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked = Complaint.objects.for_update().get(pk=complaint.pk)
     escalation = Escalation.objects.select_for_update().get(pk=complaint.pk)
     ombudsman_case = (
         OmbudsmanCase.objects.filter(pk=complaint.pk).first() if escalation.stage == Stage.OMBUDSMAN else None

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from complaints import services as complaint_services
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from complaints.tracking_links import make_tracking_token
 from escalation.models import Escalation
@@ -227,3 +228,13 @@ def test_closing_unresolved_complaints_asks_for_our_final_position_and_deadlocks
     assert escalation.deadlocked_at is not None
     assert escalation.final_position == "We have done all we can."
     assert escalation.next_deadline_kind == "adr_letter"
+
+
+def test_an_anonymised_complaint_cannot_be_given_personal_data_again(client, complaint):
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    client.force_login(manager)
+    data = form_data(client, complaint)
+    complaint_services.anonymise_complaint(complaint=complaint, reason="retention policy (test).")
+    before = record_of(complaint)
+    assert client.post(change_url(complaint), {**data, "email": "back@example.com"}).status_code == 403
+    assert record_of(complaint) == before
