@@ -502,37 +502,32 @@ class CalendarAdjustmentAdmin(admin.ModelAdmin):
         transaction.on_commit(lambda: schedule_clock_refresh(changed_day))
 
 
+class AuditTrailAdmin(admin.ModelAdmin):
+    """An audit trail: readable, never added to, changed or deleted by hand, not even by a superuser."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(StageChange)
-class StageChangeAdmin(admin.ModelAdmin):
-    """The stage audit trail: readable, never editable."""
+class StageChangeAdmin(AuditTrailAdmin):
+    """Who moved which complaint to which stage, when and why."""
 
     list_display = ("complaint", "from_stage", "to_stage", "changed_by", "changed_at")
     list_select_related = ("complaint", "changed_by")
     list_filter = ("to_stage",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SubjectAccessExport)
-class SubjectAccessExportAdmin(admin.ModelAdmin):
-    """The audit of subject-access exports: readable, never editable."""
+class SubjectAccessExportAdmin(AuditTrailAdmin):
+    """Who exported which complaints for a subject access request, and how identity was checked."""
 
     list_display = ("exported_at", "requested_via", "references", "verification", "exported_by")
     list_select_related = ("requested_via", "exported_by")
     list_filter = ("verification",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,13 +5,13 @@ from django.contrib import admin
 from django.test import RequestFactory
 
 from complaints.models import Attachment, Complaint, TimelineEntry
-from escalation.models import DeadlineNotice, Escalation, StageChange
+from escalation.models import DeadlineNotice, Escalation, StageChange, SubjectAccessExport
 from notifications.models import OutboundMessage
 from tests.complaints.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
-NEVER_DELETED = (Complaint, StageChange, OutboundMessage)
+NEVER_DELETED = (Complaint, StageChange, SubjectAccessExport, OutboundMessage)
 NOT_IN_THE_ADMIN = (TimelineEntry, Attachment, Escalation, DeadlineNotice)
 
 
@@ -29,9 +29,10 @@ def test_not_even_a_superuser_can_delete_the_record(model, superuser_request):
     assert "delete_selected" not in model_admin.get_actions(superuser_request)
 
 
-def test_the_stage_audit_and_the_outbox_cannot_be_edited(superuser_request):
-    assert not admin.site._registry[StageChange].has_change_permission(superuser_request)
-    assert not admin.site._registry[StageChange].has_add_permission(superuser_request)
+def test_the_stage_audit_the_export_audit_and_the_outbox_cannot_be_edited(superuser_request):
+    for audit in (StageChange, SubjectAccessExport):
+        assert not admin.site._registry[audit].has_change_permission(superuser_request)
+        assert not admin.site._registry[audit].has_add_permission(superuser_request)
     outbox = admin.site._registry[OutboundMessage]
     editable = {field.name for field in OutboundMessage._meta.fields} - set(
         outbox.get_readonly_fields(superuser_request)
