@@ -22,7 +22,7 @@ from escalation.models import CalendarAdjustment, Escalation, StageChange, Subje
 from escalation.rules import Action
 from escalation.stages import Stage
 from escalation.tasks import schedule_clock_refresh
-from escalation.working_days import forget_working_calendars, working_calendar
+from escalation.working_days import forget_working_calendars, london_date, working_calendar
 
 Status = Complaint.Status
 
@@ -455,17 +455,36 @@ def clock_rows(complaint: Complaint, escalation: Escalation) -> list[tuple[str, 
     rows.append(
         ("Customer may go to the ombudsman from", open_from, "deadlock" if escalation.deadlocked_at else "")
     )
-    rows.append(
+    deadlocked_on = london_date(escalation.deadlocked_at) if escalation.deadlocked_at else None
+    letters = (
         (
-            "ADR letter",
-            open_from,
-            state(open_from, escalation.adr_letter_sent_at)
-            if complaint.status in OPEN_STATUSES or escalation.deadlocked_at
-            else "not owed (resolved)",
-        )
+            "ADR letter (the ADR period ran out)",
+            escalation.adr_eligible_on,
+            escalation.period_letter_queued_at,
+            escalation.period_letter_sent_at,
+        ),
+        (
+            "ADR letter (deadlock)",
+            deadlocked_on,
+            escalation.deadlock_letter_queued_at,
+            escalation.deadlock_letter_sent_at,
+        ),
     )
+    for label, due, written, sent in letters:
+        if written:
+            progress = state(due, sent) if sent else "not sent yet (a letter: print and post it)"
+            rows.append((label, due, f"written {timezone.localtime(written):%-d %b %Y}; {progress}"))
+    owed = clocks.adr_letter_owed(escalation, unresolved=complaint.status in OPEN_STATUSES)
+    if owed is not None and not owed.written:
+        rows.append(
+            ("ADR letter" + (" (deadlock)" if owed.at_deadlock else ""), owed.due, state(owed.due, None))
+        )
+    elif owed is None and not escalation.adr_letter_sent_at:
+        rows.append(("ADR letter", open_from, "not owed (resolved)"))
     if escalation.adr_window_ends:
-        rows.append(("Customer's 12-month ombudsman window ends", escalation.adr_window_ends, ""))
+        rows.append(
+            (f"Customer's {rules['adr_window']} ombudsman window ends", escalation.adr_window_ends, "")
+        )
     return rows
 
 

@@ -121,6 +121,8 @@ def test_a_paper_letter_not_yet_posted_is_still_owed_on_day_50_everywhere_staff_
         assert complaint.reference in listed.content.decode()
         digest = OutboundMessage.objects.filter(template_key="daily_digest").latest("pk")
         assert complaint.reference in digest.body_text
+        page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
+        assert "written 13 Jul 2026; not sent yet (a letter: print and post it)" in page
 
         acknowledgement = OutboundMessage.objects.get(
             reference=complaint.reference, template_key="complaint_acknowledgement"
@@ -128,6 +130,8 @@ def test_a_paper_letter_not_yet_posted_is_still_owed_on_day_50_everywhere_staff_
         mark_letter_posted(message=acknowledgement, posted_on=day(50))
         assert clocks_of(complaint).next_deadline_kind == DeadlineKind.ADR_LETTER
         mark_letter_posted(message=OutboundMessage.objects.get(pk=letter.pk), posted_on=day(50))
+        page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
+        assert "written 13 Jul 2026; done 21 Jul 2026 10:00 (late)" in page
     escalation = clocks_of(complaint)
     assert escalation.acknowledged_at.date() == day(50)
     assert escalation.adr_letter_sent_at.date() == day(50)
