@@ -8,6 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.fields import BaseTemporalField
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -81,7 +82,7 @@ class UkDateTimeField(forms.DateTimeField):
             parsed = parse_datetime(text)
         except ValueError:
             parsed = None
-        return parsed or forms.BaseTemporalField.to_python(self, text)
+        return parsed or BaseTemporalField.to_python(self, text)
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -182,6 +182,7 @@ def test_agent_corrects_contact_details_and_the_postcode_is_normalised(client, a
         ("2026-10-25T00:59", "2026-10-24 23:59"),
         ("2026-10-25T01:30", "2026-10-25 00:30"),  # the hour that happens twice: the first (BST) one
         ("2026-10-25T02:00", "2026-10-25 02:00"),
+        ("25/10/2026 01:30", "2026-10-25 00:30"),  # typed day first, as the field also accepts
     ],
 )
 def test_a_complaint_first_received_on_the_night_the_clocks_go_back_is_logged(client, agent, typed, utc):
@@ -190,8 +191,9 @@ def test_a_complaint_first_received_on_the_night_the_clocks_go_back_is_logged(cl
     assert f"{Complaint.objects.get().first_received_at.astimezone(UTC):%Y-%m-%d %H:%M}" == utc
 
 
-def test_the_hour_that_never_happens_when_the_clocks_go_forward_gets_a_clear_error(client, agent):
-    response = client.post(ADD, complaint_form_data(channel="phone", first_received_at="2026-03-29T01:30"))
+@pytest.mark.parametrize("typed", ["2026-03-29T01:30", "29/03/2026 01:30"])
+def test_the_hour_that_never_happens_when_the_clocks_go_forward_gets_a_clear_error(client, agent, typed):
+    response = client.post(ADD, complaint_form_data(channel="phone", first_received_at=typed))
     assert response.status_code == 200
     assert "01:30 on 29 March 2026 never happened in the UK" in response.content.decode()
     assert not Complaint.objects.exists()
