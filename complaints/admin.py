@@ -117,17 +117,6 @@ def _status_action(new_status, description):
     return action
 
 
-class CloseForm(forms.Form):
-    note = forms.CharField(
-        label="Our final position, for the customer",
-        max_length=5000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Required for a complaint the customer has not accepted as resolved: closing it is our "
-        "final position, and the customer is told, with the ombudsman's details.",
-    )
-
-
 class AssigneeFilter(admin.SimpleListFilter):
     title = "assigned to"
     parameter_name = "assignee"
@@ -225,7 +214,6 @@ class ComplaintAdmin(admin.ModelAdmin):
         "assign_to_someone",
         "unassign",
         _status_action(Complaint.Status.IN_PROGRESS, "Mark as being looked into"),
-        _status_action(Complaint.Status.RESOLVED, "Mark resolved (the customer agrees)"),
         "close",
         "revoke_private_links",
     )
@@ -311,40 +299,24 @@ class ComplaintAdmin(admin.ModelAdmin):
             f"{revoked} private link(s) revoked: old links and open pages stop working; new links sent.",
         )
 
-    @admin.action(description="Close…", permissions=["change"])
+    @admin.action(description="Close resolved complaints", permissions=["change"])
     def close(self, request, queryset):
-        """An intermediate page: closing an unresolved complaint is our final position, so it asks for it."""
-        form = CloseForm(request.POST if "note" in request.POST else None)
-        unresolved = [c for c in queryset if c.status not in services.CLOSING_WITHOUT_A_FINAL_POSITION]
-        if form.is_valid() and (form.cleaned_data["note"].strip() or not unresolved):
-            closed, refused = 0, []
-            for complaint in queryset:
-                try:
-                    services.change_complaint_status(
-                        complaint=complaint,
-                        new_status=Complaint.Status.CLOSED,
-                        by=request.user,
-                        note=form.cleaned_data["note"],
-                    )
-                    closed += 1
-                except ValidationError:
-                    refused.append(complaint.reference)
-            self.message_user(request, f"{closed} complaint(s) closed.")
-            if refused:
-                self.message_user(request, f"Not closed: {', '.join(refused)}", messages.WARNING)
-            return None
-        if form.is_bound and unresolved:
-            form.add_error("note", "Write our final position: the customer is told it when we close.")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Close complaints",
-            "form": form,
-            "complaints": queryset,
-            "unresolved": unresolved,
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/complaints/complaint/close.html", context)
+        """Close the complaints the customer accepted as resolved; closing any other is our final
+        position, which this app does not decide (escalation's admin does)."""
+        closed, not_resolved = 0, []
+        for complaint in queryset:
+            if complaint.status in services.CLOSING_WITHOUT_A_FINAL_POSITION:
+                services.change_complaint_status(
+                    complaint=complaint, new_status=Complaint.Status.CLOSED, by=request.user
+                )
+                closed += 1
+            else:
+                not_resolved.append(complaint.reference)
+        self.message_user(request, f"{closed} complaint(s) closed.")
+        if not_resolved:
+            self.message_user(
+                request, f"Not closed, as not resolved: {', '.join(not_resolved)}", messages.WARNING
+            )
 
     def action_checkbox(self, obj):
         # The same markup as Django's, without rendering a form widget template for every row

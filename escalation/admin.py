@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from complaints import services as complaint_services
 from complaints.admin import ComplaintAdmin
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
@@ -104,6 +105,13 @@ STAGE_ACTIONS: dict[str, StageAction] = {
         MANAGE_ESCALATIONS,
         forms.DeadlockForm,
         services.declare_deadlock,
+    ),
+    "close": StageAction(
+        Action.CLOSE_WITH_FINAL_POSITION,
+        "Close with our final position",
+        MANAGE_ESCALATIONS,
+        forms.FinalPositionForm,
+        services.close_with_final_position,
     ),
     "ispa": StageAction(
         Action.RECORD_ISPA_REFERRAL,
@@ -234,6 +242,47 @@ class EscalationComplaintAdmin(ComplaintAdmin):
             )
             return None
         return redirect("admin:escalation_subject_access", queryset.get().pk)
+
+    @admin.action(description="Close…", permissions=["change"])
+    def close(self, request, queryset):
+        """Resolved complaints are closed. Closing any other is our final position (deadlock, before
+        the ombudsman), so it asks for one, and follows the same rule and permission as the complaint
+        page's "Close with our final position": staff without that role close only resolved ones."""
+        action = STAGE_ACTIONS["close"]
+        complaints = list(queryset)
+        unresolved = [
+            c for c in complaints if c.status not in complaint_services.CLOSING_WITHOUT_A_FINAL_POSITION
+        ]
+        if not unresolved or not request.user.has_perm(action.permission):
+            return super().close(request, queryset)
+        form = forms.FinalPositionForm(request.POST if "final_position" in request.POST else None)
+        if form.is_valid():
+            closed, refused = 0, []
+            for complaint in complaints:
+                try:
+                    if complaint in unresolved:
+                        action.service(complaint=complaint, by=request.user, **form.cleaned_data)
+                    else:
+                        complaint_services.change_complaint_status(
+                            complaint=complaint, new_status=Complaint.Status.CLOSED, by=request.user
+                        )
+                    closed += 1
+                except ValidationError as refusal:
+                    refused.append(f"{complaint.reference} ({' '.join(refusal.messages)})")
+            self.message_user(request, f"{closed} complaint(s) closed.")
+            if refused:
+                self.message_user(request, f"Not closed: {'; '.join(refused)}", messages.WARNING)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Close complaints",
+            "form": form,
+            "complaints": complaints,
+            "unresolved": unresolved,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/close.html", context)
 
     def subject_access_view(self, request, pk):
         """Choose the requester's complaints among the candidates, record the identity check, get the zip."""

@@ -131,6 +131,10 @@ class DeadlockForm(forms.Form):
     scope_reason = SCOPE_REASON
 
 
+class FinalPositionForm(forms.Form):
+    final_position = _text("Our final position (sent to the customer; the ADR letter repeats it)")
+
+
 class ManagingDirectorDecisionForm(forms.Form):
     decision = _text("The Managing Director's decision (sent to the customer)")
     document = DocumentField(label="Decision letter (optional)", required=False)

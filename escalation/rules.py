@@ -32,6 +32,7 @@ class Action(models.TextChoices):
     REQUEST_MD_REVIEW = "md-review", "Pass to the Managing Director"
     RECORD_MD_DECISION = "md-decision", "Record the Managing Director's decision"
     DECLARE_DEADLOCK = "deadlock", "Declare deadlock (our final position)"
+    CLOSE_WITH_FINAL_POSITION = "close", "Close with our final position"
     RECORD_ISPA_REFERRAL = "ispa", "Record an ISPA referral"
     RECORD_OMBUDSMAN_REFERRAL = "ombudsman", "Record an ombudsman case"
     RECORD_OMBUDSMAN_DECISION = "ombudsman-decision", "Record the ombudsman's decision"
@@ -169,6 +170,9 @@ RULES: dict[Action, tuple[Check, ...]] = {
         OPEN,
         BEFORE_THE_OMBUDSMAN,
     ),
+    # Closing a complaint the customer has not accepted as resolved is our final position: deadlock,
+    # unless one was given already or the ombudsman has the complaint (a resolved one is simply closed).
+    Action.CLOSE_WITH_FINAL_POSITION: (OPEN,),
     Action.RECORD_ISPA_REFERRAL: (
         (
             lambda facts: facts.ispa_member,

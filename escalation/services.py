@@ -474,6 +474,19 @@ def declare_deadlock(*, complaint: Complaint, by, final_position: str, scope_rea
     return case.escalation
 
 
+@one_transaction
+def close_with_final_position(*, complaint: Complaint, by, final_position: str) -> Escalation:
+    """Close a complaint the customer has not accepted as resolved: our final position, told to them.
+
+    Before the ombudsman, and unless one was given already, that is deadlock: the ADR letter is owed
+    at once (see `note_status_change`, which every close goes through).
+    """
+    with open_case(complaint) as case:
+        case.refuse_unless_allowed(Action.CLOSE_WITH_FINAL_POSITION)
+        _set_status(case, Status.CLOSED, by=by, note=final_position)
+    return case.escalation
+
+
 # --- Helpers -----------------------------------------------------------------------------------
 
 

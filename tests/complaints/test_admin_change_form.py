@@ -9,6 +9,7 @@ from django.urls import reverse
 from complaints import services as complaint_services
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from complaints.tracking_links import make_tracking_token
+from escalation import services as escalation_services
 from escalation.models import Escalation
 from escalation.roles import AUDITORS, COMPLAINTS_MANAGERS, SUPPORT_AGENTS
 from escalation.working_days import london_date
@@ -210,24 +211,46 @@ def test_the_auditor_can_post_nothing(client, complaint):
 
 
 def test_closing_unresolved_complaints_asks_for_our_final_position_and_deadlocks_them(client):
-    agent = staff_member(SUPPORT_AGENTS)
     unresolved = filed_complaint(days_ago=3)
-    client.force_login(agent)
     changelist = reverse("admin:complaints_complaint_changelist")
     chosen = {"action": "close", "_selected_action": [unresolved.pk]}
+    # A support agent may not give our final position: nothing closes, nothing is deadlocked.
+    client.force_login(staff_member(SUPPORT_AGENTS))
+    before = record_of(unresolved)
+    client.post(changelist, {**chosen, "final_position": "We have done all we can."})
+    assert record_of(unresolved) == before
+    assert Escalation.objects.get(pk=unresolved.pk).deadlocked_at is None
+
+    client.force_login(staff_member(COMPLAINTS_MANAGERS))
     page = client.post(changelist, chosen)
     assert page.status_code == 200
-    assert "closing it is our final position" in page.content.decode()
-    refused = client.post(changelist, {**chosen, "note": ""})
-    assert "Write our final position" in refused.content.decode()
+    assert "is our final position" in page.content.decode()
+    refused = client.post(changelist, {**chosen, "final_position": ""})
+    assert "This field is required" in refused.content.decode()
     assert Complaint.objects.get(pk=unresolved.pk).status != Complaint.Status.CLOSED
 
-    client.post(changelist, {**chosen, "note": "We have done all we can."})
+    client.post(changelist, {**chosen, "final_position": "We have done all we can."})
     assert Complaint.objects.get(pk=unresolved.pk).status == Complaint.Status.CLOSED
     escalation = Escalation.objects.get(pk=unresolved.pk)
     assert escalation.deadlocked_at is not None
     assert escalation.final_position == "We have done all we can."
     assert escalation.next_deadline_kind == "adr_letter"
+
+
+def test_a_resolved_complaint_is_closed_by_anyone_who_works_complaints_without_a_deadlock(client):
+    resolved = filed_complaint(days_ago=3)
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    escalation_services.propose_resolution(complaint=resolved, by=manager, resolution="A refund.")
+    escalation_services.record_customer_acceptance(complaint=resolved, by=manager)
+    client.force_login(staff_member(SUPPORT_AGENTS))
+    client.post(
+        reverse("admin:complaints_complaint_changelist"),
+        {"action": "close", "_selected_action": [resolved.pk]},
+    )
+    assert Complaint.objects.get(pk=resolved.pk).status == Complaint.Status.CLOSED
+    escalation = Escalation.objects.get(pk=resolved.pk)
+    assert escalation.deadlocked_at is None
+    assert escalation.next_deadline is None
 
 
 def test_an_anonymised_complaint_cannot_be_given_personal_data_again(client, complaint):

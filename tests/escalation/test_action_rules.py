@@ -128,6 +128,7 @@ def form_data(name: str, complaint: Complaint) -> dict:
         "md-review": {"reason": "Asked by phone."},
         "md-decision": {"decision": "Upheld."},
         "deadlock": {"final_position": "No more."},
+        "close": {"final_position": "No more, and closed."},
         "ispa": {"referred_on": today},
         "ombudsman": {"scheme_reference": "CO-9", "referred_on": today},
         "ombudsman-decision": {

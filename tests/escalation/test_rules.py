@@ -43,6 +43,7 @@ def test_a_new_complaint_offers_the_stage_one_work_and_nothing_of_later_stages()
         Action.PROPOSE_RESOLUTION,
         Action.MARK_COMPLEX,
         Action.DECLARE_DEADLOCK,
+        Action.CLOSE_WITH_FINAL_POSITION,
         Action.CORRECT_FIRST_RECEIVED,
     }
 
