@@ -1,7 +1,10 @@
 """The outbox in the admin: what was sent, what is waiting, what failed; retry and mark posted."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from notifications import services
@@ -23,7 +26,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     list_filter = ("status", "channel", "template_key")
     search_fields = ("=reference", "recipient_email", "recipient_name")
     date_hierarchy = "created_at"
-    actions = ("print_letters", "retry", "mark_posted_today", "mark_calls_made")
+    actions = ("print_letters", "retry", "mark_posted", "mark_calls_made")
     exclude = ("context",)
 
     def get_readonly_fields(self, request, obj=None):
@@ -63,11 +66,45 @@ class OutboundMessageAdmin(admin.ModelAdmin):
             services.mark_call_made(message=message)
         self.message_user(request, "Calls marked as made.")
 
-    @admin.action(description="Mark letters as posted today", permissions=["change"])
-    def mark_posted_today(self, request, queryset):
-        letters = queryset.filter(
-            channel=OutboundMessage.Channel.LETTER, status=OutboundMessage.Status.AWAITING_POST
+    @admin.action(description="Mark letters as posted…", permissions=["change"])
+    def mark_posted(self, request, queryset):
+        """An intermediate page asks the day they were posted (today unless said otherwise): a letter
+        counts as sent that day, not the day someone records it."""
+        letters = list(
+            queryset.filter(
+                channel=OutboundMessage.Channel.LETTER, status=OutboundMessage.Status.AWAITING_POST
+            )
         )
-        for message in letters:
-            services.mark_letter_posted(message=message, posted_on=timezone.localdate())
-        self.message_user(request, "Letters marked as posted.")
+        if not letters:
+            self.message_user(request, "None of the selected messages is a letter waiting to be posted.")
+            return None
+        form = PostedForm(request.POST if "posted_on" in request.POST else None)
+        if form.is_valid():
+            posted, refused = 0, []
+            for message in letters:
+                try:
+                    services.mark_letter_posted(message=message, posted_on=form.cleaned_data["posted_on"])
+                    posted += 1
+                except ValidationError as refusal:
+                    refused.append(f"{message.reference} ({' '.join(refusal.messages)})")
+            self.message_user(request, f"{posted} letter(s) marked as posted.")
+            if refused:
+                self.message_user(request, f"Not marked: {'; '.join(refused)}", messages.WARNING)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Mark letters as posted",
+            "form": form,
+            "letters": letters,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/notifications/outboundmessage/mark_posted.html", context)
+
+
+class PostedForm(forms.Form):
+    posted_on = forms.DateField(
+        label="Posted on",
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )

@@ -1,7 +1,9 @@
 """Writes to the outbox. Callers pass a recipient, a template key, a context and a reference."""
 
+from datetime import datetime, time
 from functools import partial
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -117,15 +119,24 @@ def mark_call_made(*, message: OutboundMessage) -> OutboundMessage:
 
 @transaction.atomic
 def mark_letter_posted(*, message: OutboundMessage, posted_on) -> OutboundMessage:
-    """Record that staff printed and posted a letter."""
+    """Record that staff printed and posted a letter, on the day they posted it (which may be before
+    the day they say so): that day is when it counts as sent."""
     message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
     if message.channel != OutboundMessage.Channel.LETTER:
         raise ValueError("Only letters are posted.")
     if message.status == OutboundMessage.Status.SENT:
         return message  # posted already: the first posting date stands
+    if posted_on > timezone.localdate():
+        raise ValidationError("A letter cannot have been posted in the future.")
+    if posted_on < timezone.localdate(message.created_at):
+        raise ValidationError(
+            f"This letter was written on {timezone.localtime(message.created_at):%-d %B %Y}."
+        )
     message.status = OutboundMessage.Status.SENT
     message.posted_on = posted_on
-    message.sent_at = timezone.now()
+    # The moment it counts as sent: the end of the posting day, or now if that is later than now.
+    end_of_posting_day = timezone.make_aware(datetime.combine(posted_on, time(23, 59, 59)))
+    message.sent_at = min(timezone.now(), end_of_posting_day)
     message.save(update_fields=["status", "posted_on", "sent_at"])
     announce_sent(message)
     return message

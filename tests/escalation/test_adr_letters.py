@@ -30,6 +30,10 @@ pytestmark = pytest.mark.django_db
 FIRST_COMPLAINT = date(2026, 6, 1)  # a Monday; day 42 is Monday 13 July 2026
 
 
+def timezone_date(moment) -> date:
+    return moment.astimezone(LONDON).date()
+
+
 def on(day: date, hour: int = 10):
     """Travel to `day` at `hour` UK time, the clock standing still."""
     return time_machine.travel(datetime.combine(day, time(hour), tzinfo=LONDON), tick=False)
@@ -211,3 +215,24 @@ def test_a_complaint_moving_on_a_stage_is_not_alerted_again_for_the_same_clock()
         == 1
     )
     assert OutboundMessage.objects.filter(template_key="overdue_alert").count() == alerts
+
+
+def test_a_letter_counts_from_the_day_it_was_posted_not_the_day_someone_records_it(client):
+    complaint = file_on_first_day(reply_preference=Complaint.ReplyPreference.LETTER)  # Monday 1 June
+    acknowledgement = OutboundMessage.objects.get(
+        reference=complaint.reference, template_key="complaint_acknowledgement"
+    )
+    assert acknowledgement.status == OutboundMessage.Status.AWAITING_POST
+    outbox = reverse("admin:notifications_outboundmessage_changelist")
+    chosen = {"action": "mark_posted", "_selected_action": [acknowledgement.pk]}
+    with on(day(7)):  # posted on Tuesday 2 June, recorded the next Monday
+        client.force_login(staff_member(COMPLAINTS_MANAGERS))
+        page = client.post(outbox, chosen)
+        assert "A letter counts as sent on the day it was posted" in page.content.decode()
+        refused = client.post(outbox, {**chosen, "posted_on": day(8).isoformat()})
+        assert "in the future" in " ".join(str(m) for m in refused.wsgi_request._messages)
+        client.post(outbox, {**chosen, "posted_on": day(1).isoformat()})
+    escalation = clocks_of(complaint)
+    assert timezone_date(escalation.acknowledged_at) == day(1)  # Tuesday 2 June: on time
+    assert escalation.acknowledgement_due == day(1)
+    assert OutboundMessage.objects.get(pk=acknowledgement.pk).posted_on == day(1)
