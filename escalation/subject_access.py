@@ -27,8 +27,8 @@ from xhtml2pdf import pisa
 
 from complaints import services as complaint_services
 from complaints.models import Complaint, TimelineEntry
-from escalation.models import Escalation, OmbudsmanCase, StageChange, SubjectAccessExport
-from notifications.selectors import messages_about
+from escalation.models import SubjectAccessExport
+from notifications.selectors import messages_about_each
 
 SUPPORT_NEEDS_PERMISSION = "complaints.view_support_needs_details"
 
@@ -43,8 +43,10 @@ class Candidate:
 def candidate_complaints(complaint: Complaint) -> list[Candidate]:
     """The complaints that may be the requester's, each with why it matched; oldest first.
 
-    The complaint asked about and those with the same e-mail address are pre-selected; the same
-    name and postcode is only a suggestion. Anonymised complaints hold nothing left to export.
+    Only the complaint asked about is pre-selected: anyone can file with someone else's e-mail
+    address, or name and postcode, so staff tick the others once they have checked them (the same
+    e-mail address is a strong sign; the same name and postcode only a suggestion). Anonymised
+    complaints hold nothing left to export.
     """
     matches = Q(pk=complaint.pk)
     if complaint.email:
@@ -57,7 +59,9 @@ def candidate_complaints(complaint: Complaint) -> list[Candidate]:
         if each.pk == complaint.pk:
             candidates.append(Candidate(each, "the complaint the request is about", True))
         elif complaint.email and each.email.casefold() == complaint.email.casefold():
-            candidates.append(Candidate(each, "the same e-mail address", True))
+            candidates.append(
+                Candidate(each, "the same e-mail address: tick it once you have checked", False)
+            )
         else:
             candidates.append(
                 Candidate(each, "the same name and postcode only: check it is the same person", False)
@@ -83,7 +87,8 @@ def export_customer_data(
     complaints = list(
         Complaint.objects.filter(pk__in=[each.pk for each in chosen])
         .order_by("first_received_at", "pk")
-        .prefetch_related("timeline__author", "timeline__attachments", "attachments")
+        .select_related("escalation", "ombudsman_case", "support_needs")
+        .prefetch_related("timeline__author", "timeline__attachments", "attachments", "stage_changes")
     )
     audit = SubjectAccessExport.objects.create(
         requested_via=complaint,
@@ -104,7 +109,10 @@ def export_customer_data(
         },
         by=by,
     )
-    records = [_record(each, with_needs=with_needs) for each in complaints]
+    messages = messages_about_each([each.reference for each in complaints])
+    records = [
+        _record(each, messages=messages.get(each.reference, []), with_needs=with_needs) for each in complaints
+    ]
     data = {
         "exported_at": timezone.now().isoformat(),
         "exported_by": by.get_username(),
@@ -130,10 +138,15 @@ def export_customer_data(
     return f"subject-access-{complaint.reference}-{timezone.localdate():%Y-%m-%d}.zip", buffer.getvalue()
 
 
-def _record(complaint: Complaint, *, with_needs: bool) -> dict:
-    escalation = Escalation.objects.filter(pk=complaint.pk).first()
-    case = OmbudsmanCase.objects.filter(pk=complaint.pk).first()
-    needs = getattr(complaint, "support_needs", None) if complaint.has_support_needs else None
+def _related(complaint: Complaint, name: str):
+    """A one-to-one row fetched with the complaint, or None if it has none."""
+    return getattr(complaint, name) if hasattr(complaint, name) else None
+
+
+def _record(complaint: Complaint, *, messages: list, with_needs: bool) -> dict:
+    escalation = _related(complaint, "escalation")
+    case = _related(complaint, "ombudsman_case")
+    needs = _related(complaint, "support_needs") if complaint.has_support_needs else None
     return {
         "reference": complaint.reference,
         "status": complaint.get_status_display(),
@@ -179,7 +192,7 @@ def _record(complaint: Complaint, *, with_needs: bool) -> dict:
                 "to": change.get_to_stage_display(),
                 "why": change.reason,
             }
-            for change in StageChange.objects.filter(complaint=complaint)
+            for change in complaint.stage_changes.all()
         ],
         "clocks": {
             field: getattr(escalation, field)
@@ -215,7 +228,7 @@ def _record(complaint: Complaint, *, with_needs: bool) -> dict:
                 "subject": message.subject,
                 "text": message.body_text,
             }
-            for message in messages_about(complaint.reference)
+            for message in messages
         ],
     }
 

@@ -32,3 +32,11 @@ def failed_messages(*, limit: int = 200) -> list[OutboundMessage]:
 def messages_about(reference: str, *, limit: int = 100) -> list[OutboundMessage]:
     """The messages sent about one thing (a complaint's reference), newest first."""
     return list(OutboundMessage.objects.filter(reference=reference).order_by("-created_at", "-pk")[:limit])
+
+
+def messages_about_each(references: list[str]) -> dict[str, list[OutboundMessage]]:
+    """The messages sent about each of several things, oldest first: one query."""
+    found: dict[str, list[OutboundMessage]] = {}
+    for message in OutboundMessage.objects.filter(reference__in=references).order_by("created_at", "pk"):
+        found.setdefault(message.reference, []).append(message)
+    return found
