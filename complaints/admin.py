@@ -38,6 +38,7 @@ ALWAYS_READ_ONLY = (
 GUARDED_FIELDS = (
     ("assigned_to", services.ASSIGN_PERMISSION),
     ("legal_hold", services.LEGAL_HOLD_PERMISSION),
+    ("legal_hold_change_reason", services.LEGAL_HOLD_PERMISSION),
 )
 
 

@@ -249,8 +249,9 @@ CONTACT_FIELDS = (
 def update_contact_details(*, complaint: Complaint, by=None, **details: str) -> Complaint:
     """Change how we reach the customer, noting on the timeline what changed, from what to what.
 
-    A new e-mail address also replaces the private link (the old one may have been read by whoever
-    had the old address): the new link goes to the new address, and old links stop working.
+    A new (or cleared) e-mail address also replaces the private link (the old one may have been read
+    by whoever had the old address): the new link goes to the new address (by post if there is
+    none), and old links stop working.
     """
     unknown = set(details) - set(CONTACT_FIELDS)
     if unknown:
@@ -266,10 +267,11 @@ def update_contact_details(*, complaint: Complaint, by=None, **details: str) -> 
     for field, value in changed.items():
         setattr(complaint, field, value)
     update_fields = [*changed, "updated_at"]
-    if "email" in changed and complaint.email:
+    if "email" in changed:  # changed or cleared: whoever had the old address may have the link
         complaint.tracking_key = secrets.token_urlsafe(16)
         update_fields.append("tracking_key")
-        lines.append("The private link was replaced; the new one went to the new e-mail address.")
+        where = "the new e-mail address" if complaint.email else "the customer by post"
+        lines.append(f"The private link was replaced; the new one went to {where}.")
     complaint.save(update_fields=update_fields)
     who = "by the customer" if by is None else "by staff"
     TimelineEntry.objects.create(

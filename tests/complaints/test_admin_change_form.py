@@ -261,3 +261,14 @@ def test_an_anonymised_complaint_cannot_be_given_personal_data_again(client, com
     before = record_of(complaint)
     assert client.post(change_url(complaint), {**data, "email": "back@example.com"}).status_code == 403
     assert record_of(complaint) == before
+
+
+def test_clearing_the_e_mail_address_also_replaces_the_private_link_and_posts_the_new_one(client, complaint):
+    client.force_login(staff_member(SUPPORT_AGENTS))
+    key = complaint.tracking_key
+    data = {**form_data(client, complaint), "email": "", "reply_preference": "letter"}
+    assert client.post(change_url(complaint), data).status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.tracking_key != key
+    notice = OutboundMessage.objects.get(template_key="private_link_renewed")
+    assert notice.channel == OutboundMessage.Channel.LETTER

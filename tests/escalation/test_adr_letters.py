@@ -102,9 +102,14 @@ def test_a_complaint_resolved_then_closed_owes_no_letter():
 def test_a_paper_letter_not_yet_posted_is_still_owed_on_day_50_everywhere_staff_look(client):
     complaint = file_on_first_day(reply_preference=Complaint.ReplyPreference.LETTER)
     manager = staff_member(COMPLAINTS_MANAGERS)
-    assert clocks_of(complaint).acknowledged_at is None  # the acknowledgement letter is not posted either
-    with on(day(2)):
+    assert clocks_of(complaint).acknowledged_at is None  # the acknowledgement letter is not posted yet
+    acknowledgement = OutboundMessage.objects.get(
+        reference=complaint.reference, template_key="complaint_acknowledgement"
+    )
+    with on(day(1)):
+        mark_letter_posted(message=acknowledgement, posted_on=day(1))
         services.propose_resolution(complaint=complaint, by=manager, resolution="A refund of £20.")
+    assert clocks_of(complaint).acknowledged_at is not None
     with on(day(42)):
         assert enforce_deadlines().adr_letters == 1
     [letter] = letters(complaint)
@@ -115,29 +120,24 @@ def test_a_paper_letter_not_yet_posted_is_still_owed_on_day_50_everywhere_staff_
         escalation = clocks_of(complaint)
         assert escalation.period_letter_queued_at is not None
         assert escalation.adr_letter_sent_at is None
-        # The earliest clock is the acknowledgement (also a letter never posted); the ADR letter is owed too.
-        assert escalation.next_deadline < day(50)
+        # The ADR letter is the only clock left, and it is overdue: written is not sent.
+        assert (escalation.next_deadline, escalation.next_deadline_kind) == (day(42), DeadlineKind.ADR_LETTER)
         assert enforce_deadlines().adr_letters == 0  # written once, never twice
         rows = reporting.overdue_and_due_soon(reporting.DashboardFilters())
-        assert [row.reference for row in rows] == [complaint.reference]
+        assert [(row.reference, row.clock) for row in rows] == [(complaint.reference, "ADR letter")]
         client.force_login(manager)
         listed = client.get(reverse("admin:complaints_complaint_changelist"), {"deadline": "overdue"})
         assert complaint.reference in listed.content.decode()
         digest = OutboundMessage.objects.filter(template_key="daily_digest").latest("pk")
         assert complaint.reference in digest.body_text
+        assert "ADR letter" in digest.body_text
         page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
         assert "written 13 Jul 2026; not sent yet (a letter: print and post it)" in page
 
-        acknowledgement = OutboundMessage.objects.get(
-            reference=complaint.reference, template_key="complaint_acknowledgement"
-        )
-        mark_letter_posted(message=acknowledgement, posted_on=day(50))
-        assert clocks_of(complaint).next_deadline_kind == DeadlineKind.ADR_LETTER
         mark_letter_posted(message=OutboundMessage.objects.get(pk=letter.pk), posted_on=day(50))
         page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
         assert "written 13 Jul 2026; done 21 Jul 2026 10:00 (late)" in page
     escalation = clocks_of(complaint)
-    assert escalation.acknowledged_at.date() == day(50)
     assert escalation.adr_letter_sent_at.date() == day(50)
     assert escalation.adr_letter_channel == "letter"
     assert escalation.adr_window_ends == date(2027, 7, 13)  # 12 months from the date printed on it
