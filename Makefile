@@ -26,7 +26,7 @@ run: $(STAMP) ## Serve the portal on http://127.0.0.1:8000 with a Celery worker 
 	@$(RUN_ENV) $(PY) manage.py create_demo_staff
 	@echo "Broker: $${CELERY_BROKER_URL:-$${REDIS_URL:-filesystem:// (var/broker)}}"
 	@$(RUN_ENV) bash -c ' \
-	  $(PY) -m celery -A config worker -B --loglevel=INFO --without-mingle --without-gossip --concurrency=2 & worker=$$!; \
+	  $(PY) -m celery -A config worker -B --loglevel=INFO --without-mingle --without-gossip --pool=threads --concurrency=2 & worker=$$!; \
 	  trap "kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(PY) manage.py runserver 127.0.0.1:8000'
 

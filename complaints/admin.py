@@ -11,11 +11,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from complaints import selectors, services
+from complaints import record_changes, selectors, services
 from complaints.forms import StaffEntryForm, StaffLogComplaintForm, clean_uk_postcode
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
+from complaints.record_changes import CONTACT_FIELDS as CUSTOMER_FIELDS
 from complaints.references import normalise_reference
-from complaints.services import CONTACT_FIELDS as CUSTOMER_FIELDS
 from complaints.views import attachment_response
 from notifications.selectors import messages_about
 
@@ -37,8 +37,8 @@ ALWAYS_READ_ONLY = (
 # Fields only some roles may change: (field, the permission it needs).
 GUARDED_FIELDS = (
     ("assigned_to", services.ASSIGN_PERMISSION),
-    ("legal_hold", services.LEGAL_HOLD_PERMISSION),
-    ("legal_hold_change_reason", services.LEGAL_HOLD_PERMISSION),
+    ("legal_hold", record_changes.LEGAL_HOLD_PERMISSION),
+    ("legal_hold_change_reason", record_changes.LEGAL_HOLD_PERMISSION),
 )
 
 
@@ -237,7 +237,7 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if request.user.has_perm(services.LEGAL_HOLD_PERMISSION):
+        if request.user.has_perm(record_changes.LEGAL_HOLD_PERMISSION):
             return fieldsets
         return [
             (name, {**options, "fields": [f for f in options["fields"] if f != "legal_hold_change_reason"]})
@@ -259,9 +259,9 @@ class ComplaintAdmin(admin.ModelAdmin):
         data, changed = form.cleaned_data, set(form.changed_data)
         details = {field: data[field] for field in CUSTOMER_FIELDS if field in changed}
         if details:
-            complaint = services.update_contact_details(complaint=complaint, by=request.user, **details)
+            complaint = record_changes.update_contact_details(complaint=complaint, by=request.user, **details)
         if "category" in changed:
-            complaint = services.change_category(
+            complaint = record_changes.change_category(
                 complaint=complaint, category=data["category"], by=request.user
             )
         if "assigned_to" in changed:
@@ -269,7 +269,9 @@ class ComplaintAdmin(admin.ModelAdmin):
                 complaint_ids=[complaint.pk], assignee=data["assigned_to"], by=request.user
             )
         if "legal_hold" in changed:
-            change_hold = services.set_legal_hold if data["legal_hold"] else services.lift_legal_hold
+            change_hold = (
+                record_changes.set_legal_hold if data["legal_hold"] else record_changes.lift_legal_hold
+            )
             change_hold(complaint=complaint, by=request.user, reason=data["legal_hold_change_reason"])
 
     def save_formset(self, request, form, formset, change):
@@ -280,20 +282,20 @@ class ComplaintAdmin(admin.ModelAdmin):
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
             if inline_form.has_changed():
-                services.update_support_needs(
+                record_changes.update_support_needs(
                     complaint=form.instance,
                     by=request.user,
                     details=inline_form.cleaned_data.get("details", ""),
                 )
 
     def has_revoke_permission(self, request):
-        return request.user.has_perm(services.REVOKE_LINK_PERMISSION)
+        return request.user.has_perm(record_changes.REVOKE_LINK_PERMISSION)
 
     @admin.action(description="Revoke the private link and send a new one", permissions=["revoke"])
     def revoke_private_links(self, request, queryset):
         revoked = 0
         for complaint in queryset.filter(anonymised_at__isnull=True):
-            services.revoke_private_link(complaint=complaint, by=request.user)
+            record_changes.revoke_private_link(complaint=complaint, by=request.user)
             revoked += 1
         self.message_user(
             request,

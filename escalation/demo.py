@@ -18,8 +18,8 @@ from django.utils import timezone
 from complaints.models import Complaint, TimelineEntry
 from complaints.references import CROCKFORD_ALPHABET, REFERENCE_PREFIX
 from escalation import clocks
+from escalation.case import compute_clocks
 from escalation.models import Escalation, OmbudsmanCase
-from escalation.services import compute_clocks
 from escalation.stages import Stage
 from escalation.working_days import LONDON, WorkingCalendar, working_calendar
 

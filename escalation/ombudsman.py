@@ -10,14 +10,10 @@ from complaints import services as complaint_services
 from complaints.models import Complaint, TimelineEntry
 from complaints.transactions import one_transaction
 from escalation import clocks
+from escalation.case import open_case
 from escalation.models import OmbudsmanCase
 from escalation.rules import Action
-from escalation.services import (
-    advance_stage,
-    notify_with_ombudsman_paragraph,
-    open_case,
-    refuse_future_date,
-)
+from escalation.services import advance_stage, notify_with_ombudsman_paragraph, refuse_future_date
 from escalation.stages import Stage
 
 

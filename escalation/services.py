@@ -8,75 +8,25 @@ when the outermost service is done, in the same transaction. The staff member ac
 (None when the customer acted in the portal).
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import date, datetime
-from types import MappingProxyType
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from complaints import record_changes
 from complaints import services as complaint_services
 from complaints.models import Complaint, TimelineEntry
 from complaints.notices import notify_customer
 from complaints.transactions import one_transaction
-from complaints.workflow import OPEN_STATUSES
 from escalation import clocks, rules
-from escalation.models import Escalation, OmbudsmanCase, StageChange
+from escalation.case import Case, compute_clocks, open_case
+from escalation.models import Escalation, StageChange
 from escalation.rules import Action
 from escalation.stages import Stage, stage_change_problem
-from escalation.working_days import london_date, working_calendar
+from escalation.working_days import london_date
 
 Status = Complaint.Status
-
-
-# --- The case: one lock, one save of the clocks ------------------------------------------------
-
-
-@dataclass
-class Case:
-    """A complaint, its clocks and its ombudsman case, locked for one service (and those it calls)."""
-
-    complaint: Complaint
-    escalation: Escalation
-    ombudsman_case: OmbudsmanCase | None
-
-    def refuse_unless_allowed(self, action: Action) -> None:
-        rules.refuse_unless_allowed(
-            action, rules.facts_of(self.complaint, self.escalation, self.ombudsman_case)
-        )
-
-
-_open_cases: ContextVar[MappingProxyType] = ContextVar("open_cases", default=MappingProxyType({}))
-
-
-@contextmanager
-def open_case(complaint: Complaint) -> Iterator[Case]:
-    """Lock the complaint and its clocks (once per outermost service), and save the clocks once at its end.
-
-    A complaint without its clocks' row is an error: filing writes it, and a migration wrote it
-    for older complaints.
-    """
-    cases = _open_cases.get()
-    if complaint.pk in cases:
-        yield cases[complaint.pk]
-        return
-    locked = Complaint.objects.for_update().get(pk=complaint.pk)
-    escalation = Escalation.objects.select_for_update().get(pk=complaint.pk)
-    ombudsman_case = (
-        OmbudsmanCase.objects.filter(pk=complaint.pk).first() if escalation.stage == Stage.OMBUDSMAN else None
-    )
-    case = Case(locked, escalation, ombudsman_case)
-    token = _open_cases.set(MappingProxyType({**cases, complaint.pk: case}))
-    try:
-        yield case
-        compute_clocks(case.escalation, complaint=case.complaint, ombudsman_case=case.ombudsman_case)
-        case.escalation.save()
-    finally:
-        _open_cases.reset(token)
 
 
 # --- Clocks ------------------------------------------------------------------------------------
@@ -148,12 +98,12 @@ def correct_first_received(
     """Move the first-received time earlier; every clock that runs from it follows.
 
     Not one transaction: a refused attempt (a later time) is recorded, and that record must
-    outlive the refusal (see `complaints.services.correct_first_received_at`).
+    outlive the refusal (see `complaints.record_changes.correct_first_received_at`).
     """
     rules.refuse_unless_allowed(
         Action.CORRECT_FIRST_RECEIVED, rules.facts_of(complaint, Escalation.objects.get(pk=complaint.pk))
     )
-    return complaint_services.correct_first_received_at(
+    return record_changes.correct_first_received_at(
         complaint=complaint, first_received_at=first_received_at, reason=reason, by=by
     )
 
@@ -273,7 +223,7 @@ def refer_to_complaints_manager(
             by=by,
             reason=f"{who}: not satisfied with the proposed resolution. {reason}".strip(),
         )
-        case.complaint = complaint_services.update_contact_details(
+        case.complaint = record_changes.update_contact_details(
             complaint=case.complaint, by=by, reply_preference=reply_preference, **(contact_details or {})
         )
         _set_status(case, Status.IN_PROGRESS, by=by, note="Referred to the Complaints Manager.")
@@ -536,27 +486,3 @@ def notify_with_ombudsman_paragraph(case: Case, template_key: str, event_id: str
 def refuse_future_date(day: date, field: str) -> None:
     if day > timezone.localdate():
         raise ValidationError({field: "This date cannot be in the future."})
-
-
-def compute_clocks(escalation: Escalation, *, complaint: Complaint, ombudsman_case=None) -> None:
-    """Every due date of the complaint from its inputs, and the next deadline: pure, no query."""
-    calendar = working_calendar()
-    escalation.acknowledgement_due = clocks.acknowledgement_due(
-        complaint.first_received_at, calendar, category=complaint.category
-    )
-    if escalation.complex_case_told_at is None:
-        escalation.stage_one_due = clocks.stage_one_due(complaint.first_received_at, calendar)
-    if escalation.referral_received_on is not None:
-        escalation.stage_two_response_due = clocks.stage_two_response_due(
-            escalation.referral_received_on, calendar
-        )
-    escalation.adr_eligible_on = clocks.adr_eligible_on(complaint.first_received_at)
-    escalation.adr_window_ends = clocks.adr_window_ends_after(escalation)
-    set_next_deadline(escalation, unresolved=complaint.status in OPEN_STATUSES, ombudsman_case=ombudsman_case)
-
-
-def set_next_deadline(escalation: Escalation, *, unresolved: bool, ombudsman_case=None) -> None:
-    """Store the earliest clock still running, for lists and the sweep to sort and filter on."""
-    deadline = clocks.next_deadline(escalation, unresolved=unresolved, ombudsman_case=ombudsman_case)
-    escalation.next_deadline = deadline.due if deadline else None
-    escalation.next_deadline_kind = deadline.kind if deadline else ""

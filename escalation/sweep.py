@@ -19,7 +19,8 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints.models import Complaint
+from complaints import services as complaint_services
+from complaints.models import Complaint, TimelineEntry
 from complaints.notices import customer_messages
 from complaints.workflow import OPEN_STATUSES
 from escalation import clocks, roles
@@ -310,13 +311,13 @@ def _adr_letters(letters: list[tuple[Decision, DeadlineNotice]], *, now: datetim
     The letter counts as sent, and its 12 months start, when it goes (an e-mail handed to the mail
     server, a letter marked posted): `escalation.services.record_notice_sent`.
     """
-    messages, updated = [], []
+    messages, updated, notes = [], [], {}
     letter_date = timezone.localdate(now)
     window_ends = clocks.add_months(letter_date, clocks.ADR_WINDOW_MONTHS)
     for decision, _notice in letters:
         escalation, complaint = decision.escalation, decision.escalation.complaint
         at_deadlock = decision.kind == Kind.ADR_LETTER_AT_DEADLOCK
-        messages += customer_messages(
+        letter = customer_messages(
             complaint=complaint,
             template_key="adr_letter",
             event_id=f"{'deadlock' if at_deadlock else 'period'}-{decision.due:%Y-%m-%d}",
@@ -328,13 +329,21 @@ def _adr_letters(letters: list[tuple[Decision, DeadlineNotice]], *, now: datetim
                 window_ends=window_ends,
             ),
         )
+        messages += letter
         if at_deadlock:
             escalation.deadlock_letter_queued_at = now
         else:
             escalation.period_letter_queued_at = now
         updated.append(escalation)
+        written = OutboundMessage.Channel(letter[0]["channel"])  # the first is always the written one
+        notes[complaint.pk] = (
+            f"ADR letter written ({'deadlock' if at_deadlock else 'the ADR period ran out'}), to go by "
+            f"{written.label.lower()}"
+            + (": print and post it; it counts as sent once marked posted." if written == "letter" else ".")
+        )
     if updated:
         Escalation.objects.bulk_update(updated, ["period_letter_queued_at", "deadlock_letter_queued_at"])
+        complaint_services.record_events(kind=TimelineEntry.Kind.INTERNAL_NOTE, bodies=notes)
     return messages
 
 

@@ -14,9 +14,9 @@ from complaints import services as complaint_services
 from complaints.models import Complaint
 from complaints.tracking_links import make_tracking_token
 from escalation import ombudsman, services
-from escalation.admin import STAGE_ACTIONS
 from escalation.models import Escalation, OmbudsmanCase, StageChange
 from escalation.roles import AUDITORS, COMPLAINTS_MANAGERS, MANAGING_DIRECTOR, SUPPORT_AGENTS
+from escalation.stage_actions import STAGE_ACTIONS
 from notifications.models import OutboundMessage
 from tests.complaints.factories import pdf_upload
 from tests.escalation.factories import filed_complaint, staff_member

@@ -133,6 +133,10 @@ def test_a_paper_letter_not_yet_posted_is_still_owed_on_day_50_everywhere_staff_
         assert "ADR letter" in digest.body_text
         page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
         assert "written 13 Jul 2026; not sent yet (a letter: print and post it)" in page
+        assert complaint.timeline.filter(
+            kind="internal_note",
+            body__startswith="ADR letter written (the ADR period ran out), to go by letter",
+        ).exists()
 
         mark_letter_posted(message=OutboundMessage.objects.get(pk=letter.pk), posted_on=day(50))
         page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()

@@ -3,7 +3,6 @@
 import pytest
 from django.urls import reverse
 
-from escalation.admin import STAGE_ACTIONS
 from escalation.roles import (
     AUDITORS,
     COMPLAINTS_MANAGERS,
@@ -11,6 +10,7 @@ from escalation.roles import (
     ROLE_PERMISSIONS,
     SUPPORT_AGENTS,
 )
+from escalation.stage_actions import STAGE_ACTIONS
 from tests.escalation.factories import filed_complaint, staff_member
 
 pytestmark = pytest.mark.django_db

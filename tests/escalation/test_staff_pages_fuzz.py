@@ -62,3 +62,29 @@ def test_the_staff_pages_never_fail_on_their_parameters(client, manager, page, v
     parameters = dict(zip(STAFF_PAGES[page], values, strict=False))
     response = client.get(reverse(page), parameters)
     assert response.status_code < 500, parameters
+
+
+OTHER_LISTS = {
+    "admin:notifications_outboundmessage_changelist": [
+        "status__exact",
+        "channel__exact",
+        "template_key__exact",
+        "created_at__year",
+        "created_at__month",
+        "q",
+    ],
+    "admin:escalation_stagechange_changelist": ["to_stage__exact", "p", "o"],
+    "admin:escalation_calendaradjustment_changelist": ["kind__exact", "region__exact", "o"],
+    "admin:escalation_subjectaccessexport_changelist": ["verification__exact", "p"],
+}
+
+
+@FUZZ
+@given(
+    page=st.sampled_from(sorted(OTHER_LISTS)),
+    values=st.lists(VALUES, min_size=6, max_size=6),
+)
+def test_the_other_staff_lists_never_fail_on_their_filters(client, manager, page, values):
+    parameters = dict(zip(OTHER_LISTS[page], values, strict=False))
+    response = client.get(reverse(page), parameters)
+    assert response.status_code < 500, (page, parameters)
