@@ -370,7 +370,9 @@ class ComplaintAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": "Assign complaints",
             "form": form,
-            "complaints": queryset,
+            "selected": queryset,
+            "action_name": "assign_to_someone",
+            "submit_label": "Assign",
             "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }

@@ -95,7 +95,9 @@ class OutboundMessageAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": "Mark letters as posted",
             "form": form,
-            "letters": letters,
+            "selected": letters,
+            "action_name": "mark_posted",
+            "submit_label": "Mark posted",
             "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
