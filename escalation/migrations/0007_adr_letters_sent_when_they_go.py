@@ -11,6 +11,7 @@ def letters_and_acknowledgements_count_when_they_went(apps, schema_editor):
     Escalation = apps.get_model("escalation", "Escalation")
     TimelineEntry = apps.get_model("complaints", "TimelineEntry")
     OutboundMessage = apps.get_model("notifications", "OutboundMessage")
+    OmbudsmanCase = apps.get_model("escalation", "OmbudsmanCase")
     # Only rows this can change: a letter sent, an acknowledgement by post, a closed complaint.
     affected = Escalation.objects.filter(
         models.Q(adr_letter_sent_at__isnull=False)
@@ -60,6 +61,20 @@ def letters_and_acknowledgements_count_when_they_went(apps, schema_editor):
                 ),
             )
         if changed:
+            # What is owed now (a letter unposted, a deadlock) must show in the lists and the sweep:
+            # the stored window and next deadline from the same pure rules the services use.
+            from escalation import clocks  # pure functions of the row's fields: safe on historical models
+
+            escalation.adr_window_ends = clocks.adr_window_ends_after(escalation)
+            case = OmbudsmanCase.objects.filter(pk=complaint.pk).first() if escalation.stage == 4 else None
+            deadline = clocks.next_deadline(
+                escalation,
+                unresolved=complaint.status in ("received", "in_progress", "resolution_proposed"),
+                ombudsman_case=case,
+            )
+            escalation.next_deadline = deadline.due if deadline else None
+            escalation.next_deadline_kind = deadline.kind if deadline else ""
+            changed += ["adr_window_ends", "next_deadline", "next_deadline_kind"]
             escalation.save(update_fields=sorted(set(changed)))
 
 
