@@ -113,3 +113,34 @@ def record_ombudsman_remedy_done(*, complaint: Complaint, by, done_on: date) -> 
             by=by,
         )
     return case.ombudsman_case
+
+
+@one_transaction
+def close_after_the_ombudsman(*, complaint: Complaint, by, note: str = "") -> OmbudsmanCase:
+    """Close a complaint whose ombudsman case is over: the customer rejected the decision, or accepted it
+    and we put it into effect. Resolved in the second case, closed either way; no final position of
+    ours is owed (the ombudsman has decided)."""
+    with open_case(complaint) as case:
+        case.refuse_unless_allowed(Action.CLOSE_AFTER_THE_OMBUDSMAN)
+        ombudsman_case = case.ombudsman_case
+        accepted = ombudsman_case.customer_response == OmbudsmanCase.CustomerResponse.ACCEPTED
+        outcome = (
+            f"the customer accepted its decision and we put it into effect on {ombudsman_case.remedy_done_on:%-d %B %Y}"
+            if accepted
+            else "the customer did not accept its decision, which does not bind them"
+        )
+        if accepted:
+            case.complaint = complaint_services.change_complaint_status(
+                complaint=case.complaint,
+                new_status=Complaint.Status.RESOLVED,
+                by=by,
+                note=f"The {settings.ADR_SCHEME['name']}'s decision was put into effect.",
+            )
+        case.complaint = complaint_services.change_complaint_status(
+            complaint=case.complaint,
+            new_status=Complaint.Status.CLOSED,
+            by=by,
+            note=f"Closed: the {settings.ADR_SCHEME['name']}'s case {ombudsman_case.scheme_reference} is over; "
+            f"{outcome}. {note}".strip(),
+        )
+    return ombudsman_case

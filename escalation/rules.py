@@ -33,6 +33,7 @@ class Action(models.TextChoices):
     RECORD_MD_DECISION = "md-decision", "Record the Managing Director's decision"
     DECLARE_DEADLOCK = "deadlock", "Declare deadlock (our final position)"
     CLOSE_WITH_FINAL_POSITION = "close", "Close with our final position"
+    CLOSE_AFTER_THE_OMBUDSMAN = "close-after-ombudsman", "Close: the ombudsman's case is over"
     RECORD_ISPA_REFERRAL = "ispa", "Record an ISPA referral"
     RECORD_OMBUDSMAN_REFERRAL = "ombudsman", "Record an ombudsman case"
     RECORD_OMBUDSMAN_DECISION = "ombudsman-decision", "Record the ombudsman's decision"
@@ -172,7 +173,16 @@ RULES: dict[Action, tuple[Check, ...]] = {
     ),
     # Closing a complaint the customer has not accepted as resolved is our final position: deadlock,
     # unless one was given already or the ombudsman has the complaint (a resolved one is simply closed).
-    Action.CLOSE_WITH_FINAL_POSITION: (OPEN,),
+    Action.CLOSE_WITH_FINAL_POSITION: (OPEN, BEFORE_THE_OMBUDSMAN),
+    # At the ombudsman the case ends with its decision: rejected by the customer, or put into effect.
+    Action.CLOSE_AFTER_THE_OMBUDSMAN: (
+        (lambda facts: facts.stage == Stage.OMBUDSMAN, "The complaint is not with the ombudsman."),
+        OPEN,
+        (
+            lambda facts: facts.ombudsman_answer_recorded and not facts.remedy_owed,
+            "The ombudsman's case is over once the customer has answered its decision and any remedy is done.",
+        ),
+    ),
     Action.RECORD_ISPA_REFERRAL: (
         (
             lambda facts: facts.ispa_member,

@@ -94,6 +94,13 @@ STAGE_ACTIONS: dict[str, StageAction] = {
         forms.FinalPositionForm,
         services.close_with_final_position,
     ),
+    "close-after-ombudsman": StageAction(
+        Action.CLOSE_AFTER_THE_OMBUDSMAN,
+        "Close: the ombudsman's case is over",
+        MANAGE_ESCALATIONS,
+        forms.AcceptanceForm,
+        ombudsman.close_after_the_ombudsman,
+    ),
     "ispa": StageAction(
         Action.RECORD_ISPA_REFERRAL,
         "Record an ISPA referral",

@@ -24,6 +24,7 @@ from complaints.models import Complaint, TimelineEntry
 from complaints.notices import customer_messages
 from complaints.workflow import OPEN_STATUSES
 from escalation import clocks, roles
+from escalation.case import set_next_deadline
 from escalation.models import DeadlineNotice, Escalation, OmbudsmanCase
 from escalation.stages import Stage
 from escalation.working_days import LONDON, WorkingCalendar, london_date, working_calendar
@@ -294,7 +295,7 @@ def _sweep_batch(
     letters = [
         (d, notice) for d, notice in zip(decisions, notices, strict=True) if d.kind in ADR_LETTER_KINDS
     ]
-    messages = _adr_letters(letters, now=now)
+    messages = _adr_letters(letters, now=now, cases=cases)
     staff = [
         (d, notice) for d, notice in zip(decisions, notices, strict=True) if d.kind not in ADR_LETTER_KINDS
     ]
@@ -305,7 +306,7 @@ def _sweep_batch(
     report.staff_messages += len(staff_messages)
 
 
-def _adr_letters(letters: list[tuple[Decision, DeadlineNotice]], *, now: datetime) -> list[dict]:
+def _adr_letters(letters: list[tuple[Decision, DeadlineNotice]], *, now: datetime, cases: dict) -> list[dict]:
     """The ADR letters' messages; each complaint records when its letter was written.
 
     The letter counts as sent, and its 12 months start, when it goes (an e-mail handed to the mail
@@ -334,6 +335,11 @@ def _adr_letters(letters: list[tuple[Decision, DeadlineNotice]], *, now: datetim
             escalation.deadlock_letter_queued_at = now
         else:
             escalation.period_letter_queued_at = now
+        # Written is not sent: the letter stays the next deadline until it goes (asked of the rule,
+        # not assumed, so the stored value always says what the clocks say).
+        set_next_deadline(
+            escalation, unresolved=complaint.status in OPEN_STATUSES, ombudsman_case=cases.get(complaint.pk)
+        )
         updated.append(escalation)
         written = OutboundMessage.Channel(letter[0]["channel"])  # the first is always the written one
         notes[complaint.pk] = (
@@ -342,7 +348,10 @@ def _adr_letters(letters: list[tuple[Decision, DeadlineNotice]], *, now: datetim
             + (": print and post it; it counts as sent once marked posted." if written == "letter" else ".")
         )
     if updated:
-        Escalation.objects.bulk_update(updated, ["period_letter_queued_at", "deadlock_letter_queued_at"])
+        Escalation.objects.bulk_update(
+            updated,
+            ["period_letter_queued_at", "deadlock_letter_queued_at", "next_deadline", "next_deadline_kind"],
+        )
         complaint_services.record_events(kind=TimelineEntry.Kind.INTERNAL_NOTE, bodies=notes)
     return messages
 

@@ -81,6 +81,11 @@ def remedy_owed(complaint, by):
     )
 
 
+def remedy_done(complaint, by):
+    remedy_owed(complaint, by)
+    ombudsman.record_ombudsman_remedy_done(complaint=complaint, by=by, done_on=timezone.localdate())
+
+
 def resolved(complaint, by):
     proposed(complaint, by)
     services.record_customer_acceptance(complaint=complaint, by=by)
@@ -105,6 +110,7 @@ STATES = {
     "past the ADR period, unresolved": (50, proposed),
     "with the ombudsman": (50, with_the_ombudsman),
     "ombudsman decision accepted": (50, remedy_owed),
+    "ombudsman remedy done": (50, remedy_done),
     "resolved": (4, resolved),
     "closed unresolved": (4, closed_unresolved),
 }
@@ -129,6 +135,7 @@ def form_data(name: str, complaint: Complaint) -> dict:
         "md-decision": {"decision": "Upheld."},
         "deadlock": {"final_position": "No more."},
         "close": {"final_position": "No more, and closed."},
+        "close-after-ombudsman": {"note": ""},
         "ispa": {"referred_on": today},
         "ombudsman": {"scheme_reference": "CO-9", "referred_on": today},
         "ombudsman-decision": {

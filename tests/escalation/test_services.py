@@ -412,3 +412,37 @@ def test_advance_stage_allows_exactly_the_tables_steps_and_refusals_write_nothin
             services.advance_stage(complaint=complaint, to_stage=target, by=agent, reason="Test")
         assert escalation_of(complaint).stage == current
         assert StageChange.objects.filter(complaint=complaint).count() == changes_before
+
+
+@pytest.mark.parametrize("answer", ["accepted", "rejected"])
+def test_a_complaint_whose_ombudsman_case_is_over_is_closed_without_a_final_position(agent, answer):
+    complaint = filed_complaint(days_ago=60)
+    ombudsman.record_ombudsman_referral(
+        complaint=complaint, by=agent, scheme_reference="CO-8", referred_on=timezone.localdate()
+    )
+    with pytest.raises(ValidationError, match="case is over once"):
+        ombudsman.close_after_the_ombudsman(complaint=complaint, by=agent)
+    ombudsman.record_ombudsman_decision(
+        complaint=complaint,
+        by=agent,
+        decision_on=timezone.localdate(),
+        customer_response=answer,
+        customer_responded_on=timezone.localdate(),
+    )
+    if answer == "accepted":
+        with pytest.raises(ValidationError, match="any remedy is done"):
+            ombudsman.close_after_the_ombudsman(complaint=complaint, by=agent)
+        ombudsman.record_ombudsman_remedy_done(complaint=complaint, by=agent, done_on=timezone.localdate())
+    ombudsman.close_after_the_ombudsman(complaint=complaint, by=agent)
+    complaint.refresh_from_db()
+    escalation = escalation_of(complaint)
+    assert complaint.status == Status.CLOSED
+    assert escalation.deadlocked_at is None  # the ombudsman decided; no final position of ours
+    assert escalation.resolved_at is not None  # retention can take it in its time
+    statuses = list(
+        complaint.timeline.filter(kind=TimelineEntry.Kind.STATUS_CHANGED).values_list("body", flat=True)
+    )
+    assert any("Closed: the" in body and "CO-8 is over" in body for body in statuses)
+    assert ("“Resolved”" in " ".join(statuses) or "put into effect" in " ".join(statuses)) == (
+        answer == "accepted"
+    )
