@@ -372,24 +372,33 @@ def clock_rows(complaint: Complaint, escalation: Escalation) -> list[tuple[str, 
         ("Customer may go to the ombudsman from", open_from, "deadlock" if escalation.deadlocked_at else "")
     )
     deadlocked_on = london_date(escalation.deadlocked_at) if escalation.deadlocked_at else None
-    letters = (
+    letters = (  # (what, due, written, sent, replaced by the deadlock letter if never sent)
         (
             "ADR letter (the ADR period ran out)",
             escalation.adr_eligible_on,
             escalation.period_letter_queued_at,
             escalation.period_letter_sent_at,
+            deadlocked_on is not None,
         ),
         (
             "ADR letter (deadlock)",
             deadlocked_on,
             escalation.deadlock_letter_queued_at,
             escalation.deadlock_letter_sent_at,
+            False,
         ),
     )
-    for label, due, written, sent in letters:
-        if written:
-            progress = state(due, sent) if sent else "not sent yet (a letter: print and post it)"
-            rows.append((label, due, f"written {timezone.localtime(written):%-d %b %Y}; {progress}"))
+    for label, due, written, sent, replaced in letters:
+        if not written:
+            continue
+        if sent:  # a date only: a letter's is the day it was posted, which has no time
+            sent_on = timezone.localtime(sent).date()
+            progress = f"sent {sent_on:%-d %b %Y}" + (" (late)" if due and sent_on > due else "")
+        elif replaced:
+            progress = "not sent; the deadlock letter replaces it"
+        else:
+            progress = "not sent yet (a letter: print and post it)"
+        rows.append((label, due, f"written {timezone.localtime(written):%-d %b %Y}; {progress}"))
     owed = clocks.adr_letter_owed(escalation, unresolved=complaint.status in OPEN_STATUSES)
     if owed is not None and not owed.written:
         rows.append(

@@ -140,7 +140,7 @@ def test_a_paper_letter_not_yet_posted_is_still_owed_on_day_50_everywhere_staff_
 
         mark_letter_posted(message=OutboundMessage.objects.get(pk=letter.pk), posted_on=day(50))
         page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
-        assert "written 13 Jul 2026; done 21 Jul 2026 10:00 (late)" in page
+        assert "written 13 Jul 2026; sent 21 Jul 2026 (late)" in page
     escalation = clocks_of(complaint)
     assert escalation.adr_letter_sent_at.date() == day(50)
     assert escalation.adr_letter_channel == "letter"
@@ -240,3 +240,18 @@ def test_a_letter_counts_from_the_day_it_was_posted_not_the_day_someone_records_
     assert timezone_date(escalation.acknowledged_at) == day(1)  # Tuesday 2 June: on time
     assert escalation.acknowledgement_due == day(1)
     assert OutboundMessage.objects.get(pk=acknowledgement.pk).posted_on == day(1)
+
+
+def test_a_period_letter_never_posted_is_replaced_by_the_deadlock_letter_on_the_page(client):
+    complaint = file_on_first_day(reply_preference=Complaint.ReplyPreference.LETTER)
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    with on(day(42)):
+        enforce_deadlines()
+    with on(day(45)):
+        services.declare_deadlock(complaint=complaint, by=manager, final_position="We can do no more.")
+        enforce_deadlines()
+        client.force_login(manager)
+        page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
+    assert "written 13 Jul 2026; not sent; the deadlock letter replaces it" in page
+    assert "written 16 Jul 2026; not sent yet (a letter: print and post it)" in page
+    assert len(letters(complaint)) == 2
