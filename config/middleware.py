@@ -17,3 +17,19 @@ class RejectNulCharactersMiddleware:
         ):
             return HttpResponseBadRequest("Invalid characters in the address.", content_type="text/plain")
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Every page the portal renders carries personal data or may (a customer's complaint, the
+    staff lists), so none is kept by a browser's back-forward cache, a shared computer's disk or a
+    proxy: `Cache-Control: private, no-store` unless a view chose its own caching. Static files
+    never reach this (WhiteNoise answers them first, with their own long-lived caching)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "private, no-store"
+        return response

@@ -25,7 +25,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.PortalAdminConfig",  # Django's admin with a throttled staff login (config/admin.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "config.middleware.RejectNulCharactersMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.NoStoreMiddleware",  # after WhiteNoise: static files keep their caching
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -198,6 +199,14 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# How many proxies in front of the portal append to X-Forwarded-For (docker-compose: 1, Caddy).
+# 0 believes no header: the connecting address is the client. Never more than there really are,
+# or a client's own forged entry is taken as its address (config/client_address.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is the number of proxies in front of the portal: 0 or more."
+    )
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -232,15 +241,16 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A username failing from many addresses is slowed, not locked (config/login_throttle.py).
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
-# Rate limits (django-ratelimit) key on the client address; behind a proxy set
-# RATELIMIT_IP_META_KEY to the header the proxy fills.
-RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
+# Rate limits (django-ratelimit) key on the client address as config/client_address.py derives it.
+RATELIMIT_IP_META_KEY = "config.client_address.client_address"
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # With the cache (Redis) down, let requests through rather than refuse every customer.
 RATELIMIT_FAIL_OPEN = True

@@ -3,10 +3,6 @@ from django.urls import include, path
 
 from complaints import views as complaint_views
 
-admin.site.site_header = "Netservers complaints"
-admin.site.site_title = "Complaints admin"
-admin.site.index_title = "Complaints administration"
-
 urlpatterns = [
     path("", complaint_views.home, name="home"),
     path("complaints-code/", complaint_views.complaints_code, name="complaints_code"),

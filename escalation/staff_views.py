@@ -1,18 +1,16 @@
 """The managers' pages outside the admin's model screens: the escalation dashboard and the monthly report."""
 
-import csv
-
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from complaints.models import Complaint
 from escalation import clocks, reporting
+from escalation.csv_export import csv_response
 
 DASHBOARD_PERMISSION = "escalation.view_dashboard"
 
@@ -34,7 +32,7 @@ def escalation_dashboard(request):
     )
     rows = reporting.overdue_and_due_soon(filters)
     if request.GET.get("format") == "csv":
-        return _csv(
+        return csv_response(
             "escalations",
             [
                 "reference",
@@ -101,7 +99,7 @@ def monthly_report(request):
         ("median_days_to_resolve", "Median days to resolve"),
     ]
     if request.GET.get("format") == "csv":
-        return _csv(
+        return csv_response(
             f"complaints-by-{by}",
             ["month", by, *(label for _, label in columns)],
             (
@@ -154,13 +152,3 @@ def _chart_bars(weeks: list[dict]) -> list[dict]:
                 }
             )
     return bars
-
-
-def _csv(name: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
-    return response

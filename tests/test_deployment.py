@@ -56,6 +56,17 @@ def test_docker_compose_runs_every_service_with_one_beat():
         assert "healthcheck" in services[name], name
 
 
+def test_only_the_proxy_publishes_a_port_and_the_portal_trusts_exactly_that_proxy():
+    """gunicorn reachable directly would let any client write its own X-Forwarded-For."""
+    services = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"proxy"}
+    assert services["web"]["environment"]["TRUSTED_PROXY_COUNT"] == "1"
+    caddyfile = (Path(settings.BASE_DIR) / "deploy" / "Caddyfile").read_text()
+    assert "reverse_proxy web:8000" in caddyfile
+    assert "max_size 52MB" in caddyfile
+
+
 def test_production_settings_pass_the_deployment_checks_without_a_warning():
     """HTTPS redirect, HSTS, secure cookies, a real secret, no DEBUG: `check --deploy` is silent."""
     env = {
