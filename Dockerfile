@@ -10,8 +10,9 @@ COPY pyproject.toml ./
 RUN pip install .
 
 COPY . .
-# Hashed, compressed static files for WhiteNoise; the key is only needed to import settings.
-RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+# Hashed, compressed static files for WhiteNoise; a throw-away key, only to import the settings.
+RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    python manage.py collectstatic --noinput \
     && useradd --create-home --uid 1000 portal \
     && mkdir -p /data/media && chown portal /data/media
 USER portal

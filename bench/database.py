@@ -5,6 +5,7 @@ on the machine (an in-memory broker and mailbox).
 """
 
 import os
+import secrets
 import socket
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def use_benchmark_database(*, fresh: bool) -> str:
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
     os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")  # the test client speaks plain HTTP
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Production settings refuse to start without a real key; a benchmark run makes its own.
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + secrets.token_urlsafe(50))
     return url
 
 

@@ -16,8 +16,27 @@ if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# The default key is only good for a laptop or a test run; `check --deploy` flags it in production.
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-local-development-key-only")
+# The key signs sessions and customers' private links: anyone who knows it can forge a link that
+# never expires. So production (DEBUG off) refuses to start on a missing, short or well-known key;
+# only a laptop (`make run` sets DJANGO_DEBUG=1) falls back to the development key. To rotate, put
+# the old key in DJANGO_SECRET_KEY_FALLBACKS: links and sessions signed with it keep working.
+DEVELOPMENT_SECRET_KEY = "django-insecure-local-development-key-only"
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+
+
+def _refuse_a_weak_key(name: str, key: str) -> None:
+    if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-"):
+        raise ImproperlyConfigured(
+            f"{name} must be a long random secret (50 characters or more) when DJANGO_DEBUG is off; "
+            "make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+
+
+if not DEBUG:
+    _refuse_a_weak_key("DJANGO_SECRET_KEY", SECRET_KEY)
+    for fallback in SECRET_KEY_FALLBACKS:
+        _refuse_a_weak_key("DJANGO_SECRET_KEY_FALLBACKS", fallback)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from django.conf import settings
 
@@ -121,3 +122,76 @@ def test_the_embedded_broker_keeps_its_exchange_table_under_var_not_where_a_proc
         ["git", "ls-files", "control"], cwd=settings.BASE_DIR, capture_output=True, text=True, check=False
     )
     assert tracked.stdout == ""
+
+
+def start_settings(**env_changes):
+    """Import the settings in a fresh process, as gunicorn, a worker or manage.py would."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY_FALLBACKS", "DJANGO_DEBUG"}
+    }
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", **env_changes})
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        None,
+        "",
+        "short-secret",
+        "django-insecure-local-development-key-only",
+        "django-insecure-" + "x" * 50,
+        "a" * 60,
+    ],
+)
+def test_production_refuses_to_start_without_a_real_secret_key(key):
+    """Anyone who knows the development key could forge a private link that never expires."""
+    env = {"DJANGO_DEBUG": "0"}
+    if key is not None:
+        env["DJANGO_SECRET_KEY"] = key
+    result = start_settings(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DJANGO_SECRET_KEY" in result.stderr
+    assert "secrets.token_urlsafe" in result.stderr  # says how to make one
+
+
+def test_production_starts_with_a_long_random_key_and_a_laptop_without_one():
+    assert start_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(50)).returncode == 0
+    laptop = start_settings(DJANGO_DEBUG="1")
+    assert laptop.returncode == 0, laptop.stderr
+
+
+def test_an_old_key_listed_as_a_fallback_must_be_as_strong():
+    result = start_settings(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_SECRET_KEY_FALLBACKS="too-short",
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY_FALLBACKS" in result.stderr
+
+
+@pytest.mark.django_db
+def test_private_links_survive_a_key_rotation_while_the_old_key_is_a_fallback(settings):
+    from complaints.tracking_links import make_tracking_token, read_tracking_token
+
+    old_key, new_key = secrets.token_urlsafe(50), secrets.token_urlsafe(50)
+    settings.SECRET_KEY = old_key
+    token = make_tracking_token(reference="NS-AB12-CD34", tracking_key="k" * 20)
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = new_key, [old_key]
+    assert read_tracking_token(token) == ("NS-AB12-CD34", "k" * 20)
+
+    settings.SECRET_KEY_FALLBACKS = []
+    assert read_tracking_token(token) is None
