@@ -5,9 +5,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
 
-from complaints import selectors, services
+from complaints import rate_limits, selectors, services
 from complaints.access import (
     ComplaintNotFound,
     access_complaint_by_reference,
@@ -19,15 +18,6 @@ from complaints.access import (
 from complaints.forms import ComplaintForm, CustomerMessageForm, TrackComplaintForm
 from complaints.tracking_links import make_tracking_token
 
-# Per client address. Generous enough for a household behind one router, tight enough to stop
-# scripted guessing of references.
-FILING_RATE = "10/h"
-LOOKUP_RATE = "10/m"
-MESSAGE_RATE = "30/h"
-
-TOO_MANY_ATTEMPTS = (
-    "Too many attempts from your connection. Please wait a few minutes and try again, or call us."
-)
 NOT_FOUND_ANSWER = (
     "We couldn't find a complaint with those details. Check the reference and the e-mail address "
     "(or postcode) you gave us, and try again."
@@ -45,16 +35,16 @@ def complaints_code(request):
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=FILING_RATE, method="POST", block=False)
 def file_complaint(request):
-    status = 200
+    status, retry_at = 200, None
     if request.method == "POST":
         form = ComplaintForm(request.POST, request.FILES)
-        if getattr(request, "limited", False):
-            form.add_error(None, TOO_MANY_ATTEMPTS)
+        if retry_at := rate_limits.retry_at(request, rate_limits.FILING):
+            form.add_error(None, rate_limits.limit_message(rate_limits.FILING, retry_at))
             status = 429
         elif form.is_valid():
             complaint = services.file_complaint(**form.cleaned_data)
+            rate_limits.count(request, rate_limits.FILING)
             grant_visitor_access(session=request.session, complaint=complaint)
             request.session["just_filed"] = complaint.reference
             return redirect("complaints:filed")
@@ -63,7 +53,7 @@ def file_complaint(request):
     else:
         form = ComplaintForm()
     context = {"form": form, "files_were_chosen": bool(request.FILES)}
-    return render(request, "complaints/file_complaint.html", context, status=status)
+    return limited(render(request, "complaints/file_complaint.html", context, status=status), retry_at)
 
 
 @require_GET
@@ -84,15 +74,15 @@ def complaint_filed(request):
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=LOOKUP_RATE, method="POST", block=False)
 def track_complaint(request):
-    status = 200
+    status, retry_at = 200, None
     if request.method == "POST":
         form = TrackComplaintForm(request.POST)
-        if getattr(request, "limited", False):
-            form.add_error(None, TOO_MANY_ATTEMPTS)
+        if retry_at := rate_limits.retry_at(request, rate_limits.LOOKUP):
+            form.add_error(None, rate_limits.limit_message(rate_limits.LOOKUP, retry_at))
             status = 429
         elif form.is_valid():
+            rate_limits.count(request, rate_limits.LOOKUP)
             try:
                 complaint = access_complaint_by_reference(
                     reference=form.cleaned_data["reference"],
@@ -105,7 +95,9 @@ def track_complaint(request):
                 return redirect("complaints:detail", reference=complaint.reference)
     else:
         form = TrackComplaintForm(initial={"reference": request.GET.get("reference", "")[:30]})
-    return render(request, "complaints/track_complaint.html", {"form": form}, status=status)
+    return limited(
+        render(request, "complaints/track_complaint.html", {"form": form}, status=status), retry_at
+    )
 
 
 @require_GET
@@ -119,17 +111,16 @@ def tracking_link(request, token):
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=MESSAGE_RATE, method="POST", block=False)
 def complaint_detail(request, reference):
     try:
         complaint = access_complaint_for_visitor(session=request.session, reference=reference)
     except ComplaintNotFound:
         return _not_found(request)
-    status = 200
+    status, retry_at = 200, None
     if request.method == "POST":
         form = CustomerMessageForm(request.POST, request.FILES)
-        if getattr(request, "limited", False):
-            form.add_error(None, TOO_MANY_ATTEMPTS)
+        if retry_at := rate_limits.retry_at(request, rate_limits.MESSAGE):
+            form.add_error(None, rate_limits.limit_message(rate_limits.MESSAGE, retry_at))
             status = 429
         elif form.is_valid():
             services.add_customer_message(
@@ -137,6 +128,7 @@ def complaint_detail(request, reference):
                 body=form.cleaned_data["body"],
                 attachments=form.cleaned_data["attachments"],
             )
+            rate_limits.count(request, rate_limits.MESSAGE)
             messages.success(request, "Thank you. Your message has been added to your complaint.")
             return redirect("complaints:detail", reference=complaint.reference)
         else:
@@ -148,7 +140,7 @@ def complaint_detail(request, reference):
         "timeline": selectors.customer_timeline(complaint=complaint),
         "form": form,
     }
-    return render(request, "complaints/complaint_detail.html", context, status=status)
+    return limited(render(request, "complaints/complaint_detail.html", context, status=status), retry_at)
 
 
 @require_GET
@@ -182,6 +174,13 @@ def attachment_response(attachment) -> FileResponse:
         content_type=attachment.content_type,
     )
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def limited(response, retry_at):
+    """A refused form's page says, in the header too, when the client may try again."""
+    if retry_at is not None:
+        response["Retry-After"] = rate_limits.retry_after_seconds(retry_at)
     return response
 
 

@@ -20,7 +20,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # never expires. So production (DEBUG off) refuses to start on a missing, short or well-known key;
 # only a laptop (`make run` sets DJANGO_DEBUG=1) falls back to the development key. To rotate, put
 # the old key in DJANGO_SECRET_KEY_FALLBACKS: links and sessions signed with it keep working.
-DEVELOPMENT_SECRET_KEY = "django-insecure-local-development-key-only"
+DEVELOPMENT_SECRET_KEY = "django-insecure-local-development-key-only"  # noqa: S105 - refused when DEBUG is off
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
 SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 
@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.RejectNulCharactersMiddleware",
+    "config.middleware.RequestBodyLimitMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.NoStoreMiddleware",  # after WhiteNoise: static files keep their caching
@@ -297,7 +298,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True  # serve /static/ without collectstatic on a laptop and in tests
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger uploads spool to a temporary file
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # the form fields, files apart
+# A whole request body: five attachments of 10 MB (complaints/uploads.py) and the form. Larger is
+# refused (413) from its Content-Length without being read; keep the proxy's limit the same.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=52 * 1024 * 1024)
 
 # --- Locale -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -11,3 +11,5 @@ urlpatterns = [
     path("staff/", include("escalation.staff_urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "config.errors.server_error"

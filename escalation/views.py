@@ -4,11 +4,11 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.decorators import ratelimit
 
+from complaints import rate_limits
 from complaints.access import ComplaintNotFound, access_complaint_for_visitor
 from complaints.models import Complaint
-from complaints.views import MESSAGE_RATE, TOO_MANY_ATTEMPTS
+from complaints.views import limited
 from escalation import clocks, selectors, services
 from escalation.forms import ManagingDirectorReviewForm, ReferralForm
 from escalation.rules import ActionNotAllowed
@@ -16,7 +16,6 @@ from escalation.working_days import working_calendar
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=MESSAGE_RATE, method="POST", block=False)
 def refer_to_complaints_manager(request, reference):
     try:
         complaint = access_complaint_for_visitor(session=request.session, reference=reference)
@@ -25,11 +24,11 @@ def refer_to_complaints_manager(request, reference):
     # A POST is checked by the service's own rule (one read fewer); a GET only shows an allowed form.
     if request.method == "GET" and not selectors.customer_progress(complaint=complaint).can_refer_to_manager:
         return redirect("complaints:detail", reference=complaint.reference)
-    status = 200
+    status, retry_at = 200, None
     if request.method == "POST":
         form = ReferralForm(request.POST)
-        if getattr(request, "limited", False):
-            form.add_error(None, TOO_MANY_ATTEMPTS)
+        if retry_at := rate_limits.retry_at(request, rate_limits.MESSAGE):
+            form.add_error(None, rate_limits.limit_message(rate_limits.MESSAGE, retry_at))
             status = 429
         elif form.is_valid():
             details = form.cleaned_data
@@ -45,6 +44,7 @@ def refer_to_complaints_manager(request, reference):
                 )
             except ActionNotAllowed as refusal:  # the complaint moved on since the page was shown
                 return _not_now(request, complaint, refusal)
+            rate_limits.count(request, rate_limits.MESSAGE)
             messages.success(
                 request,
                 "Your complaint is now with the Complaints Manager. Their written response is due by "
@@ -64,11 +64,12 @@ def refer_to_complaints_manager(request, reference):
         )
     due_if_sent_today = clocks.stage_two_response_due(timezone.localdate(), working_calendar())
     context = {"complaint": complaint, "form": form, "due_if_sent_today": due_if_sent_today}
-    return render(request, "escalation/refer_to_complaints_manager.html", context, status=status)
+    return limited(
+        render(request, "escalation/refer_to_complaints_manager.html", context, status=status), retry_at
+    )
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=MESSAGE_RATE, method="POST", block=False)
 def request_md_review(request, reference):
     try:
         complaint = access_complaint_for_visitor(session=request.session, reference=reference)
@@ -76,24 +77,26 @@ def request_md_review(request, reference):
         return render(request, "complaints/complaint_not_found.html", status=404)
     if request.method == "GET" and not selectors.customer_progress(complaint=complaint).can_ask_for_md_review:
         return redirect("complaints:detail", reference=complaint.reference)
-    status = 200
+    status, retry_at = 200, None
     form = ManagingDirectorReviewForm(request.POST or None)
     if request.method == "POST":
-        if getattr(request, "limited", False):
-            form.add_error(None, TOO_MANY_ATTEMPTS)
+        if retry_at := rate_limits.retry_at(request, rate_limits.MESSAGE):
+            form.add_error(None, rate_limits.limit_message(rate_limits.MESSAGE, retry_at))
             status = 429
         elif form.is_valid():
             try:
                 services.request_md_review(complaint=complaint, reason=form.cleaned_data["reason"])
             except ActionNotAllowed as refusal:
                 return _not_now(request, complaint, refusal)
+            rate_limits.count(request, rate_limits.MESSAGE)
             messages.success(request, "Your complaint has been passed to our Managing Director for review.")
             return redirect("complaints:detail", reference=complaint.reference)
         else:
             status = 400
-    return render(
+    page = render(
         request, "escalation/request_md_review.html", {"complaint": complaint, "form": form}, status=status
     )
+    return limited(page, retry_at)
 
 
 def _not_now(request, complaint, refusal: ActionNotAllowed):

@@ -65,7 +65,7 @@ def test_only_the_proxy_publishes_a_port_and_the_portal_trusts_exactly_that_prox
     assert services["web"]["environment"]["TRUSTED_PROXY_COUNT"] == "1"
     caddyfile = (Path(settings.BASE_DIR) / "deploy" / "Caddyfile").read_text()
     assert "reverse_proxy web:8000" in caddyfile
-    assert "max_size 52MB" in caddyfile
+    assert "max_size 52MiB" in caddyfile
 
 
 def test_production_settings_pass_the_deployment_checks_without_a_warning():

@@ -1,9 +1,12 @@
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from complaints import services
 from complaints.models import Complaint, TimelineEntry
@@ -198,7 +201,44 @@ def test_lookups_are_rate_limited(client):
         client.post(TRACK_URL, {"reference": "NS-0000-0000", "email_or_postcode": "a@example.com"})
     response = client.post(TRACK_URL, {"reference": "NS-0000-0000", "email_or_postcode": "a@example.com"})
     assert response.status_code == 429
-    assert "Too many attempts" in response.content.decode()
+    assert "You have reached the most we accept online" in response.content.decode()
+
+
+def test_failed_filings_do_not_use_up_the_filing_limit(client):
+    for _ in range(12):
+        refused = client.post(NEW_URL, complaint_form_data(description=""))
+        assert refused.status_code == 400
+    filed = file_online(client)
+    assert filed.status_code == 200
+    assert Complaint.objects.count() == 1
+
+
+def test_the_filing_limit_counts_filed_complaints_and_says_when_to_try_again(client):
+    with time_machine.travel(timezone.now(), tick=False):
+        for _ in range(10):
+            file_online(client)
+        assert Complaint.objects.count() == 10
+
+        refused = client.post(NEW_URL, complaint_form_data())
+
+        assert refused.status_code == 429
+        assert int(refused["Retry-After"]) > 0
+        page = refused.content.decode()
+        again = timezone.localtime() + timedelta(seconds=int(refused["Retry-After"]))
+        assert f"You can file another from {again:%H:%M}" in page
+        assert "call us on 01223 446000" in page
+        assert "wait a few minutes" not in page
+        assert Complaint.objects.count() == 10
+        assert "My broadband has dropped every evening for a week." in page  # what was typed is kept
+
+
+def test_the_limit_message_on_look_ups_says_when_too(client):
+    with time_machine.travel(timezone.now(), tick=False):
+        for _ in range(11):
+            response = client.post(TRACK_URL, {"reference": "NS-0000-0000", "email_or_postcode": "a@b.co"})
+        assert response.status_code == 429
+        assert "You can try again from " in response.content.decode()
+        assert int(response["Retry-After"]) <= 60
 
 
 def test_complaint_page_needs_a_granted_session(client):

@@ -1,0 +1,56 @@
+"""The pages a customer sees when something fails before their request is done.
+
+Rendered from settings alone — no request context, no session, no database — so they show while
+the database is down, which is when they are needed most.
+"""
+
+import sys
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpResponse
+from django.template import loader
+
+from complaints.uploads import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
+
+NOT_SAVED = (
+    "If you were sending us a complaint, a message or a file, it has not been saved. "
+    "Please try again in a few minutes: what you typed may still be in your browser if you go back."
+)
+
+
+def error_page(*, status: int, title: str, paragraphs: list[str]) -> HttpResponse:
+    body = loader.get_template("errors/page.html").render(
+        {"company": settings.COMPANY, "title": title, "paragraphs": paragraphs}
+    )
+    return HttpResponse(body, status=status)
+
+
+def server_error(request):
+    """handler500: a database outage is a 503 (try again soon), anything else a 500."""
+    if isinstance(sys.exc_info()[1], DatabaseError):
+        response = error_page(
+            status=503,
+            title="Sorry, our complaints service is unavailable",
+            paragraphs=["We can't reach our records at the moment.", NOT_SAVED],
+        )
+        response["Retry-After"] = "120"
+        return response
+    return error_page(
+        status=500,
+        title="Sorry, something went wrong on our side",
+        paragraphs=["We have been told about the problem.", NOT_SAVED],
+    )
+
+
+def request_too_large(*, limit_bytes: int) -> HttpResponse:
+    return error_page(
+        status=413,
+        title="What you sent is too large",
+        paragraphs=[
+            f"We accept at most {limit_bytes // (1024 * 1024)} MB in one go: up to {MAX_ATTACHMENTS} "
+            f"files of {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB each.",
+            "Nothing has been saved. Go back, choose smaller or fewer files (you can add more "
+            "afterwards, as a message on your complaint), and send it again.",
+        ],
+    )
