@@ -297,3 +297,19 @@ class SubjectAccessExport(models.Model):
 
     def __str__(self):
         return f"Subject access export for {self.requested_via_id} at {self.exported_at:%Y-%m-%d %H:%M}"
+
+
+class SweepRun(models.Model):
+    """One run of the deadline sweep, as /readyz and the metrics see it (kept for a week)."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(db_index=True)
+    completed = models.BooleanField(help_text="Every step ran without a problem.")
+    notices = models.JSONField(default=dict, help_text="Notices queued, by kind.")
+    problems = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-finished_at"]
+
+    def __str__(self):
+        return f"Deadline sweep finished {self.finished_at:%Y-%m-%d %H:%M:%S}"

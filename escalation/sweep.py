@@ -10,11 +10,13 @@ recipient listing their complaints, not one per complaint.
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +27,7 @@ from complaints.notices import customer_messages
 from complaints.workflow import OPEN_STATUSES
 from escalation import clocks, roles
 from escalation.case import set_next_deadline
-from escalation.models import DeadlineNotice, Escalation, OmbudsmanCase
+from escalation.models import DeadlineNotice, Escalation, OmbudsmanCase, SweepRun
 from escalation.stages import Stage
 from escalation.working_days import LONDON, WorkingCalendar, london_date, working_calendar
 from notifications.models import OutboundMessage
@@ -36,6 +38,11 @@ logger = logging.getLogger(__name__)
 
 Kind = DeadlineNotice.Kind
 BATCH_SIZE = 500
+# pg_try_advisory_lock's key for "a deadline sweep is running" (any constant unique to this use).
+SWEEP_LOCK_KEY = 7_240_001
+SWEEP_RUNS_KEPT = timedelta(days=7)
+SWEEP_LOCK_TIMEOUT_MS = 10_000
+SWEEP_STATEMENT_TIMEOUT_MS = 60_000
 REMIND_WORKING_DAYS_BEFORE = clocks.REMIND_WORKING_DAYS_BEFORE
 TELL_MD_AFTER_WORKING_DAYS_LATE = clocks.TELL_MD_AFTER_WORKING_DAYS_LATE
 # Every field the ADR letter must carry (C4-05): with one blank, no letter goes and staff are told.
@@ -69,6 +76,17 @@ class SweepReport:
     digests: int = 0
     failed_delivery_alerts: int = 0
     problems: list[str] = field(default_factory=list)
+    skipped: bool = False  # another sweep held the lock: this one did nothing
+
+    def notices_by_kind(self) -> dict[str, int]:
+        return {
+            "adr_letter": self.adr_letters,
+            "reminder": self.reminders,
+            "overdue_alert": self.overdue_alerts - self.md_alerts,
+            "md_alert": self.md_alerts,
+            "digest": self.digests,
+            "failed_delivery_alert": self.failed_delivery_alerts,
+        }
 
     def count(self, kind: str) -> None:
         if kind in (Kind.REMINDER_TWO_DAYS, Kind.REMINDER_TODAY):
@@ -81,6 +99,8 @@ class SweepReport:
             self.overdue_alerts += 1
 
     def lines(self) -> list[str]:
+        if self.skipped:
+            return ["skipped: another deadline sweep is running (one at a time); it does this one's work"]
         return [
             f"ADR letters queued: {self.adr_letters}",
             f"stage 2 reminders: {self.reminders}",
@@ -99,16 +119,107 @@ class Decision:
     due: date
 
 
-def enforce_deadlines(*, now: datetime | None = None) -> SweepReport:
-    """Send every reminder, overdue alert and ADR letter that is due and not yet sent."""
+def run_deadline_sweep(*, now: datetime | None = None) -> SweepReport:
+    """The sweep as beat and `manage.py enforce_deadlines` run it: one at a time across every
+    process (two beats, a cron job beside beat), and its completion recorded (SweepRun) for
+    /readyz and the metrics. Never raises for a database that is down: the report says so."""
+    started = timezone.now()
+    report = SweepReport()
+    try:
+        with one_sweep_at_a_time() as running:
+            if not running:
+                report.skipped = True
+                logger.info("Deadline sweep: another sweep is running; this one stops without doing anything")
+                return report
+            enforce_deadlines(now=now, report=report)
+    except DatabaseError as error:  # the lock's own connection failed
+        report.problems.append(f"database unreachable: {error}".strip())
+    _step(report, "recording the run", lambda: _record_run(report, started))
+    return report
+
+
+@contextmanager
+def one_sweep_at_a_time():
+    """A PostgreSQL advisory lock held for the sweep: yields False when another process holds it.
+
+    It belongs to the database session, so a sweep whose process or connection dies releases it.
+    SQLite (one machine, `make run`) has one beat and serialises writers anyway: no lock there.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SWEEP_LOCK_KEY])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK_KEY])
+            except DatabaseError:
+                pass  # the connection is gone, and the lock with it
+
+
+def _record_run(report: SweepReport, started: datetime) -> None:
+    finished = timezone.now()
+    SweepRun.objects.create(
+        started_at=started,
+        finished_at=finished,
+        completed=not report.problems,
+        notices=report.notices_by_kind(),
+        problems="\n".join(report.problems)[:4000],
+    )
+    SweepRun.objects.filter(finished_at__lt=finished - SWEEP_RUNS_KEPT).delete()
+
+
+def _step(report: SweepReport, what: str, work: Callable[[], object]):
+    """One step of the sweep: a failure is reported and the other steps still run.
+
+    A connection broken by the failure is dropped first, so a database that came back is used
+    again by the next step.
+    """
+    _drop_a_broken_connection()
+    try:
+        return work()
+    except DatabaseError as error:
+        report.problems.append(f"{what} failed: {type(error).__name__}: {str(error).strip()}")
+        logger.warning("Deadline sweep: %s failed: %s", what, error)
+    except Exception as error:  # a bug: reported like the rest, with its traceback in the log
+        report.problems.append(f"{what} failed: {type(error).__name__}: {error}")
+        logger.exception("Deadline sweep: %s failed", what)
+    return None
+
+
+def _drop_a_broken_connection() -> None:
+    """What Django does between requests: a connection a failure broke is closed, so the next
+    query opens a new one. Not inside a transaction, whose connection must stay (tests run in one)."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
+
+
+def enforce_deadlines(*, now: datetime | None = None, report: SweepReport | None = None) -> SweepReport:
+    """Send every reminder, overdue alert and ADR letter that is due and not yet sent.
+
+    Each step reports its own failure and the rest still run; a batch the database cannot
+    finish is rolled back whole and left for the next sweep.
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    calendar = working_calendar()
-    report = SweepReport()
+    report = report or SweepReport()
+    calendar = _step(report, "reading the working calendar", working_calendar)
+    if calendar is None:
+        return report
     scheme_problem = adr_scheme_problem()
     if scheme_problem:
         report.problems.append(scheme_problem)
-    complaint_ids = sorted(_complaints_with_notices_due(today, calendar, send_adr_letters=not scheme_problem))
+    due = _step(
+        report,
+        "finding the notices due",
+        lambda: _complaints_with_notices_due(today, calendar, send_adr_letters=not scheme_problem),
+    )
+    complaint_ids = sorted(due or ())
     for start in range(0, len(complaint_ids), BATCH_SIZE):
         batch = complaint_ids[start : start + BATCH_SIZE]
         try:
@@ -118,13 +229,18 @@ def enforce_deadlines(*, now: datetime | None = None) -> SweepReport:
         except IntegrityError:
             # Another sweep claimed one of these notices in the same instant: it sends them.
             logger.warning("Deadline sweep: a batch of %s complaints was claimed concurrently", len(batch))
-        except OperationalError as error:
-            # A lock wait that timed out, a database restart: the batch rolled back whole, and
+        except DatabaseError as error:
+            # A lock or statement timeout, a database restart: the batch rolled back whole, and
             # the next sweep finds its notices still unclaimed.
-            report.problems.append(f"{len(batch)} complaints left for the next sweep: {error}")
+            report.problems.append(f"{len(batch)} complaints left for the next sweep: {str(error).strip()}")
             logger.warning("Deadline sweep: batch of %s deferred: %s", len(batch), error)
-    _alert_failed_deliveries(report)
-    _send_daily_digest(now=now, today=today, calendar=calendar, report=report)
+            _drop_a_broken_connection()
+    _step(report, "alerting staff to failed deliveries", lambda: _alert_failed_deliveries(report))
+    _step(
+        report,
+        "the daily digest",
+        lambda: _send_daily_digest(now=now, today=today, calendar=calendar, report=report),
+    )
     logger.info("Deadline sweep: %s", "; ".join(report.lines()))
     return report
 
@@ -258,6 +374,14 @@ def _sweep_batch(
     report: SweepReport,
     scheme_problem: str,
 ) -> None:
+    if connection.vendor == "postgresql":
+        # A stuck lock or a slow statement fails this batch (left for the next sweep) instead of
+        # holding the worker and its row locks for as long as it lasts.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SET LOCAL lock_timeout = %s; SET LOCAL statement_timeout = %s",
+                [f"{SWEEP_LOCK_TIMEOUT_MS}ms", f"{SWEEP_STATEMENT_TIMEOUT_MS}ms"],
+            )
     escalations = list(
         Escalation.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("complaint", "complaint__assigned_to")

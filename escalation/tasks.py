@@ -7,19 +7,15 @@ from celery import shared_task
 
 from escalation.calendar_changes import refresh_clocks_after_calendar_change
 from escalation.retention import anonymise_expired_complaints
-from escalation.sweep import enforce_deadlines
+from escalation.sweep import run_deadline_sweep
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task
 def enforce_deadlines_task() -> dict:
-    report = enforce_deadlines()
-    return {
-        "adr_letters": report.adr_letters,
-        "reminders": report.reminders,
-        "overdue_alerts": report.overdue_alerts,
-    }
+    report = run_deadline_sweep()
+    return {"skipped": report.skipped, "problems": len(report.problems), **report.notices_by_kind()}
 
 
 @shared_task
