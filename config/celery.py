@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+import config.observability  # noqa: F401 - a log line per task (its signal handlers)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("complaints_portal")

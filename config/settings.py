@@ -1,6 +1,7 @@
 """The one settings module. Everything that differs between a laptop and production comes from the
 environment (see .env.example and the configuration table in the README); domain rules live in code."""
 
+import ipaddress
 from datetime import date
 from pathlib import Path
 
@@ -62,6 +63,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: probes and scrapes are answered before the host check and the HTTPS redirect.
+    "config.health.HealthEndpointsMiddleware",
+    "config.observability.RequestObservationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.RejectNulCharactersMiddleware",
     "config.middleware.RequestBodyLimitMiddleware",
@@ -115,6 +119,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer fails a request in seconds (our 503 page), not minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -----------------------------------------------------------------------
@@ -175,6 +181,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/London"
+# Our LOGGING (JSON lines in production) applies in the worker too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 DEADLINE_SWEEP_SECONDS = env.float("DEADLINE_SWEEP_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
@@ -199,6 +207,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- E-mail -------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# An SMTP server that accepts the connection and never answers must not hold a worker (and the
+# row it is sending) for ever: give up after this long and retry later.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Netservers Complaints <complaints@netservers.co.uk>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where the complaints team hears of new customer messages.
@@ -373,10 +384,46 @@ ADR_SCHEME = {
     ],
 }
 
+# --- Operations (README, "Operations") ------------------------------------------------------
+# /metrics answers these networks (as config/client_address.py sees the client) or the token.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(network)
+        for network in env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {error}") from error
+
+# One JSON object per line in production (request and task lines carry the view or task, the
+# status, the time taken and the complaint reference; never a path, an e-mail address or a token).
+LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "config.observability.RedactingFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Error reporting (Sentry or a compatible service) only when a DSN is set; no personal data sent.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.observability import start_error_reporting
+
+    start_error_reporting(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="production"))

@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Count
 from django.utils import timezone
 
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
 from escalation import clocks, rules
 from escalation.clocks import DeadlineKind
-from escalation.models import CalendarAdjustment, Escalation, OmbudsmanCase
+from escalation.models import CalendarAdjustment, DeadlineNotice, Escalation, OmbudsmanCase, SweepRun
 from escalation.rules import Action
 from escalation.stages import Stage
 from escalation.working_days import london_date
@@ -154,3 +155,28 @@ def _remedy_state(case) -> str:
 def notice_rules(complaint: Complaint) -> dict:
     """The procedure's rules for a customer notice about `complaint` (its own ADR period)."""
     return {"rules": clocks.procedure_rules(london_date(complaint.first_received_at))}
+
+
+def latest_sweep_runs() -> tuple[SweepRun | None, SweepRun | None]:
+    """The latest run of the deadline sweep, and the latest that completed without a problem."""
+    latest = SweepRun.objects.order_by("-finished_at").first()
+    if latest is None or latest.completed:
+        return latest, latest
+    return latest, SweepRun.objects.filter(completed=True).order_by("-finished_at").first()
+
+
+def overdue_by_clock(*, today: date) -> dict[str, int]:
+    """Open complaints whose next deadline has passed, by that deadline's clock: one grouped query."""
+    rows = (
+        Escalation.objects.filter(next_deadline__lt=today)
+        .order_by()
+        .values_list("next_deadline_kind")
+        .annotate(count=Count("pk"))
+    )
+    return dict.fromkeys(DeadlineKind.values, 0) | dict(rows)
+
+
+def deadline_notices_by_kind() -> dict[str, int]:
+    """Every notice the sweep has ever claimed, by kind (a counter that only grows)."""
+    rows = DeadlineNotice.objects.order_by().values_list("kind").annotate(count=Count("pk"))
+    return dict.fromkeys(DeadlineNotice.Kind.values, 0) | dict(rows)

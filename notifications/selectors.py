@@ -1,9 +1,12 @@
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from notifications.models import OutboundMessage
+
+# Messages the outbox still has to send (letters and calls wait for staff, not for us).
+WAITING_STATUSES = (OutboundMessage.Status.PENDING,)
 
 # A pending row younger than this is probably still on its way through the broker.
 REQUEUE_AFTER = timedelta(minutes=2)
@@ -40,3 +43,20 @@ def messages_about_each(references: list[str]) -> dict[str, list[OutboundMessage
     for message in OutboundMessage.objects.filter(reference__in=references).order_by("created_at", "pk"):
         found.setdefault(message.reference, []).append(message)
     return found
+
+
+def outbox_counts() -> dict[str, int]:
+    """How many outbox rows are in each status (for the metrics): one grouped query."""
+    rows = OutboundMessage.objects.order_by().values_list("status").annotate(count=Count("pk"))
+    return dict.fromkeys(OutboundMessage.Status.values, 0) | dict(rows)
+
+
+def oldest_waiting_message_age(*, now=None) -> timedelta | None:
+    """How long the oldest message still waiting to go has waited (None: nothing waits)."""
+    oldest = (
+        OutboundMessage.objects.filter(status__in=WAITING_STATUSES)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return None if oldest is None else (now or timezone.now()) - oldest

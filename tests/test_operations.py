@@ -1,0 +1,298 @@
+"""What operations see: liveness and readiness probes, Prometheus metrics, JSON log lines without
+personal data, and error reports scrubbed of it."""
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from config import health
+from config.cache import ResilientRedisCache
+from config.celery import app as celery_app
+from config.observability import redact, scrub_error_event
+from escalation.models import SweepRun
+from escalation.tasks import enforce_deadlines_task
+from notifications.models import OutboundMessage
+from tests.complaints.factories import complaint_form_data
+from tests.escalation.factories import filed_complaint
+
+pytestmark = pytest.mark.django_db
+
+
+def sweep_completed(ago: timedelta, *, completed=True):
+    finished = timezone.now() - ago
+    return SweepRun.objects.create(
+        started_at=finished - timedelta(seconds=2),
+        finished_at=finished,
+        completed=completed,
+        notices={"adr_letter": 1},
+    )
+
+
+def test_liveness_answers_whatever_the_host_and_without_the_https_redirect(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", HTTP_HOST="10.1.2.3:8000")
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+
+
+def test_ready_when_everything_answers_and_the_sweep_is_recent(client):
+    sweep_completed(timedelta(minutes=4))
+    response = client.get("/readyz", HTTP_HOST="10.1.2.3:8000")
+    assert response.status_code == 200, response.json()
+    assert set(response.json()["checks"]) == {"database", "cache", "broker", "outbox", "deadline_sweep"}
+    assert response.json()["ready"] is True
+
+
+def test_not_ready_when_the_sweep_has_stalled_for_three_intervals(client, settings):
+    sweep_completed(timedelta(seconds=3 * settings.DEADLINE_SWEEP_SECONDS + 60))
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert (
+        "the deadline sweep last completed 16 minutes ago"
+        in response.json()["checks"]["deadline_sweep"]["detail"]
+    )
+
+
+def test_a_sweep_with_problems_does_not_count_as_completed(client):
+    sweep_completed(timedelta(minutes=20))
+    sweep_completed(timedelta(minutes=1), completed=False)
+    assert client.get("/readyz").status_code == 503
+
+
+def test_not_ready_before_the_sweep_has_ever_completed(client):
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["deadline_sweep"]["detail"] == "the deadline sweep has never completed"
+
+
+def test_not_ready_when_a_message_has_waited_more_than_fifteen_minutes(client):
+    sweep_completed(timedelta(minutes=1))
+    filed_complaint(acknowledged=False)
+    assert client.get("/readyz").status_code == 200
+    OutboundMessage.objects.update(created_at=timezone.now() - timedelta(minutes=16))
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "a message has waited 16 minutes" in response.json()["checks"]["outbox"]["detail"]
+
+
+def test_not_ready_when_the_broker_is_unreachable(client):
+    sweep_completed(timedelta(minutes=1))
+    previous = celery_app.conf.broker_url, celery_app.conf.broker_write_url
+    celery_app.conf.broker_url = celery_app.conf.broker_write_url = "redis://127.0.0.1:1/0"
+    try:
+        response = client.get("/readyz")
+    finally:
+        celery_app.conf.broker_url, celery_app.conf.broker_write_url = previous
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"]["ok"] is False
+
+
+def test_not_ready_when_the_cache_is_unreachable(client, monkeypatch):
+    sweep_completed(timedelta(minutes=1))
+    monkeypatch.setattr(
+        health,
+        "cache",
+        ResilientRedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 1}}),
+    )
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"] == {"ok": False, "detail": "the cache did not keep a value"}
+
+
+NAMED_SERIES = [
+    "portal_http_requests_total",
+    "portal_http_request_duration_seconds_bucket",
+    "portal_outbox_messages",
+    "portal_outbox_oldest_waiting_age_seconds",
+    "portal_complaints_overdue",
+    "portal_deadline_notices_total",
+    "portal_sweep_last_duration_seconds",
+    "portal_sweep_last_notices",
+    "portal_sweep_last_completed_age_seconds",
+]
+
+
+def test_metrics_expose_the_named_series_to_an_allowed_address(client):
+    filed_complaint(days_ago=42)
+    enforce_deadlines_task.apply()
+    client.get(reverse("complaints:new"))
+    body = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    for series in NAMED_SERIES:
+        assert f"\n{series}" in body, series
+    assert 'portal_deadline_notices_total{kind="adr_letter"} 1.0' in body
+    assert 'portal_http_requests_total{method="GET",status="200",view="complaints:new"}' in body
+    assert 'portal_complaints_overdue{clock="adr_letter"}' in body
+
+
+def test_metrics_are_hidden_from_other_addresses_unless_they_bring_the_token(client, settings):
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 404
+    settings.METRICS_TOKEN = "s3cret-scrape-token"
+    assert (
+        client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer wrong").status_code
+        == 404
+    )
+    allowed = client.get(
+        "/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer s3cret-scrape-token"
+    )
+    assert allowed.status_code == 200
+
+
+def json_lines(caplog, logger_name):
+    handler = logging.getLogger().handlers[0]
+    return [json.loads(handler.format(record)) for record in caplog.records if record.name == logger_name]
+
+
+def test_each_request_logs_one_json_line_with_the_view_and_reference_but_no_personal_data(client, caplog):
+    caplog.set_level(logging.INFO)
+    filed = client.post(reverse("complaints:new"), complaint_form_data(), follow=True)
+    reference = client.session["just_filed"]
+    page = filed.content.decode()
+    token = page.split("/complaints/link/")[1].split("/")[0]
+    client.get(reverse("complaints:tracking_link", args=[token]))
+    client.get(reverse("complaints:detail", args=[reference]))
+    client.get(reverse("complaints:tracking_link", args=[token[:-2] + "xx"]))  # a bad link: Django logs 404s
+
+    lines = json_lines(caplog, "portal.request")
+    detail = [line for line in lines if line["view"] == "complaints:detail"]
+    assert detail
+    assert detail[0]["reference"] == reference
+    assert detail[0]["status"] == 200
+    assert {"time", "level", "logger", "message", "method", "status", "duration_ms"} <= set(detail[0])
+    everything = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in (token, token[:-2], complaint_form_data()["email"], complaint_form_data()["customer_name"]):
+        assert secret not in everything
+
+
+def test_each_task_logs_a_line(caplog):
+    caplog.set_level(logging.INFO)
+    enforce_deadlines_task.apply()
+    [line] = json_lines(caplog, "portal.task")
+    assert line["task"] == "escalation.tasks.enforce_deadlines_task"
+    assert line["state"] == "SUCCESS"
+    assert line["duration_ms"] >= 0
+
+
+def test_redaction_blanks_private_links_and_e_mail_addresses():
+    assert redact("Not Found: /complaints/link/NS-AB12.x:1abc:sig/ for zoe.o+b@example.co.uk") == (
+        "Not Found: /complaints/link/<token>/ for <e-mail>"
+    )
+
+
+def test_error_reports_carry_no_request_data_user_or_local_variables():
+    event = {
+        "request": {
+            "method": "POST",
+            "url": "https://portal/complaints/link/secret-token/",
+            "data": {"customer_name": "Zoë"},
+            "cookies": {"sessionid": "x"},
+            "headers": {"Cookie": "sessionid=x"},
+            "query_string": "email=zoe@example.com",
+        },
+        "user": {"email": "zoe@example.com"},
+        "exception": {
+            "values": [
+                {
+                    "value": "bad address zoe@example.com",
+                    "stacktrace": {"frames": [{"vars": {"email": "zoe@x.com"}}]},
+                }
+            ]
+        },
+    }
+    scrubbed = scrub_error_event(event, {})
+    assert scrubbed["request"] == {"method": "POST", "url": "https://portal/complaints/link/<token>/"}
+    assert "user" not in scrubbed
+    assert scrubbed["exception"]["values"][0]["value"] == "bad address <e-mail>"
+    assert "vars" not in scrubbed["exception"]["values"][0]["stacktrace"]["frames"][0]
+
+
+def test_error_reporting_starts_only_with_a_dsn_and_never_sends_personal_data():
+    code = (
+        "import django; django.setup(); import sentry_sdk; client = sentry_sdk.get_client(); "
+        'print(client.is_active(), client.options["send_default_pii"], getattr(client.options["before_send"], "__name__", None))'
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    without = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert without.stdout.split()[0] == "False"
+    env["SENTRY_DSN"] = "https://public@o0.ingest.example.invalid/1"
+    with_dsn = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert with_dsn.stdout.split() == ["True", "False", "scrub_error_event"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_gunicorns_workers_are_summed_in_one_scrape(database_url, tmp_path):
+    """Production's multiprocess set-up (config/gunicorn.py): whichever worker answers the scrape
+    reports every worker's requests."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        "WEB_CONCURRENCY": "3",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "config/gunicorn.py",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "config.wsgi",
+    ]
+    server = subprocess.Popen(
+        command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        for _ in range(30):
+            urllib.request.urlopen(f"{base}/complaints-code/", timeout=10).read()
+        body = urllib.request.urlopen(f"{base}/metrics", timeout=10).read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    served = [
+        float(line.rsplit(" ", 1)[1])
+        for line in body.splitlines()
+        if line.startswith("portal_http_requests_total{") and 'view="complaints_code"' in line
+    ]
+    assert sum(served) == 30, body
+    assert len(list((tmp_path / "metrics").glob("*.db"))) >= 2  # more than one worker wrote them
