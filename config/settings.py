@@ -2,7 +2,7 @@
 environment (see .env.example and the configuration table in the README); domain rules live in code."""
 
 import ipaddress
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import environ
@@ -203,7 +203,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.requeue_pending_messages_task",
         "schedule": env.float("NOTIFICATIONS_REQUEUE_SECONDS", default=60.0),
     },
+    # Failed messages no one has marked handled get another day of tries, every day.
+    "retry-failed-notifications": {
+        "task": "notifications.tasks.retry_failed_messages_task",
+        "schedule": 24 * 60 * 60.0,
+    },
 }
+# Every task gives up rather than hang a worker (prefork pool; the threads pool of `make run`
+# cannot interrupt a task, and relies on EMAIL_TIMEOUT and the sweep's statement timeouts).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+# A row SENDING for longer than an attempt can take (EMAIL_TIMEOUT, the hard time limit) had its
+# worker killed mid-send; the requeue takes it back (notifications/delivery.py).
+OUTBOX_SENDING_STALE = timedelta(seconds=env.int("OUTBOX_SENDING_STALE_SECONDS", default=600))
 
 # --- E-mail -------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

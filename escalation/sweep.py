@@ -31,7 +31,7 @@ from escalation.models import DeadlineNotice, Escalation, OmbudsmanCase, SweepRu
 from escalation.stages import Stage
 from escalation.working_days import LONDON, WorkingCalendar, london_date, working_calendar
 from notifications.models import OutboundMessage
-from notifications.selectors import failed_messages
+from notifications.selectors import failed_messages, messages_failing_for
 from notifications.services import queue_notification_once, queue_notifications
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ BATCH_SIZE = 500
 # pg_try_advisory_lock's key for "a deadline sweep is running" (any constant unique to this use).
 SWEEP_LOCK_KEY = 7_240_001
 SWEEP_RUNS_KEPT = timedelta(days=7)
+DELIVERY_ALERT_AFTER = timedelta(hours=1)  # of failing, while the outbox keeps trying
 SWEEP_LOCK_TIMEOUT_MS = 10_000
 SWEEP_STATEMENT_TIMEOUT_MS = 60_000
 REMIND_WORKING_DAYS_BEFORE = clocks.REMIND_WORKING_DAYS_BEFORE
@@ -556,13 +557,16 @@ def _staff_item(decision: Decision, today: date) -> dict:
 
 
 def _alert_failed_deliveries(report: SweepReport) -> None:
-    """A message that stopped retrying: the Complaints Managers hear of it once."""
-    for message in failed_messages():
+    """Staff hear of a message that has failed for an hour (still being retried), and again if it
+    stops retrying: once for each, never about an alert."""
+    still_trying = messages_failing_for(DELIVERY_ALERT_AFTER)
+    for message, stopped in [*((m, False) for m in still_trying), *((m, True) for m in failed_messages())]:
         if message.template_key == "delivery_failed_alert":
             continue  # an alert about an alert would only fail the same way
+        moment = f"{message.failing_since:%Y%m%d%H%M%S}" if message.failing_since else "-"
         for recipient in roles.group_emails(roles.COMPLAINTS_MANAGERS):
             _, queued = queue_notification_once(
-                idempotency_key=f"delivery_failed_alert:{message.pk}:{recipient}",
+                idempotency_key=f"delivery_failed_alert:{message.pk}:{moment}:{stopped}:{recipient}",
                 reference=message.reference,
                 template_key="delivery_failed_alert",
                 context={
@@ -570,6 +574,8 @@ def _alert_failed_deliveries(report: SweepReport) -> None:
                     "what": message.subject,
                     "channel": message.get_channel_display(),
                     "error": message.last_error[:500],
+                    "stopped": stopped,
+                    "attempts": message.attempts,
                     "admin_url": settings.PORTAL_BASE_URL
                     + reverse("admin:notifications_outboundmessage_change", args=[message.pk]),
                 },

@@ -12,13 +12,14 @@ from escalation.sweep import run_deadline_sweep
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+# Longer limits than the default: a sweep over many complaints, the nightly anonymisation.
+@shared_task(soft_time_limit=900, time_limit=960)
 def enforce_deadlines_task() -> dict:
     report = run_deadline_sweep()
     return {"skipped": report.skipped, "problems": len(report.problems), **report.notices_by_kind()}
 
 
-@shared_task
+@shared_task(soft_time_limit=1800, time_limit=1860)
 def anonymise_expired_complaints_task() -> int:
     return len(anonymise_expired_complaints().anonymised)
 

@@ -22,11 +22,12 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         "recipient_name",
         "status",
         "attempts",
+        "next_attempt_at",
     )
     list_filter = ("status", "channel", "template_key")
     search_fields = ("=reference", "recipient_email", "recipient_name")
     date_hierarchy = "created_at"
-    actions = ("print_letters", "retry", "mark_posted", "mark_calls_made")
+    actions = ("print_letters", "retry", "mark_handled", "mark_posted", "mark_calls_made")
     exclude = ("context",)
 
     def get_readonly_fields(self, request, obj=None):
@@ -43,6 +44,15 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         for message in queryset.filter(status=OutboundMessage.Status.FAILED):
             services.retry_message(message=message)
         self.message_user(request, "Failed messages queued again.")
+
+    @admin.action(
+        description="Mark failed messages as handled (no more daily retries)", permissions=["change"]
+    )
+    def mark_handled(self, request, queryset):
+        failed = queryset.filter(status=OutboundMessage.Status.FAILED, handled_at__isnull=True)
+        for message in failed:
+            services.mark_failure_handled(message=message)
+        self.message_user(request, f"{len(failed)} failed message(s) marked as handled.")
 
     @admin.action(description="Print the selected letters (one PDF)", permissions=["view"])
     def print_letters(self, request, queryset):

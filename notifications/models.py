@@ -1,3 +1,7 @@
+import hashlib
+from email.utils import parseaddr
+
+from django.conf import settings
 from django.db import models
 
 
@@ -15,6 +19,9 @@ class OutboundMessage(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        # Handed to the e-mail server, not yet marked sent: committed before the server is asked,
+        # so a worker killed mid-send leaves evidence (and the requeue takes the row back later).
+        SENDING = "sending", "Being sent"
         SENT = "sent", "Sent"
         AWAITING_POST = "awaiting_post", "Awaiting printing and posting"
         AWAITING_CALL = "awaiting_call", "Awaiting a call by staff"
@@ -41,6 +48,15 @@ class OutboundMessage(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next try is due (empty: as soon as possible)."
+    )
+    failing_since = models.DateTimeField(
+        null=True, blank=True, help_text="The first failure of the current run of tries."
+    )
+    handled_at = models.DateTimeField(
+        null=True, blank=True, help_text="When staff marked a failed message as dealt with by other means."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     posted_on = models.DateField(null=True, blank=True)
 
@@ -50,3 +66,11 @@ class OutboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.template_key} for {self.reference}"
+
+    @property
+    def message_id(self) -> str:
+        """The e-mail's Message-ID, the same on every attempt: a receiving system that de-duplicates
+        shows one message even if a crash made us send it twice."""
+        digest = hashlib.sha256(self.idempotency_key.encode()).hexdigest()[:16]
+        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+        return f"<outbox.{self.pk}.{digest}@{domain}>"

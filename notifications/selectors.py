@@ -6,29 +6,46 @@ from django.utils import timezone
 from notifications.models import OutboundMessage
 
 # Messages the outbox still has to send (letters and calls wait for staff, not for us).
-WAITING_STATUSES = (OutboundMessage.Status.PENDING,)
+WAITING_STATUSES = (OutboundMessage.Status.PENDING, OutboundMessage.Status.SENDING)
 
 # A pending row younger than this is probably still on its way through the broker.
 REQUEUE_AFTER = timedelta(minutes=2)
 
 
 def message_ids_to_requeue(*, now=None, limit: int = 500) -> list[int]:
-    """Pending messages that no task is likely to be handling: never tried, or last tried a while ago."""
+    """Pending messages whose own task has gone missing: due a while ago and still pending.
+
+    A message waiting for its next try (next_attempt_at in the future) has a task that will come
+    back for it, and one being sent (SENDING) is someone's: neither is queued a second time.
+    """
     cutoff = (now or timezone.now()) - REQUEUE_AFTER
     return list(
         OutboundMessage.objects.filter(status=OutboundMessage.Status.PENDING)
-        .filter(Q(last_attempt_at__isnull=True, created_at__lt=cutoff) | Q(last_attempt_at__lt=cutoff))
+        .filter(
+            Q(next_attempt_at__lt=cutoff)
+            | Q(next_attempt_at__isnull=True, last_attempt_at__lt=cutoff)
+            | Q(next_attempt_at__isnull=True, last_attempt_at__isnull=True, created_at__lt=cutoff)
+        )
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
 
 
-def failed_messages(*, limit: int = 200) -> list[OutboundMessage]:
-    """Messages that stopped retrying, newest first: someone must look at them."""
+def messages_failing_for(age, *, now=None, limit: int = 200) -> list[OutboundMessage]:
+    """Messages still being retried whose failures began more than `age` ago: staff should know."""
     return list(
-        OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED).order_by("-last_attempt_at")[
-            :limit
-        ]
+        OutboundMessage.objects.filter(
+            status__in=WAITING_STATUSES, failing_since__lt=(now or timezone.now()) - age
+        ).order_by("failing_since")[:limit]
+    )
+
+
+def failed_messages(*, limit: int = 200) -> list[OutboundMessage]:
+    """Messages that stopped retrying and no one has handled, newest first: someone must look at them."""
+    return list(
+        OutboundMessage.objects.filter(
+            status=OutboundMessage.Status.FAILED, handled_at__isnull=True
+        ).order_by("-last_attempt_at")[:limit]
     )
 
 

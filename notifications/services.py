@@ -97,8 +97,20 @@ def retry_message(*, message: OutboundMessage) -> OutboundMessage:
         return message
     message.status = OutboundMessage.Status.PENDING
     message.attempts = 0
-    message.save(update_fields=["status", "attempts"])
+    message.failing_since = message.next_attempt_at = message.handled_at = None
+    message.save(update_fields=["status", "attempts", "failing_since", "next_attempt_at", "handled_at"])
     transaction.on_commit(partial(enqueue_delivery, message.pk))
+    return message
+
+
+@transaction.atomic
+def mark_failure_handled(*, message: OutboundMessage) -> OutboundMessage:
+    """Staff dealt with a failed message another way (a call, a corrected address and a new
+    message): the daily retry and the alerts leave it alone."""
+    message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+    if message.status == OutboundMessage.Status.FAILED and message.handled_at is None:
+        message.handled_at = timezone.now()
+        message.save(update_fields=["handled_at"])
     return message
 
 

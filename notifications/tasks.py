@@ -1,29 +1,52 @@
-"""Celery tasks of the outbox. Thin: they take ids and call delivery."""
+"""Celery tasks of the outbox. Thin: they take ids and call delivery or the services."""
 
 import logging
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
-from notifications.delivery import DeliveryFailed, deliver_message
+from notifications.delivery import (
+    DeliveryFailed,
+    deliver_message,
+    reopen_unhandled_failures,
+    take_back_interrupted_sends,
+)
 from notifications.selectors import message_ids_to_requeue
 
 logger = logging.getLogger(__name__)
 
+# A database that blinks (a restart, a failover) is waited for, not given up on.
+DATABASE_RETRIES = 8
 
-@shared_task(
-    autoretry_for=(DeliveryFailed,),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
-def deliver_message_task(message_id: int) -> None:
-    deliver_message(message_id=message_id)
+
+@shared_task(bind=True, max_retries=None)
+def deliver_message_task(self, message_id: int) -> None:
+    """One retry chain per row: the task comes back when the row's next try is due."""
+    try:
+        deliver_message(message_id=message_id)
+    except DeliveryFailed as failure:
+        countdown = max((failure.retry_at - timezone.now()).total_seconds(), 0)
+        raise self.retry(countdown=countdown, exc=failure) from failure
+    except (OperationalError, InterfaceError) as error:
+        if self.request.retries >= DATABASE_RETRIES:
+            raise  # the requeue task takes the row up again once the database is back
+        raise self.retry(countdown=min(2**self.request.retries, 120), exc=error) from error
 
 
 @shared_task
 def requeue_pending_messages_task() -> int:
+    take_back_interrupted_sends()
     message_ids = message_ids_to_requeue()
+    for message_id in message_ids:
+        enqueue_delivery(message_id)
+    return len(message_ids)
+
+
+@shared_task
+def retry_failed_messages_task() -> int:
+    """Daily: failed messages nobody has marked handled get another day of tries."""
+    message_ids = reopen_unhandled_failures()
     for message_id in message_ids:
         enqueue_delivery(message_id)
     return len(message_ids)

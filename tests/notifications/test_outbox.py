@@ -6,7 +6,7 @@ from django.core import mail
 from django.utils import timezone
 
 from notifications import delivery, tasks
-from notifications.delivery import MAX_DELIVERY_ATTEMPTS, DeliveryFailed, deliver_message
+from notifications.delivery import RETRY_FOR, DeliveryFailed, deliver_message
 from notifications.models import OutboundMessage
 from notifications.selectors import REQUEUE_AFTER, message_ids_to_requeue
 from notifications.services import mark_letter_posted, queue_notification, retry_message
@@ -75,24 +75,34 @@ def test_delivery_is_enqueued_after_commit_and_sends_once(django_capture_on_comm
     assert len(mail.outbox) == 1
 
 
-def test_a_failed_send_is_recorded_and_retried(monkeypatch):
+def test_a_failed_send_is_recorded_and_retried_when_due(monkeypatch):
     message = OutboundMessageFactory()
 
     def refuse(*args, **kwargs):
         raise SMTPServerDisconnected("Connection unexpectedly closed")
 
     monkeypatch.setattr(delivery.EmailMultiAlternatives, "send", refuse)
-    with pytest.raises(DeliveryFailed):
+    with pytest.raises(DeliveryFailed) as failure:
         deliver_message(message_id=message.pk)
 
     message.refresh_from_db()
     assert message.status == OutboundMessage.Status.PENDING
     assert message.attempts == 1
     assert "Connection unexpectedly closed" in message.last_error
+    assert failure.value.retry_at == message.next_attempt_at
+    assert timedelta(seconds=59) < message.next_attempt_at - message.last_attempt_at < timedelta(seconds=62)
 
 
-def test_a_message_that_keeps_failing_is_marked_failed_and_can_be_retried(monkeypatch):
-    message = OutboundMessageFactory(attempts=MAX_DELIVERY_ATTEMPTS - 1)
+def test_a_task_that_comes_before_the_next_try_is_due_does_nothing(monkeypatch):
+    message = OutboundMessageFactory(next_attempt_at=timezone.now() + timedelta(minutes=10), attempts=3)
+    deliver_message(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (OutboundMessage.Status.PENDING, 3)
+    assert mail.outbox == []
+
+
+def test_a_message_that_fails_for_a_day_is_marked_failed_and_can_be_retried(monkeypatch):
+    message = OutboundMessageFactory(attempts=30, failing_since=timezone.now() - RETRY_FOR)
     monkeypatch.setattr(delivery.EmailMultiAlternatives, "send", lambda self: 1 / 0)
 
     deliver_message(message_id=message.pk)  # the last attempt: no exception, the row says it all
@@ -102,7 +112,11 @@ def test_a_message_that_keeps_failing_is_marked_failed_and_can_be_retried(monkey
     monkeypatch.undo()
     retry_message(message=message)
     message.refresh_from_db()
-    assert (message.status, message.attempts) == (OutboundMessage.Status.PENDING, 0)
+    assert (message.status, message.attempts, message.failing_since) == (
+        OutboundMessage.Status.PENDING,
+        0,
+        None,
+    )
 
 
 def test_letters_wait_for_staff_to_post_them():
@@ -122,15 +136,22 @@ def test_requeue_picks_pending_rows_no_task_is_handling():
     now = timezone.now()
     old_untried = OutboundMessageFactory()
     old_retried = OutboundMessageFactory(attempts=1, last_attempt_at=now - REQUEUE_AFTER * 2)
+    lost_retry = OutboundMessageFactory(attempts=2, next_attempt_at=now - REQUEUE_AFTER * 2)
     fresh = OutboundMessageFactory()
     recently_tried = OutboundMessageFactory(attempts=1, last_attempt_at=now)
+    waiting_for_its_retry = OutboundMessageFactory(
+        attempts=3, last_attempt_at=now - timedelta(hours=1), next_attempt_at=now + timedelta(minutes=5)
+    )
+    being_sent = OutboundMessageFactory(
+        status=OutboundMessage.Status.SENDING, attempts=1, last_attempt_at=now - REQUEUE_AFTER * 2
+    )
     sent = OutboundMessageFactory(status=OutboundMessage.Status.SENT)
     OutboundMessage.objects.exclude(pk=fresh.pk).update(created_at=now - REQUEUE_AFTER * 2)
 
     ids = message_ids_to_requeue(now=now)
 
-    assert set(ids) == {old_untried.pk, old_retried.pk}
-    assert not {fresh.pk, recently_tried.pk, sent.pk} & set(ids)
+    assert set(ids) == {old_untried.pk, old_retried.pk, lost_retry.pk}
+    assert not {fresh.pk, recently_tried.pk, waiting_for_its_retry.pk, being_sent.pk, sent.pk} & set(ids)
 
 
 def test_requeue_task_delivers_what_was_left_pending():
