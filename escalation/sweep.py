@@ -126,6 +126,7 @@ def run_deadline_sweep(*, now: datetime | None = None) -> SweepReport:
     /readyz and the metrics. Never raises for a database that is down: the report says so."""
     started = timezone.now()
     report = SweepReport()
+    _drop_a_broken_connection()  # a long-lived worker's connection may predate a database restart
     try:
         with one_sweep_at_a_time() as running:
             if not running:
@@ -194,8 +195,9 @@ def _step(report: SweepReport, what: str, work: Callable[[], object]):
 
 
 def _drop_a_broken_connection() -> None:
-    """What Django does between requests: a connection a failure broke is closed, so the next
-    query opens a new one. Not inside a transaction, whose connection must stay (tests run in one)."""
+    """What Django does between requests: a connection a failure broke is closed, and the next
+    query checks the connection first (CONN_HEALTH_CHECKS), so a database that restarted is
+    reconnected to. Not inside a transaction, whose connection must stay (tests run in one)."""
     if not connection.in_atomic_block:
         connection.close_if_unusable_or_obsolete()
 

@@ -103,6 +103,7 @@ def database_url() -> str:
 class WorkerProcess:
     mail_dir: Path
     log_path: Path
+    process: subprocess.Popen
 
     def sent_mail(self) -> list[EmailMessage]:
         """The messages the worker wrote through Django's file-based e-mail backend, parsed."""
@@ -134,8 +135,19 @@ def celery_worker_with_beat(transactional_db, real_broker, database_url, tmp_pat
         yield worker
 
 
+@pytest.fixture
+def start_celery_worker(transactional_db, real_broker, database_url, tmp_path):
+    """Start real workers with a test's own settings: `with start_celery_worker(env=…, pool=…):`."""
+
+    def start(*, name="worker", **options):
+        return _celery_worker(database_url=database_url, tmp_path=tmp_path / name, **options)
+
+    return start
+
+
 @contextmanager
-def _celery_worker(*, database_url, tmp_path, beat=False, env=None):
+def _celery_worker(*, database_url, tmp_path, beat=False, env=None, pool="solo", concurrency=1, purge=True):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     mail_dir = tmp_path / "mail"
     log_path = tmp_path / "worker.log"
     env = {
@@ -146,13 +158,14 @@ def _celery_worker(*, database_url, tmp_path, beat=False, env=None):
         "MEDIA_ROOT": str(tmp_path / "media"),
         **(env or {}),
     }
-    with celery_app.connection_for_write() as connection:
-        channel = connection.default_channel
-        channel.queue_purge(celery_app.conf.task_default_queue)  # no leftovers of other runs
-        if celery_app.conf.broker_url == REDIS_BROKER_URL:
-            # Also the tasks a killed worker left unacknowledged (Redis would redeliver them into
-            # this run, against row ids this run reuses): the tests' own broker database only.
-            channel.client.flushdb()
+    if purge:
+        with celery_app.connection_for_write() as connection:
+            channel = connection.default_channel
+            channel.queue_purge(celery_app.conf.task_default_queue)  # no leftovers of other runs
+            if celery_app.conf.broker_url == REDIS_BROKER_URL:
+                # Also the tasks a killed worker left unacknowledged (Redis would redeliver them into
+                # this run, against row ids this run reuses): the tests' own broker database only.
+                channel.client.flushdb()
     beat_args = ["--beat", f"--schedule={tmp_path / 'beat-schedule'}"] if beat else []
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -163,7 +176,8 @@ def _celery_worker(*, database_url, tmp_path, beat=False, env=None):
                 "-A",
                 "config",
                 "worker",
-                "--pool=solo",
+                f"--pool={pool}",
+                f"--concurrency={concurrency}",
                 "--loglevel=INFO",
                 "--without-mingle",
                 "--without-gossip",
@@ -180,9 +194,10 @@ def _celery_worker(*, database_url, tmp_path, beat=False, env=None):
     try:
         wait_for(lambda: "ready." in log_path.read_text() or process.poll() is not None, timeout=60)
         assert process.poll() is None, f"the worker exited:\n{log_path.read_text()}"
-        yield WorkerProcess(mail_dir=mail_dir, log_path=log_path)
+        yield WorkerProcess(mail_dir=mail_dir, log_path=log_path, process=process)
     finally:
-        process.send_signal(signal.SIGINT)  # warm shutdown; SIGTERM can hang a worker with beat
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)  # warm shutdown; SIGTERM can hang a worker with beat
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
