@@ -78,6 +78,7 @@ class SweepReport:
     failed_delivery_alerts: int = 0
     problems: list[str] = field(default_factory=list)
     skipped: bool = False  # another sweep held the lock: this one did nothing
+    ran: bool = True  # False: the database could not be reached at all
 
     def notices_by_kind(self) -> dict[str, int]:
         return {
@@ -102,6 +103,11 @@ class SweepReport:
     def lines(self) -> list[str]:
         if self.skipped:
             return ["skipped: another deadline sweep is running (one at a time); it does this one's work"]
+        if not self.ran:
+            return [
+                "nothing was done: the next sweep does this one's work",
+                *(f"PROBLEM: {p}" for p in self.problems),
+            ]
         return [
             f"ADR letters queued: {self.adr_letters}",
             f"stage 2 reminders: {self.reminders}",
@@ -134,8 +140,11 @@ def run_deadline_sweep(*, now: datetime | None = None) -> SweepReport:
                 logger.info("Deadline sweep: another sweep is running; this one stops without doing anything")
                 return report
             enforce_deadlines(now=now, report=report)
-    except DatabaseError as error:  # the lock's own connection failed
-        report.problems.append(f"database unreachable: {error}".strip())
+    except DatabaseError as error:  # the lock's own connection failed: nothing was done
+        report.problems.append(f"database unreachable: {str(error).strip()}")
+        report.ran = False
+        logger.warning("Deadline sweep: the database is unreachable; nothing was done: %s", error)
+        return report
     _step(report, "recording the run", lambda: _record_run(report, started))
     return report
 

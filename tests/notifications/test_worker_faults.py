@@ -61,13 +61,17 @@ def test_a_worker_killed_mid_burst_loses_nothing_and_sends_again_only_what_it_wa
             wait_for(lambda: sink.total() >= 100, timeout=120)
             first.process.kill()  # SIGKILL: no warm shutdown, no acknowledgement
             first.process.wait()
-        sending_when_killed = set(OutboundMessage.objects.filter(status=Status.SENDING).values_list("pk", flat=True))
+        sending_when_killed = set(
+            OutboundMessage.objects.filter(status=Status.SENDING).values_list("pk", flat=True)
+        )
         assert sink.total() < len(messages)
 
         # Time passes, as the requeue needs: rows untried for 2 minutes, rows SENDING for 10.
         now = timezone.now()
         OutboundMessage.objects.update(created_at=F("created_at") - timedelta(minutes=5))
-        OutboundMessage.objects.filter(status=Status.SENDING).update(last_attempt_at=now - timedelta(minutes=11))
+        OutboundMessage.objects.filter(status=Status.SENDING).update(
+            last_attempt_at=now - timedelta(minutes=11)
+        )
         with start_celery_worker(name="second", env=env, pool="threads", concurrency=4, purge=False):
             requeue_pending_messages_task.delay()
             wait_for(lambda: not OutboundMessage.objects.exclude(status=Status.SENT).exists(), timeout=180)
