@@ -1,7 +1,8 @@
 """Django's Redis cache, made to fail soft: with Redis down, the portal keeps working without it.
 
-The cache holds only rate-limit counters and the monthly report; losing them for a while is
-better than refusing customers. Reads miss, writes are dropped, counters fail (django-ratelimit
+The cache holds rate-limit counters, the monthly report and a copy of each session (sessions
+are written through to the database: `cached_db`); losing them for a while is better than
+refusing customers. Reads miss, writes are dropped, counters fail (django-ratelimit
 then lets the request through: RATELIMIT_FAIL_OPEN), and each failure is logged.
 """
 
@@ -39,6 +40,13 @@ class ResilientRedisCache(RedisCache):
         except REDIS_DOWN as error:
             self._warn("set", error)
             return None
+
+    def has_key(self, key, version=None):
+        try:
+            return super().has_key(key, version)
+        except REDIS_DOWN as error:
+            self._warn("has_key", error)
+            return False
 
     def incr(self, key, delta=1, version=None):
         try:

@@ -18,12 +18,12 @@ from django.utils import timezone
 
 from config import health
 from config.cache import ResilientRedisCache
-from config.celery import app as celery_app
 from config.observability import redact, scrub_error_event
 from escalation.models import SweepRun
 from escalation.tasks import enforce_deadlines_task
 from notifications.models import OutboundMessage
 from tests.complaints.factories import complaint_form_data
+from tests.conftest import broker_unreachable
 from tests.escalation.factories import filed_complaint
 
 pytestmark = pytest.mark.django_db
@@ -88,12 +88,8 @@ def test_not_ready_when_a_message_has_waited_more_than_fifteen_minutes(client):
 
 def test_not_ready_when_the_broker_is_unreachable(client):
     sweep_completed(timedelta(minutes=1))
-    previous = celery_app.conf.broker_url, celery_app.conf.broker_write_url
-    celery_app.conf.broker_url = celery_app.conf.broker_write_url = "redis://127.0.0.1:1/0"
-    try:
+    with broker_unreachable():
         response = client.get("/readyz")
-    finally:
-        celery_app.conf.broker_url, celery_app.conf.broker_write_url = previous
     assert response.status_code == 503
     assert response.json()["checks"]["broker"]["ok"] is False
 
