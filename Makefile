@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run test bench loadtest demo lint format screenshots clean
+.PHONY: help install system-deps run test bench capacity loadtest demo lint format screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -43,11 +43,15 @@ system-deps: ## Install Debian's Chromium and docker-compose for the browser and
 test: $(STAMP) system-deps ## Run the whole suite (real PostgreSQL and Redis when they answer)
 	@eval "$$($(PY) tests/detect_services.py)" && $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP) ## Benchmarks: speed, queries and memory (never asserted in the tests); about 2 minutes
+bench: $(STAMP) ## Benchmarks: speed, queries, memory and capacity (never asserted in the tests); about 5 minutes
 	@$(RUN_ENV) $(PY) manage.py migrate --verbosity 0
 	@$(RUN_ENV) $(PY) -m bench.due_dates
 	@$(PY) -W ignore -m bench.sweep 2>&1 | grep -v '^Deadline sweep'
 	@$(PY) -W ignore -m bench.pages 2>&1 | grep -v '^Deadline sweep'
+	@$(MAKE) --no-print-directory capacity
+
+capacity: $(STAMP) ## The complaint page against a bare view, and the highest open-loop rate held (gunicorn on PostgreSQL)
+	@LOG_FORMAT=text LOG_LEVEL=WARNING $(PY) -W ignore -m bench.capacity
 
 loadtest: $(STAMP) ## 50 users for 60 s: gunicorn on PostgreSQL, loopback only (installs locust)
 	@$(PY) -m pip install --quiet -e '.[dev,load]'

@@ -33,7 +33,7 @@ from bench.database import refresh_statistics, use_benchmark_database
 
 PORT = int(os.environ.get("CAPACITY_PORT", "8766"))
 WORKERS = int(os.environ.get("CAPACITY_WORKERS", "3"))
-RATES = [int(rate) for rate in os.environ.get("CAPACITY_RATES", "20,50,100,150,200,300,400").split(",")]
+RATES = [int(rate) for rate in os.environ.get("CAPACITY_RATES", "20,50,75,100,150,200,300,400").split(",")]
 STEP_SECONDS = float(os.environ.get("CAPACITY_STEP_SECONDS", "15"))
 RATIO_SECONDS = float(os.environ.get("CAPACITY_RATIO_SECONDS", "10"))
 P95_TARGET_MS = 200
@@ -201,6 +201,7 @@ class Step:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     sent: int = 0
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def p95(self) -> float:
@@ -261,7 +262,9 @@ async def open_loop(step: Step, customers, staff, csrf: tuple[str, str], seconds
                 step.errors += 1
         except Exception:
             step.errors += 1
-        step.latencies.append(time.monotonic() - scheduled)
+        latency = time.monotonic() - scheduled
+        step.latencies.append(latency)
+        step.by_kind.setdefault(f"{method} {re.sub(r'NS-[^/]+|[0-9]+', 'N', path)}", []).append(latency)
 
     n = 0
     while (scheduled := started + n * interval) < started + seconds:
@@ -317,7 +320,7 @@ async def measure(server, customers, staff):
     print(
         f"Capacity (open loop, realistic mix, {STEP_SECONDS:.0f} s a step; held = p95 < {P95_TARGET_MS} ms and no errors):"
     )
-    best = 0
+    best, first = 0, True
     for rate in RATES:
         step = Step(rate)
         await open_loop(step, customers, staff, csrf, STEP_SECONDS)
@@ -325,6 +328,12 @@ async def measure(server, customers, staff):
             f"  {rate:4d}/s  sent {step.sent:5d}  p50 {statistics.median(step.latencies) * 1000:7.1f} ms  "
             f"p95 {step.p95:7.1f} ms  errors {step.errors:4d}  {'held' if step.held else 'NOT held'}"
         )
+        if first:  # the mix at the lowest rate, where nothing queues: what each kind of request costs
+            for kind, latencies in sorted(step.by_kind.items()):
+                print(
+                    f"         {kind:<48} {len(latencies):4d}  p50 {statistics.median(latencies) * 1000:6.1f} ms"
+                )
+            first = False
         if not step.held:
             break
         best = rate
@@ -336,12 +345,16 @@ async def measure(server, customers, staff):
 
 def main() -> None:
     customers, staff = prepare()
+    # Production's logging (a JSON line a request), to a file: its cost is part of a request's.
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "WEB_CONCURRENCY": str(WORKERS),
-        "LOG_LEVEL": "WARNING",
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
     }
+    log = Path(settings.BASE_DIR) / "var" / "capacity-gunicorn.log"
+    log.parent.mkdir(exist_ok=True)
     server = subprocess.Popen(
         [
             sys.executable,
@@ -355,6 +368,8 @@ def main() -> None:
         ],
         env=env,
         cwd=settings.BASE_DIR,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
     )
     try:
         for _ in range(150):

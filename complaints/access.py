@@ -17,6 +17,11 @@ logger = logging.getLogger(__name__)
 SESSION_KEY = "tracked_complaints"
 MAX_TRACKED_PER_SESSION = 20
 
+# Relations other apps show on the customer's complaint page, loaded with the complaint in the
+# same query. complaints names none of them: an app adds its own at start-up (escalation's
+# AppConfig.ready adds its stage and clocks), so the page costs one query fewer per app.
+VISITOR_PAGE_RELATIONS: list[str] = []
+
 
 class ComplaintNotFound(Exception):
     """No complaint for these details, or not for this visitor: one answer for every case."""
@@ -79,7 +84,7 @@ def access_complaint_for_visitor(*, session, reference: str) -> Complaint:
     granted = _grants(session).get(normalised)
     if granted is None:
         raise ComplaintNotFound
-    complaint = Complaint.objects.filter(reference=normalised).first()
+    complaint = Complaint.objects.select_related(*VISITOR_PAGE_RELATIONS).filter(reference=normalised).first()
     if complaint is None:
         raise ComplaintNotFound
     if not secrets.compare_digest(granted.encode(), _fingerprint(complaint).encode()):

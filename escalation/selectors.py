@@ -52,8 +52,10 @@ CUSTOMER_DEADLINE_TEXT = {
 
 def escalation_for(complaint: Complaint) -> Escalation:
     """The complaint's stage and clocks. Filing writes them (a migration did for older complaints),
-    so a missing row is an error, never repaired on a read."""
-    return Escalation.objects.get(pk=complaint.pk)
+    so a missing row is an error, never repaired on a read. Loaded with the complaint for the
+    customer's page (complaints.access.VISITOR_PAGE_RELATIONS); read fresh otherwise."""
+    loaded = complaint._state.fields_cache.get("escalation")
+    return loaded if loaded is not None else Escalation.objects.get(pk=complaint.pk)
 
 
 def ombudsman_case_for(escalation: Escalation) -> OmbudsmanCase | None:
