@@ -7,13 +7,23 @@ then lets the request through: RATELIMIT_FAIL_OPEN), and each failure is logged.
 """
 
 import logging
+import time
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+# After a failure the cache is not asked again for this long: a Redis that hangs (accepts, never
+# answers) would otherwise cost every request its socket timeout, once per cache call.
+PAUSE_AFTER_FAILURE = 10.0
+
+
+class RedisIsResting(Exception):
+    """Raised instead of asking Redis while the cache pauses after a failure."""
+
+
+# Down, hanging, read-only, out of memory: every failure of Redis is the cache's, not the page's.
+REDIS_DOWN = (RedisError, OSError, RedisIsResting)
 
 
 class ReusedClientRedisCacheClient(RedisCacheClient):
@@ -34,12 +44,31 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
 
 
 class ResilientRedisCache(RedisCache):
+    clock = staticmethod(time.monotonic)
+
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
+        self._resting_until = 0.0
+
+    @property
+    def _cache(self):
+        if self.clock() < self._resting_until:
+            raise RedisIsResting("the cache pauses after a failure")
+        client = self.__dict__.get("_client")
+        if client is None:
+            client = self.__dict__["_client"] = self._class(self._servers, **self._options)
+        return client
 
     def _warn(self, operation: str, error: Exception) -> None:
-        logger.warning("Cache unavailable (%s): %s", operation, error)
+        if not isinstance(error, RedisIsResting):
+            self._resting_until = self.clock() + PAUSE_AFTER_FAILURE
+            logger.warning(
+                "Cache unavailable (%s): %s; not asked again for %.0f s",
+                operation,
+                error,
+                PAUSE_AFTER_FAILURE,
+            )
 
     def get(self, key, default=None, version=None):
         try:

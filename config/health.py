@@ -36,13 +36,15 @@ class HealthEndpointsMiddleware:
         if request.path == "/healthz":
             return HttpResponse("ok\n", content_type="text/plain")  # liveness: the process answers
         if request.path == "/readyz":
-            return readiness_response()
+            return readiness_response(detailed=is_operator(request))
         if request.path == "/metrics":
             return metrics_response(request)
         return self.get_response(request)
 
 
-def readiness_response() -> JsonResponse:
+def readiness_response(*, detailed: bool) -> JsonResponse:
+    """200 or 503 for anyone (a container's health check); which check failed, and why, only for
+    the operators' networks or token: error texts name hosts and ports."""
     checks = {
         "database": _check(_database),
         "cache": _check(_cache),
@@ -52,7 +54,8 @@ def readiness_response() -> JsonResponse:
         checks["outbox"] = _check(_outbox)
         checks["deadline_sweep"] = _check(_deadline_sweep)
     ready = all(check["ok"] for check in checks.values())
-    return JsonResponse({"ready": ready, "checks": checks}, status=200 if ready else 503)
+    body = {"ready": ready, "checks": checks} if detailed else {"ready": ready}
+    return JsonResponse(body, status=200 if ready else 503)
 
 
 def _check(probe) -> dict:
@@ -106,7 +109,7 @@ def _deadline_sweep() -> str:
 
 def metrics_response(request) -> HttpResponse:
     """Prometheus text format; only for the configured networks or the bearer token."""
-    if not _may_scrape(request):
+    if not is_operator(request):
         return HttpResponse("Not found.\n", status=404, content_type="text/plain")
     registry = CollectorRegistry()
     registry.register(PortalCollector())
@@ -114,7 +117,8 @@ def metrics_response(request) -> HttpResponse:
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
 
 
-def _may_scrape(request) -> bool:
+def is_operator(request) -> bool:
+    """From METRICS_ALLOWED_NETWORKS (as config/client_address.py sees the client), or with the token."""
     token = settings.METRICS_TOKEN
     sent = request.headers.get("Authorization", "")
     if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):

@@ -6,6 +6,10 @@ username has failed USERNAME_BACKOFF_AFTER times within the lockout window, each
 waits twice as long after the latest failure (capped at BACKOFF_CAP), and is refused unchecked
 until then — no CAPTCHA, and a refusal is not counted as a failure. An address the person has
 signed in from within KNOWN_ADDRESS_DAYS is not slowed: their own desk keeps working.
+
+What remains possible: an attacker with several addresses who tries again each time the
+back-off ends keeps the username slowed (never locked) for addresses its owner has not used
+within KNOWN_ADDRESS_DAYS. One address alone cannot: it counts for at most AXES_FAILURE_LIMIT.
 """
 
 import math
@@ -13,7 +17,8 @@ from datetime import timedelta
 
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
-from django.db.models import Max, Sum
+from django.db.models import Max, Sum, Value
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from config.client_address import client_address
@@ -28,9 +33,14 @@ def seconds_to_wait(request, username: str) -> int:
     if not username:
         return 0
     now = timezone.now()
+    # Each address counts for at most the failures that lock it: django-axes goes on counting an
+    # address's failures while it is locked, and one address must not slow everyone else.
     failures = AccessAttempt.objects.filter(
         username=username, attempt_time__gte=now - timedelta(hours=settings.AXES_COOLOFF_TIME)
-    ).aggregate(count=Sum("failures_since_start"), latest=Max("attempt_time"))
+    ).aggregate(
+        count=Sum(Least("failures_since_start", Value(settings.AXES_FAILURE_LIMIT))),
+        latest=Max("attempt_time"),
+    )
     count = failures["count"] or 0
     if count < USERNAME_BACKOFF_AFTER:
         return 0

@@ -17,6 +17,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, multiproces
 request_logger = logging.getLogger("portal.request")
 task_logger = logging.getLogger("portal.task")
 
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 _REGISTRY = CollectorRegistry()
 REQUESTS = Counter(
     "portal_http_requests",
@@ -53,7 +55,9 @@ class RequestObservationMiddleware:
         elapsed = time.perf_counter() - started
         match = getattr(request, "resolver_match", None)
         view = match.view_name if match else "unmatched"
-        REQUESTS.labels(view=view, method=request.method, status=str(response.status_code)).inc()
+        # Labels only from closed sets: a client inventing methods must not invent series.
+        method = request.method if request.method in KNOWN_METHODS else "other"
+        REQUESTS.labels(view=view, method=method, status=str(response.status_code)).inc()
         LATENCY.labels(view=view).observe(elapsed)
         request_logger.info(
             "%s %s %s",
@@ -62,7 +66,7 @@ class RequestObservationMiddleware:
             response.status_code,
             extra={
                 "view": view,
-                "method": request.method,
+                "method": method,
                 "status": response.status_code,
                 "duration_ms": round(elapsed * 1000, 1),
                 "reference": (match.kwargs.get("reference", "") if match else "")[:20],
@@ -80,7 +84,8 @@ def _task_started_at(task_id=None, **kwargs):
 
 
 @task_postrun.connect
-def _log_task(task_id=None, task=None, state=None, **kwargs):
+def _log_task(task_id=None, task=None, state=None, retval=None, **kwargs):
+    """A line per task; a task about one complaint returns {"reference": …}, and the line carries it."""
     started = _task_started.pop(task_id, None)
     task_logger.info(
         "%s %s",
@@ -91,6 +96,7 @@ def _log_task(task_id=None, task=None, state=None, **kwargs):
             "task_id": task_id,
             "state": state,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+            "reference": str(retval.get("reference", ""))[:100] if isinstance(retval, dict) else "",
         },
     )
 
@@ -98,21 +104,35 @@ def _log_task(task_id=None, task=None, state=None, **kwargs):
 # --- Keeping personal data and secrets out of logs and error reports --------------------------
 
 _PRIVATE_LINK = re.compile(r"(/complaints/link/)[^/\s'\"]+")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A private link's token, wherever it appears: the reference, then the signed key and timestamp.
+_TOKEN = re.compile(r"\b(NS-[0-9A-Z]{4}-[0-9A-Z]{4})\.[\w-]+:[\w-]+:[\w-]+")
+_EMAIL = re.compile(r"[\w.+-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+")
 
 
 def redact(text: str) -> str:
-    return _EMAIL.sub("<e-mail>", _PRIVATE_LINK.sub(r"\1<token>", text))
+    text = _PRIVATE_LINK.sub(r"\1<token>", text)
+    return _EMAIL.sub("<e-mail>", _TOKEN.sub(r"\1.<token>", text))
 
 
 class RedactingFilter(logging.Filter):
-    """Blank private-link tokens and e-mail addresses in every record's message."""
+    """Blank private-link tokens and e-mail addresses in every record's message and traceback, and
+    replace the request Django attaches to its own records (its repr is the full path and query
+    string: a private link, an e-mail address searched for) with its method alone."""
 
     def filter(self, record):
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        request = getattr(record, "request", None)
+        if request is not None and not isinstance(request, str):
+            record.request = getattr(request, "method", "") or ""
+        if record.exc_info:
+            # Formatted here, redacted, and kept as text: both formatters print exc_text.
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
         return True
 
 

@@ -131,7 +131,9 @@ if REDIS_URL:
             "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            # Redis answers in microseconds; one that takes half a second is treated as down (the
+            # cache then pauses for 10 s: config/cache.py), so a hung Redis cannot stall pages.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
     # django-ratelimit names only django-redis as supported; Django's own Redis backend has the

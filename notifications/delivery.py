@@ -7,7 +7,7 @@ An e-mail goes in three short steps, none of which holds a lock while the e-mail
 2. send, outside any transaction, with the row's stable Message-ID and EMAIL_TIMEOUT: a server
    that never answers costs one attempt, never a held row lock or a frozen worker.
 3. record: SENT; or PENDING with the next try's time (capped exponential backoff, for
-   RETRY_FOR from the first failure), then FAILED (staff are told; a daily task tries failed
+   RETRY_FOR from the first failure), then FAILED (at once for a permanent 5xx refusal) (staff are told; a daily task tries failed
    messages again until staff mark them handled).
 
 A worker killed between the server accepting the e-mail and step 3 committing leaves the row
@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from smtplib import SMTPRecipientsRefused, SMTPResponseException
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -141,7 +142,7 @@ def _record_failure(message: OutboundMessage, error: Exception) -> OutboundMessa
         message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
         message.last_error = f"{type(error).__name__}: {error}"[:2000]
         message.failing_since = message.failing_since or now
-        if now - message.failing_since >= RETRY_FOR:
+        if is_permanent(error) or now - message.failing_since >= RETRY_FOR:
             message.status = OutboundMessage.Status.FAILED
             message.next_attempt_at = None
         else:
@@ -184,6 +185,14 @@ def reopen_unhandled_failures() -> list[int]:
             status=OutboundMessage.Status.PENDING, failing_since=None, next_attempt_at=None
         )
     return ids
+
+
+def is_permanent(error: Exception) -> bool:
+    """A 5xx answer (no such mailbox, refused): trying again for a day changes nothing, so staff
+    hear at once. A 4xx answer, a timeout or a refused connection is temporary."""
+    if isinstance(error, SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, SMTPResponseException) and 500 <= error.smtp_code < 600
 
 
 def announce_sent(message: OutboundMessage) -> None:

@@ -21,10 +21,12 @@ DATABASE_RETRIES = 8
 
 
 @shared_task(bind=True, max_retries=None)
-def deliver_message_task(self, message_id: int) -> None:
-    """One retry chain per row: the task comes back when the row's next try is due."""
+def deliver_message_task(self, message_id: int) -> dict:
+    """One retry chain per row: the task comes back when the row's next try is due. Returns what
+    the task's log line carries (the reference the message is about, its status)."""
     try:
-        deliver_message(message_id=message_id)
+        message = deliver_message(message_id=message_id)
+        return {"reference": message.reference, "status": message.status} if message else {}
     except DeliveryFailed as failure:
         countdown = max((failure.retry_at - timezone.now()).total_seconds(), 0)
         raise self.retry(countdown=countdown, exc=failure) from failure

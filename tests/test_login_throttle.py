@@ -91,3 +91,14 @@ def test_failures_older_than_the_cool_off_are_forgotten(client):
         fail_from_many_addresses(client, clock, USERNAME_BACKOFF_AFTER + 6)
         clock.shift(timedelta(hours=1, seconds=1))
         assert sign_in(client, RIGHT, "198.51.100.9").status_code == 302
+
+
+def test_one_address_failing_on_and_on_cannot_slow_the_username_for_everyone_else(client):
+    """Its own (username, address) lockout stops it; its failures during the lockout (django-axes
+    keeps counting them) must not add up to the username-wide back-off."""
+    StaffUserFactory(username="mei")
+    with time_machine.travel(timezone.now(), tick=False):
+        for _ in range(USERNAME_BACKOFF_AFTER + 10):
+            sign_in(client, "wrong", "203.0.113.250")
+        assert sign_in(client, RIGHT, "203.0.113.250").status_code == 429  # locked, as before
+        assert sign_in(client, RIGHT, "192.0.2.50").status_code == 302

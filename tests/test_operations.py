@@ -13,6 +13,8 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +24,7 @@ from config.observability import redact, scrub_error_event
 from escalation.models import SweepRun
 from escalation.tasks import enforce_deadlines_task
 from notifications.models import OutboundMessage
+from notifications.tasks import deliver_message_task
 from tests.complaints.factories import complaint_form_data
 from tests.conftest import broker_unreachable
 from tests.escalation.factories import filed_complaint
@@ -52,6 +55,12 @@ def test_ready_when_everything_answers_and_the_sweep_is_recent(client):
     assert response.status_code == 200, response.json()
     assert set(response.json()["checks"]) == {"database", "cache", "broker", "outbox", "deadline_sweep"}
     assert response.json()["ready"] is True
+
+
+def test_others_learn_only_ready_or_not_never_why(client):
+    response = client.get("/readyz", REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 503  # the sweep has never run in this test
+    assert response.json() == {"ready": False}
 
 
 def test_not_ready_when_the_sweep_has_stalled_for_three_intervals(client, settings):
@@ -170,6 +179,38 @@ def test_each_request_logs_one_json_line_with_the_view_and_reference_but_no_pers
         assert secret not in everything
 
 
+def formatted_lines(caplog) -> str:
+    """Every record as the production handler writes it (its filter, then its JSON formatter)."""
+    handler = logging.getLogger().handlers[0]
+    return "\n".join(handler.format(record) for record in caplog.records if handler.filter(record))
+
+
+def test_django_s_own_warning_and_error_lines_carry_no_link_token_query_or_traceback_secret(
+    client, caplog, monkeypatch
+):
+    caplog.set_level(logging.INFO)
+    filed = client.post(reverse("complaints:new"), complaint_form_data(), follow=True)
+    token = filed.content.decode().split("/complaints/link/")[1].split("/")[0]
+    link = reverse("complaints:tracking_link", args=[token])
+
+    Client(enforce_csrf_checks=True).post(link)  # 403: django.security.csrf logs the request
+    client.get(reverse("complaints:track") + "?email=zoe%40example.com&reference=x", HTTP_X_NOTHING="1")
+
+    def database_gone(token):
+        raise OperationalError(f"could not look up {token} for zoe@example.com")
+
+    monkeypatch.setattr("complaints.views.access_complaint_by_tracking_token", database_gone)
+    client.raise_request_exception = False
+    assert client.get(link).status_code == 503  # django.request logs the error with its traceback
+
+    lines = formatted_lines(caplog)
+    assert "Forbidden (CSRF" in lines
+    assert "Service Unavailable" in lines
+    assert "Traceback" in lines  # the traceback is kept, redacted
+    for secret in (token, token.split(":")[0], "zoe@example.com", "zoe%40example.com"):
+        assert secret not in lines, secret
+
+
 def test_each_task_logs_a_line(caplog):
     caplog.set_level(logging.INFO)
     enforce_deadlines_task.apply()
@@ -177,6 +218,24 @@ def test_each_task_logs_a_line(caplog):
     assert line["task"] == "escalation.tasks.enforce_deadlines_task"
     assert line["state"] == "SUCCESS"
     assert line["duration_ms"] >= 0
+
+
+def test_a_delivery_task_s_line_carries_the_complaint_reference(caplog):
+    caplog.set_level(logging.INFO)
+    complaint = filed_complaint(acknowledged=False)
+    message = OutboundMessage.objects.get(reference=complaint.reference)
+    deliver_message_task.apply(args=[message.pk])
+    [line] = json_lines(caplog, "portal.task")
+    assert line["task"] == "notifications.tasks.deliver_message_task"
+    assert line["reference"] == complaint.reference
+
+
+def test_invented_request_methods_do_not_invent_metric_series(client):
+    for method in ("EVIL1", "EVIL2", "GET"):
+        client.generic(method, reverse("complaints:new"))
+    body = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    assert "EVIL" not in body
+    assert 'method="other"' in body
 
 
 def test_redaction_blanks_private_links_and_e_mail_addresses():

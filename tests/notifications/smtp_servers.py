@@ -15,12 +15,15 @@ class Sink:
 
     def __init__(self, *, delay: float = 0.0):
         self.refusing = False
+        self.rejecting = ""  # a permanent (5xx) answer to give instead, e.g. "550 5.1.1 No such user"
         self.delay = delay
         self.received: Counter[str] = Counter()
         self.refused = 0
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
+        if self.rejecting:
+            return self.rejecting
         if self.refusing:
             with self._lock:
                 self.refused += 1

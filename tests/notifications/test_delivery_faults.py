@@ -133,6 +133,20 @@ def test_a_day_long_outage_fails_the_message_tells_staff_and_retries_it_daily_un
     assert smtp.received[message.message_id] == 1
 
 
+def test_a_permanent_refusal_fails_the_message_at_once_and_tells_staff(smtp):
+    manager = StaffUserFactory(email="mei@netservers.co.uk")
+    manager.groups.add(Group.objects.get(name=COMPLAINTS_MANAGERS))
+    smtp.rejecting = "550 5.1.1 No such user here"
+    [message] = acknowledgements(1)
+
+    deliver_message(message_id=message.pk)  # no retry to schedule: nothing raised
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.FAILED, 1)
+    assert "550" in message.last_error
+    assert sweep.enforce_deadlines().failed_delivery_alerts == 1
+
+
 def test_a_failed_message_marked_handled_is_left_alone():
     message = OutboundMessageFactory(status=Status.FAILED, failing_since=timezone.now() - RETRY_FOR)
     mark_failure_handled(message=message)
