@@ -64,7 +64,7 @@ def test_only_the_proxy_publishes_a_port_and_the_portal_trusts_exactly_that_prox
     assert published == {"proxy"}
     assert services["web"]["environment"]["TRUSTED_PROXY_COUNT"] == "1"
     caddyfile = (Path(settings.BASE_DIR) / "deploy" / "Caddyfile").read_text()
-    assert "reverse_proxy web:8000" in caddyfile
+    assert "reverse_proxy {$UPSTREAM:web:8000}" in caddyfile
     assert "max_size 52MiB" in caddyfile
 
 
