@@ -404,6 +404,8 @@ ADR_SCHEME = {
 # --- Operations (README, "Operations") ------------------------------------------------------
 # /metrics answers these networks (as config/client_address.py sees the client) or the token.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be 32 characters or more (or unset: loopback only).")
 try:
     METRICS_ALLOWED_NETWORKS = [
         ipaddress.ip_network(network)

@@ -195,3 +195,9 @@ def test_private_links_survive_a_key_rotation_while_the_old_key_is_a_fallback(se
 
     settings.SECRET_KEY_FALLBACKS = []
     assert read_tracking_token(token) is None
+
+
+def test_a_short_metrics_token_is_refused():
+    result = start_settings(DJANGO_DEBUG="1", METRICS_TOKEN="guessable")
+    assert result.returncode != 0
+    assert "METRICS_TOKEN must be 32 characters or more" in result.stderr

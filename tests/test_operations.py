@@ -142,13 +142,15 @@ def test_metrics_expose_the_named_series_to_an_allowed_address(client):
 
 def test_metrics_are_hidden_from_other_addresses_unless_they_bring_the_token(client, settings):
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 404
-    settings.METRICS_TOKEN = "s3cret-scrape-token"
+    settings.METRICS_TOKEN = "s3cret-scrape-token-of-forty-characters!!"
     assert (
         client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer wrong").status_code
         == 404
     )
     allowed = client.get(
-        "/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer s3cret-scrape-token"
+        "/metrics",
+        REMOTE_ADDR="203.0.113.9",
+        HTTP_AUTHORIZATION="Bearer s3cret-scrape-token-of-forty-characters!!",
     )
     assert allowed.status_code == 200
 
