@@ -19,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from config.celery import app as celery_app
 from config.client_address import client_address
+from config.observability import request_metrics_registry
 from escalation import selectors as escalation_selectors
 from notifications import selectors as outbox_selectors
 
@@ -129,8 +130,6 @@ def is_operator(request) -> bool:
 
 def request_metrics() -> bytes:
     """This process's request counters, or every gunicorn worker's in multiprocess mode."""
-    from config.observability import request_metrics_registry
-
     return generate_latest(request_metrics_registry())
 
 

@@ -84,7 +84,7 @@ class SweepReport:
         return {
             "adr_letter": self.adr_letters,
             "reminder": self.reminders,
-            "overdue_alert": self.overdue_alerts - self.md_alerts,
+            "overdue_alert": self.overdue_alerts,
             "md_alert": self.md_alerts,
             "digest": self.digests,
             "failed_delivery_alert": self.failed_delivery_alerts,

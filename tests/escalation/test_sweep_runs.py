@@ -8,11 +8,13 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 
 from escalation import sweep
-from escalation.models import DeadlineNotice, SweepRun
+from escalation.models import DeadlineNotice, Escalation, SweepRun
 from escalation.roles import COMPLAINTS_MANAGERS
+from escalation.working_days import add_working_days
 from notifications.models import OutboundMessage
 from tests.complaints.factories import StaffUserFactory
 from tests.escalation.factories import filed_complaint
+from tests.escalation.test_sweep import at, referred_complaint
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +37,18 @@ def test_a_run_is_recorded_with_its_notices_by_kind():
     run = SweepRun.objects.get()
     assert run.completed
     assert run.notices["adr_letter"] == report.adr_letters == 1
+    assert all(count >= 0 for count in run.notices.values())
     assert run.finished_at >= run.started_at
+
+
+def test_the_run_counts_each_kind_of_notice_once():
+    complaint = referred_complaint(days_ago=30)
+    due = Escalation.objects.get(pk=complaint.pk).stage_two_response_due
+    report = sweep.run_deadline_sweep(now=at(add_working_days(due, 3)))
+    run = SweepRun.objects.get()
+    assert run.notices["md_alert"] == report.md_alerts == 1
+    assert run.notices["overdue_alert"] == report.overdue_alerts
+    assert all(count >= 0 for count in run.notices.values())
 
 
 @on_postgresql
