@@ -10,10 +10,9 @@ class EscalationConfig(AppConfig):
 
     def ready(self):
         import escalation.receivers  # noqa: F401  (connects the complaint signal receivers)
-        from complaints import access, notices
+        from complaints import notices
         from escalation import selectors, working_days
 
-        access.VISITOR_PAGE_RELATIONS.append("escalation")  # the progress panel's stage and clocks
         working_days.read_adjustments_from(selectors.calendar_adjustments)
         notices.add_notice_context(selectors.notice_rules)
         post_migrate.connect(setup_roles_after_migrate, sender=self)
