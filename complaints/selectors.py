@@ -25,7 +25,8 @@ def customer_timeline(*, complaint: Complaint) -> list[TimelineEntry]:
     One query, the entries joined to their files, written as SQL once: this is the busiest page
     of the portal, and building the same query through the ORM on every request cost three times
     what running it does (measured: 0.2 ms against 0.7 ms). The model's fields are read through
-    `raw()`, so dates come back converted as anywhere else.
+    `raw()`, so dates come back converted as anywhere else. Only id, kind, body and created_at are
+    loaded: any other field (the author, the complaint) would cost a query per entry.
     """
     entries: dict[int, TimelineEntry] = {}
     for row in TimelineEntry.objects.raw(

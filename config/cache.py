@@ -112,6 +112,34 @@ class ResilientRedisCache(RedisCache):
             self._warn("delete", error)
             return False
 
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except REDIS_DOWN as error:
+            self._warn("get_many", error)
+            return {}
+
+    def set_many(self, data, timeout=None, version=None):
+        try:
+            return super().set_many(data, timeout, version)
+        except REDIS_DOWN as error:
+            self._warn("set_many", error)
+            return list(data)  # the keys that were not set
+
+    def delete_many(self, keys, version=None):
+        try:
+            return super().delete_many(keys, version)
+        except REDIS_DOWN as error:
+            self._warn("delete_many", error)
+            return None
+
+    def touch(self, key, timeout=None, version=None):
+        try:
+            return super().touch(key, timeout, version)
+        except REDIS_DOWN as error:
+            self._warn("touch", error)
+            return False
+
     def clear(self):
         try:
             return super().clear()

@@ -13,6 +13,7 @@ import time
 
 from celery.signals import task_postrun, task_prerun
 from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
+from pythonjsonlogger.json import JsonFormatter
 
 request_logger = logging.getLogger("portal.request")
 task_logger = logging.getLogger("portal.task")
@@ -106,7 +107,9 @@ def _log_task(task_id=None, task=None, state=None, retval=None, **kwargs):
 _PRIVATE_LINK = re.compile(r"(/complaints/link/)[^/\s'\"]+")
 # A private link's token, wherever it appears: the reference, then the signed key and timestamp.
 _TOKEN = re.compile(r"\b(NS-[0-9A-Z]{4}-[0-9A-Z]{4})\.[\w-]+:[\w-]+:[\w-]+")
-_EMAIL = re.compile(r"[\w.+-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+")
+# Bounded pieces: an unbounded pattern backtracks quadratically over a long run of word characters
+# (an attacker's path in a "Not Found" line).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}(?:@|%40)[\w-]{1,63}(?:\.[\w-]{1,63}){1,10}")
 
 
 def redact(text: str) -> str:
@@ -115,25 +118,33 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Blank private-link tokens and e-mail addresses in every record's message and traceback, and
-    replace the request Django attaches to its own records (its repr is the full path and query
-    string: a private link, an e-mail address searched for) with its method alone."""
+    """Blank private-link tokens and e-mail addresses in every record's message, and replace the
+    request Django attaches to its own records (its repr is the full path and query string: a
+    private link, an e-mail address searched for) with its method alone. Tracebacks are redacted
+    by the formatters below, so the record's exception stays whole for error reporting."""
 
     def filter(self, record):
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed logging call: leave it to the handler's own error report
+            return True
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         request = getattr(record, "request", None)
         if request is not None and not isinstance(request, str):
             record.request = getattr(request, "method", "") or ""
-        if record.exc_info:
-            # Formatted here, redacted, and kept as text: both formatters print exc_text.
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        elif record.exc_text:
-            record.exc_text = redact(record.exc_text)
         return True
+
+
+class RedactingJsonFormatter(JsonFormatter):
+    def formatException(self, ei):
+        return redact(super().formatException(ei))
+
+
+class RedactingTextFormatter(logging.Formatter):
+    def formatException(self, ei):
+        return redact(super().formatException(ei))
 
 
 def scrub_error_event(event, hint):

@@ -33,6 +33,11 @@ def test_a_hung_redis_is_asked_once_then_left_alone_for_the_pause():
             assert cache.add("b", 1) is False
             assert cache.has_key("c") is False
             cache.set("d", 1)
+            assert cache.get_many(["a", "b"]) == {}
+            assert cache.set_many({"a": 1}) == ["a"]
+            cache.delete_many(["a"])
+            assert cache.touch("a") is False
+            cache.delete("a")
         assert len(held) == 1  # no other connection was tried during the pause
 
         cache.clock.now += PAUSE_AFTER_FAILURE + 1

@@ -213,6 +213,32 @@ def test_django_s_own_warning_and_error_lines_carry_no_link_token_query_or_trace
         assert secret not in lines, secret
 
 
+def test_the_record_keeps_its_exception_for_error_reporting_and_only_the_output_is_redacted():
+    handler = logging.getLogger().handlers[0]
+    try:
+        raise ValueError("no link for zoe@example.com at /complaints/link/NS-AB12-CD34.key:1x:sig/")
+    except ValueError:
+        record = logging.getLogger("portal.test").makeRecord(
+            "portal.test", logging.ERROR, __file__, 1, "failed", (), sys.exc_info()
+        )
+    assert handler.filter(record)
+    output = handler.format(record)
+    assert record.exc_info is not None  # Sentry's logging integration reads it after the handlers
+    assert "ValueError" in output
+    assert "zoe@example.com" not in output
+    assert "NS-AB12-CD34.key" not in output
+
+
+def test_a_malformed_logging_call_does_not_break_the_caller():
+    """The filter runs in the caller (a view, a task): it must not raise where logging would only
+    report the error."""
+    handler = logging.getLogger().handlers[0]
+    record = logging.getLogger("portal.test").makeRecord(
+        "portal.test", logging.WARNING, __file__, 1, "two %s %s", ("one",), None
+    )
+    assert handler.filter(record)
+
+
 def test_each_task_logs_a_line(caplog):
     caplog.set_level(logging.INFO)
     enforce_deadlines_task.apply()
