@@ -147,46 +147,52 @@ class PortalCollector:
             yield GaugeMetricFamily("portal_database_up", "The database answered the scrape.", value=0)
             return
         yield GaugeMetricFamily("portal_database_up", "The database answered the scrape.", value=1)
-        family = GaugeMetricFamily("portal_outbox_messages", "Outbox rows by status.", labels=["status"])
-        for status, count in outbox.items():
-            family.add_metric([status], count)
-        yield family
+        yield _by_label(
+            GaugeMetricFamily, "portal_outbox_messages", "Outbox rows by status.", "status", outbox
+        )
         yield GaugeMetricFamily(
             "portal_outbox_oldest_waiting_age_seconds",
             "How long the oldest message still to be sent has waited (0: none waits).",
             value=waited.total_seconds() if waited else 0,
         )
-        family = GaugeMetricFamily(
+        yield _by_label(
+            GaugeMetricFamily,
             "portal_complaints_overdue",
             "Complaints whose next deadline has passed, by clock.",
-            labels=["clock"],
+            "clock",
+            overdue,
         )
-        for clock, count in overdue.items():
-            family.add_metric([clock], count)
-        yield family
-        family = CounterMetricFamily(
-            "portal_deadline_notices", "Notices the deadline sweep has sent, by kind.", labels=["kind"]
+        yield _by_label(
+            CounterMetricFamily,
+            "portal_deadline_notices",
+            "Notices the deadline sweep has sent, by kind.",
+            "kind",
+            notices,
         )
-        for kind, count in notices.items():
-            family.add_metric([kind], count)
-        yield family
         if latest is not None:
             yield GaugeMetricFamily(
                 "portal_sweep_last_duration_seconds",
                 "How long the latest deadline sweep took.",
                 value=(latest.finished_at - latest.started_at).total_seconds(),
             )
-            family = GaugeMetricFamily(
+            yield _by_label(
+                GaugeMetricFamily,
                 "portal_sweep_last_notices",
                 "Notices the latest deadline sweep queued, by kind.",
-                labels=["kind"],
+                "kind",
+                latest.notices,
             )
-            for kind, count in latest.notices.items():
-                family.add_metric([kind], count)
-            yield family
         if completed is not None:
             yield GaugeMetricFamily(
                 "portal_sweep_last_completed_age_seconds",
                 "Seconds since the deadline sweep last completed without a problem.",
                 value=(timezone.now() - completed.finished_at).total_seconds(),
             )
+
+
+def _by_label(family_class, name: str, documentation: str, label: str, counts: dict):
+    """One metric family with a sample per key of `counts`."""
+    family = family_class(name, documentation, labels=[label])
+    for key, count in counts.items():
+        family.add_metric([key], count)
+    return family

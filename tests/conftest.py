@@ -4,6 +4,7 @@ import email
 import email.policy
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -225,6 +226,13 @@ def broker_unreachable():
             os.environ["CELERY_BROKER_URL"] = real_environment
         celery_app.conf.broker_url = real_url
         celery_app._after_fork()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def wait_for(condition, *, timeout: float, interval: float = 0.2):

@@ -4,7 +4,6 @@ personal data, and error reports scrubbed of it."""
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ from escalation.tasks import enforce_deadlines_task
 from notifications.models import OutboundMessage
 from notifications.tasks import deliver_message_task
 from tests.complaints.factories import complaint_form_data
-from tests.conftest import broker_unreachable
+from tests.conftest import broker_unreachable, free_port
 from tests.escalation.factories import filed_complaint
 
 pytestmark = pytest.mark.django_db
@@ -324,12 +323,6 @@ def test_error_reporting_starts_only_with_a_dsn_and_never_sends_personal_data():
         check=True,
     )
     assert with_dsn.stdout.split() == ["True", "False", "scrub_error_event"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_gunicorns_workers_are_summed_in_one_scrape(database_url, tmp_path):

@@ -17,13 +17,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.conftest import free_port
+
 DEPLOY = Path(settings.BASE_DIR) / "deploy"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class EchoHeaders(BaseHTTPRequestHandler):

@@ -3,7 +3,6 @@ cluster on a free port (pg_createcluster), so the shared test database is never 
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,13 +10,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.conftest import free_port
+
 VERSIONS = Path("/etc/postgresql")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def why_no_throwaway_cluster() -> str:

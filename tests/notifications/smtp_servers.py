@@ -9,6 +9,8 @@ from email import message_from_bytes
 
 from aiosmtpd.controller import Controller
 
+from tests.conftest import free_port
+
 
 class Sink:
     """Accepts mail and counts it by Message-ID; answers 451 (try later) while `refusing`."""
@@ -38,12 +40,6 @@ class Sink:
     def total(self) -> int:
         with self._lock:
             return sum(self.received.values())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
