@@ -93,7 +93,9 @@ def prepare(customers: int = 200, agents: int = 10) -> tuple[list[Client], list[
         session = SessionStore()
         grant_visitor_access(session=session, complaint=complaint)
         session.save()
-        people.append(Client(cookies=f"sessionid={session.session_key}", complaint=complaint.reference))
+        # A browser that has opened any page with a form holds a CSRF cookie: send one, as it would.
+        cookies = f"sessionid={session.session_key}; csrftoken={secrets.token_hex(16)}"
+        people.append(Client(cookies=cookies, complaint=complaint.reference))
     agent, _ = get_user_model().objects.get_or_create(username="capacity-agent", defaults={"is_staff": True})
     agent.set_password(secrets.token_urlsafe(16))
     agent.save()
@@ -106,7 +108,8 @@ def prepare(customers: int = 200, agents: int = 10) -> tuple[list[Client], list[
         session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
         session[HASH_SESSION_KEY] = agent.get_session_auth_hash()
         session.save()
-        staff.append(Client(cookies=f"sessionid={session.session_key}", complaint_ids=ids))
+        cookies = f"sessionid={session.session_key}; csrftoken={secrets.token_hex(16)}"
+        staff.append(Client(cookies=cookies, complaint_ids=ids))
     return people, staff
 
 
