@@ -108,6 +108,12 @@ class Complaint(models.Model):
     anonymised_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the retention job removed the personal data."
     )
+    customer_replied_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The customer's latest message that no reply has answered yet (on the portal or by e-mail).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -215,3 +221,55 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class InboundEmail(models.Model):
+    """One e-mail that reached us, stored as received before it is read, and what became of it."""
+
+    class Via(models.TextChoices):
+        SMTP = "smtp", "Our SMTP server"
+        PIPE = "pipe", "The mail server's pipe"
+        WEBHOOK = "webhook", "The e-mail provider's webhook"
+        IMAP = "imap", "The mailbox (IMAP)"
+        STAFF = "staff", "Uploaded by staff"
+
+    class Outcome(models.TextChoices):
+        RECEIVED = "received", "Received, not yet read"
+        ADDED = "added", "Added to a complaint"
+        OPENED = "opened", "Opened a new complaint"
+        QUARANTINED = "quarantined", "Waiting for staff"
+        DROPPED = "dropped", "Dropped: automatic reply, bounce or loop"
+        DISCARDED = "discarded", "Discarded by staff"
+
+    # A digest of the Message-ID (of the whole message when it has none): the same e-mail
+    # delivered twice (a mail server's retry, a mailbox read again, a webhook redelivered) is one row.
+    message_key = models.CharField(max_length=64, unique=True, editable=False)
+    message_id = models.CharField("Message-ID", max_length=500, blank=True, db_index=True, editable=False)
+    received_via = models.CharField(max_length=10, choices=Via.choices, editable=False)
+    received_at = models.DateTimeField(editable=False, help_text="When the message reached us.")
+    raw = models.BinaryField(editable=False, help_text="The message exactly as received.")
+    size = models.PositiveIntegerField(editable=False)
+    sender = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
+    sender_name = models.CharField(max_length=200, blank=True, editable=False)
+    subject = models.CharField(max_length=300, blank=True, editable=False)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.RECEIVED)
+    reason = models.TextField(blank=True, help_text="Why it was put aside or dropped, or what staff did.")
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
+    )
+    timeline_entry = models.OneToOneField(
+        TimelineEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="email"
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = "e-mail received"
+        verbose_name_plural = "e-mails received"
+        indexes = [models.Index(fields=["outcome", "received_at"], name="inbound_outcome_received")]
+
+    def __str__(self):
+        return f"{self.subject or '(no subject)'} from {self.sender or 'unknown sender'}"

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import Complaint
+from complaints.reply_addresses import reply_address
 from complaints.tracking_links import tracking_url
 from notifications.models import OutboundMessage
 from notifications.services import queue_notification
@@ -49,15 +50,7 @@ def customer_messages(
     preference = complaint.reply_preference
     wants_letter = preference == Complaint.ReplyPreference.LETTER or not complaint.email
     key = f"{complaint.reference}:{template_key}:{event_id}"
-    message = {
-        "reference": complaint.reference,
-        "template_key": template_key,
-        "context": {**customer_context(complaint), **(extra or {})},
-        "recipient_name": complaint.customer_name,
-        "recipient_email": complaint.email,
-        "recipient_postal_address": f"{complaint.postal_address}\n{complaint.postcode}",
-        "recipient_phone": complaint.phone,
-    }
+    message = _customer_message(complaint=complaint, template_key=template_key, extra=extra)
     written = OutboundMessage.Channel.LETTER if wants_letter else OutboundMessage.Channel.EMAIL
     messages = [{**message, "idempotency_key": key, "channel": written}]
     if wants_letter:
@@ -75,6 +68,34 @@ def customer_messages(
             {**message, "idempotency_key": f"{key}:call", "channel": OutboundMessage.Channel.CALL}
         )
     return messages
+
+
+def email_customer(
+    *, complaint: Complaint, template_key: str, event_id: str, extra: dict | None = None
+) -> OutboundMessage | None:
+    """Queue an e-mail to the customer whichever way they asked us to reply: the answer to an
+    e-mail they sent us. None when we have no e-mail address for them."""
+    if not complaint.email:
+        return None
+    return queue_notification(
+        **_customer_message(complaint=complaint, template_key=template_key, extra=extra),
+        idempotency_key=f"{complaint.reference}:{template_key}:{event_id}",
+        channel=OutboundMessage.Channel.EMAIL,
+    )
+
+
+def _customer_message(*, complaint: Complaint, template_key: str, extra: dict | None) -> dict:
+    return {
+        "reference": complaint.reference,
+        "template_key": template_key,
+        "context": {**customer_context(complaint), **(extra or {})},
+        "recipient_name": complaint.customer_name,
+        "recipient_email": complaint.email,
+        "recipient_postal_address": f"{complaint.postal_address}\n{complaint.postcode}",
+        "recipient_phone": complaint.phone,
+        # A reply lands on this complaint: the address carries its reference, signed.
+        "reply_to": reply_address(complaint.reference),
+    }
 
 
 def notify_team(*, complaint: Complaint, template_key: str, event_id: str):

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from complaints import workflow
-from complaints.models import Attachment, Complaint, SupportNeeds, TimelineEntry
+from complaints.models import Attachment, Complaint, InboundEmail, SupportNeeds, TimelineEntry
 from complaints.notices import notify_customer, notify_team
 from complaints.references import generate_reference
 from complaints.signals import complaint_filed, complaint_status_changed
@@ -115,9 +115,14 @@ def _save_with_unique_reference(complaint: Complaint) -> None:
 
 @one_transaction
 def add_customer_message(*, complaint: Complaint, body: str, attachments=()) -> TimelineEntry:
-    """A message (and files) from the customer on their complaint; the team hears of it."""
+    """A message (and files) from the customer on their complaint; the team hears of it, and the
+    complaint shows "customer replied" until someone answers."""
     entry = TimelineEntry.objects.create(
         complaint=complaint, kind=TimelineEntry.Kind.CUSTOMER_MESSAGE, body=body
+    )
+    complaint.customer_replied_at = entry.created_at
+    Complaint.objects.filter(pk=complaint.pk).update(
+        customer_replied_at=entry.created_at, updated_at=timezone.now()
     )
     _attach_files(complaint=complaint, entry=entry, files=attachments)
     notify_team(
@@ -153,6 +158,9 @@ def reply_to_customer(
     entry = TimelineEntry.objects.create(
         complaint=complaint, kind=TimelineEntry.Kind.STAFF_REPLY, body=body, author=by
     )
+    if complaint.customer_replied_at is not None:
+        complaint.customer_replied_at = None
+        Complaint.objects.filter(pk=complaint.pk).update(customer_replied_at=None)
     _attach_files(complaint=complaint, entry=entry, files=attachments)
     notify_customer(
         complaint=complaint,
@@ -297,6 +305,10 @@ def anonymise_complaint(*, complaint: Complaint, reason: str) -> Complaint:
     Attachment.objects.filter(complaint=complaint).delete()
     SupportNeeds.objects.filter(complaint=complaint).delete()
     complaint.timeline.exclude(body="").update(body=REMOVED)
+    # The e-mails as received: the digest that stops a second delivery stays, the message goes.
+    InboundEmail.objects.filter(complaint=complaint).update(
+        raw=b"", message_id="", sender="", sender_name="", subject=""
+    )
     anonymise_messages(reference=complaint.reference)
     complaint.customer_name = "Former customer"
     complaint.email = complaint.phone = complaint.account_number = ""

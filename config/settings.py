@@ -3,6 +3,7 @@ environment (see .env.example and the configuration table in the README); domain
 
 import ipaddress
 from datetime import date, timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -228,6 +229,17 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Netservers Complaints <c
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where the complaints team hears of new customer messages.
 COMPLAINTS_TEAM_EMAIL = env("COMPLAINTS_TEAM_EMAIL", default="complaints-team@netservers.co.uk")
+
+# --- E-mail in (complaints/inbound/) ------------------------------------------------------------
+# Customers' replies go to INBOUND_EMAIL_ADDRESS with a signed tag (complaints+NS-XXXX-XXXX.<tag>@…);
+# mail to that mailbox reaches the portal by our SMTP server, the mail server's pipe, an ESP's
+# webhook or an IMAP mailbox (README, "E-mail in").
+INBOUND_EMAIL_ADDRESS = env("INBOUND_EMAIL_ADDRESS", default=parseaddr(DEFAULT_FROM_EMAIL)[1])
+INBOUND_SMTP_HOST = env("INBOUND_SMTP_HOST", default="127.0.0.1")
+INBOUND_SMTP_PORT = env.int("INBOUND_SMTP_PORT", default=2525)
+INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=25 * 1024 * 1024)
+# New complaints opened by e-mail from one sender in an hour; more go to staff (quarantine).
+INBOUND_NEW_COMPLAINTS_PER_HOUR = env.int("INBOUND_NEW_COMPLAINTS_PER_HOUR", default=20)
 
 # --- Auth, sessions, security -------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

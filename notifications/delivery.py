@@ -117,6 +117,7 @@ def _send_email(message: OutboundMessage) -> None:
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.recipient_email],
+        reply_to=[message.reply_to] if message.reply_to else None,
         headers={"Message-ID": message.message_id, "X-Portal-Reference": message.reference},
     )
     if message.body_html:

@@ -1,4 +1,5 @@
 import hashlib
+import re
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -38,6 +39,11 @@ class OutboundMessage(models.Model):
     recipient_email = models.EmailField(blank=True)
     recipient_postal_address = models.TextField(blank=True)
     recipient_phone = models.CharField(max_length=30, blank=True)
+    reply_to = models.CharField(
+        max_length=254,
+        blank=True,
+        help_text="Where the recipient's reply should go (empty: the sender's address).",
+    )
     template_key = models.CharField(max_length=100)
     context = models.JSONField(default=dict, blank=True)
     subject = models.CharField(max_length=300)
@@ -66,6 +72,9 @@ class OutboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.template_key} for {self.reference}"
+
+    # Our Message-IDs, as `message_id` writes them: a reply quotes one in In-Reply-To/References.
+    MESSAGE_ID_PATTERN = re.compile(r"^<outbox\.(\d{1,18})\.[0-9a-f]{16}@[^<>@\s]+>$")
 
     @property
     def message_id(self) -> str:

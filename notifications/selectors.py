@@ -77,3 +77,22 @@ def oldest_waiting_message_age(*, now=None) -> timedelta | None:
         .first()
     )
     return None if oldest is None else (now or timezone.now()) - oldest
+
+
+def is_our_message_id(message_id: str) -> bool:
+    """Whether a Message-ID has the shape of one we gave (a message of ours come back is a loop)."""
+    return bool(OutboundMessage.MESSAGE_ID_PATTERN.match(message_id))
+
+
+def references_of_message_ids(message_ids: list[str]) -> dict[str, str]:
+    """{Message-ID: reference} for those of the given Message-IDs that we sent, in one query.
+
+    The digest in the ID must match the row's: an ID made up with a guessed row number is not ours."""
+    numbers = {}
+    for message_id in message_ids:
+        if found := OutboundMessage.MESSAGE_ID_PATTERN.match(message_id):
+            numbers[int(found.group(1))] = message_id
+    if not numbers:
+        return {}
+    rows = OutboundMessage.objects.filter(pk__in=numbers).only("pk", "idempotency_key", "reference")
+    return {numbers[row.pk]: row.reference for row in rows if row.message_id == numbers[row.pk]}

@@ -33,6 +33,7 @@ def queue_notification_once(
     recipient_email: str = "",
     recipient_postal_address: str = "",
     recipient_phone: str = "",
+    reply_to: str = "",
 ) -> tuple[OutboundMessage, bool]:
     """Like queue_notification, and says whether this call queued it (False: the key was already used).
 
@@ -55,6 +56,7 @@ def queue_notification_once(
                 recipient_email=recipient_email,
                 recipient_postal_address=recipient_postal_address,
                 recipient_phone=recipient_phone,
+                reply_to=reply_to,
                 subject=rendered.subject,
                 body_text=rendered.body_text,
                 body_html=rendered.body_html,

@@ -8,7 +8,12 @@ from django.utils import timezone
 from notifications import delivery, tasks
 from notifications.delivery import RETRY_FOR, DeliveryFailed, deliver_message
 from notifications.models import OutboundMessage
-from notifications.selectors import REQUEUE_AFTER, message_ids_to_requeue
+from notifications.selectors import (
+    REQUEUE_AFTER,
+    is_our_message_id,
+    message_ids_to_requeue,
+    references_of_message_ids,
+)
 from notifications.services import mark_letter_posted, queue_notification, retry_message
 from tests.notifications.factories import OutboundMessageFactory
 
@@ -73,6 +78,18 @@ def test_delivery_is_enqueued_after_commit_and_sends_once(django_capture_on_comm
 
     deliver_message(message_id=message.pk)  # a second delivery of the same row does nothing
     assert len(mail.outbox) == 1
+
+
+def test_an_email_carries_its_reply_address_and_our_message_id_which_we_can_trace_back():
+    message = queue(reply_to="complaints+NS-ABCD-EFGH.0123456789abcdef@netservers.co.uk")
+    deliver_message(message_id=message.pk)
+    [sent] = mail.outbox
+    assert sent.reply_to == ["complaints+NS-ABCD-EFGH.0123456789abcdef@netservers.co.uk"]
+    assert sent.extra_headers["Message-ID"] == message.message_id
+    assert is_our_message_id(message.message_id)
+    assert references_of_message_ids([message.message_id, "<other@example.com>"]) == {
+        message.message_id: "NS-ABCD-EFGH"
+    }
 
 
 def test_a_failed_send_is_recorded_and_retried_when_due(monkeypatch):

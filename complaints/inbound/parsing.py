@@ -1,0 +1,277 @@
+"""Reading one e-mail (RFC 5322 bytes) into what the portal needs of it. Pure: no database.
+
+Mail in the wild is malformed often enough that nothing here may raise: a header that cannot be
+parsed is read raw, a charset Python does not know is read as UTF-8 with replacements, and
+what could not be read is listed in `problems` for the staff who look at it.
+"""
+
+import contextlib
+import email
+import email.policy
+import email.utils
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage, Message
+from html.parser import HTMLParser
+
+from mailparser_reply import EmailReplyParser
+
+# Languages whose "On … wrote:" and "From: … Sent: …" lines the quote remover knows.
+REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl"]
+_REPLY_PARSER = EmailReplyParser(languages=REPLY_LANGUAGES)
+
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_AUTOMATIC_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+_SYSTEM_SENDERS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply", "do-not-reply"}
+
+
+@dataclass(frozen=True)
+class EmailFile:
+    """A part of the message that is a file: an attachment, an inline image, a forwarded e-mail."""
+
+    name: str
+    declared_type: str
+    content: bytes
+
+
+@dataclass
+class ParsedEmail:
+    message_id: str = ""
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    sender: str = ""
+    sender_name: str = ""
+    subject: str = ""
+    recipients: list[str] = field(default_factory=list)
+    sent_at: datetime | None = None
+    automatic: str = ""  # why this is an automatic message (auto-reply, bounce, list), or ""
+    text: str = ""  # the whole text, as sent
+    reply_text: str = ""  # the new text only: quoted history and signature removed
+    files: list[EmailFile] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def thread_ids(self) -> list[str]:
+        """The Message-IDs this message answers, nearest first."""
+        return [*self.in_reply_to, *reversed(self.references)]
+
+
+def parse_email(raw: bytes) -> ParsedEmail:
+    """Everything the portal reads from one message; never raises for a malformed one."""
+    parsed = ParsedEmail()
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    parsed.problems.extend(_defects(message))
+    parsed.message_id = _first_message_id(_header(message, "Message-ID", parsed))
+    parsed.in_reply_to = _MESSAGE_ID.findall(_header(message, "In-Reply-To", parsed))
+    parsed.references = _MESSAGE_ID.findall(_header(message, "References", parsed))
+    parsed.sender_name, parsed.sender = _address(
+        _header(message, "Reply-To", parsed) or _header(message, "From", parsed)
+    )
+    parsed.subject = " ".join(_header(message, "Subject", parsed).split())[:300]
+    parsed.recipients = [
+        address
+        for name in ("To", "Cc", "Delivered-To", "X-Original-To")
+        for _, address in email.utils.getaddresses([_header(message, name, parsed)])
+        if address
+    ]
+    parsed.sent_at = _date(_header(message, "Date", parsed))
+    parsed.automatic = _automatic(message, parsed)
+    body, parsed.files = _body_and_files(message, parsed)
+    parsed.text = body.strip()
+    parsed.reply_text = _new_text(parsed.text)
+    return parsed
+
+
+def _header(message: Message, name: str, parsed: ParsedEmail) -> str:
+    try:
+        return str(message.get(name, "") or "")
+    except Exception:  # a header the parser cannot read is read raw instead
+        parsed.problems.append(f"The {name} header could not be read; it is kept as sent.")
+        raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()), "")
+        return str(raw).encode("ascii", "replace").decode()
+
+
+def _defects(message: Message) -> list[str]:
+    return [f"{type(defect).__name__}: {defect}" for part in _walk(message) for defect in part.defects][:20]
+
+
+def _first_message_id(value: str) -> str:
+    found = _MESSAGE_ID.search(value)
+    return found.group(0)[:500] if found else ""
+
+
+def _address(value: str) -> tuple[str, str]:
+    name, address = email.utils.parseaddr(value)
+    if "@" not in address:
+        return name.strip(), ""
+    return " ".join(name.split())[:200], address.strip()[:254]
+
+
+def _date(value: str) -> datetime | None:
+    try:
+        sent = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return sent if sent.tzinfo else None
+
+
+def _automatic(message: Message, parsed: ParsedEmail) -> str:
+    """Why this message was sent by a machine (RFC 3834, DSN, mailing lists), or ""."""
+    auto_submitted = _header(message, "Auto-Submitted", parsed).strip().lower()
+    if auto_submitted and auto_submitted != "no":
+        return f"Auto-Submitted: {auto_submitted}"
+    precedence = _header(message, "Precedence", parsed).strip().lower()
+    if precedence in _AUTOMATIC_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Reply"):
+        if _header(message, name, parsed):
+            return f"{name} header"
+    if _header(message, "List-Id", parsed) or _header(message, "List-Unsubscribe", parsed):
+        return "sent through a mailing list"
+    content_type = message.get_content_type()
+    if content_type == "multipart/report" or any(
+        part.get_content_type() in ("message/delivery-status", "message/disposition-notification")
+        for part in _walk(message)
+    ):
+        return "a delivery or read report"
+    if parsed.sender.partition("@")[0].lower() in _SYSTEM_SENDERS:
+        return f"sent by a system address ({parsed.sender})"
+    return ""
+
+
+def _walk(message: Message):
+    """Every part, without descending into forwarded messages (those are files of their own)."""
+    yield message
+    if message.get_content_type() == "message/rfc822":
+        return
+    if message.is_multipart():
+        for part in message.get_payload():
+            if isinstance(part, Message):
+                yield from _walk(part)
+
+
+def _body_and_files(message: Message, parsed: ParsedEmail) -> tuple[str, list[EmailFile]]:
+    body_part = _body_part(message)
+    text = ""
+    if body_part is not None:
+        text = _text_of(body_part, parsed)
+        if body_part.get_content_type() == "text/html":
+            text = html_to_text(text)
+    if body_part is None and isinstance(message.get_payload(), str):
+        # A multipart whose boundary is missing or wrong: its body is what can be read of it.
+        parsed.problems.append("Its parts could not be told apart; the text is shown as sent.")
+        text = (message.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
+        return text, []
+    files = []
+    for part in _walk(message):
+        if part is body_part or part.get_content_maintype() == "multipart":
+            continue
+        content_type = part.get_content_type()
+        filename = _filename(part, parsed)
+        if content_type in ("text/plain", "text/html") and not filename:
+            continue  # another version of the body (the HTML beside the plain text)
+        if content_type in ("message/delivery-status", "message/disposition-notification"):
+            continue
+        files.append(
+            EmailFile(
+                name=filename or _made_up_name(content_type, len(files) + 1),
+                declared_type=content_type,
+                content=_bytes_of(part),
+            )
+        )
+    return text, files
+
+
+def _body_part(message: Message) -> Message | None:
+    if isinstance(message, EmailMessage):
+        with contextlib.suppress(Exception):  # a structure get_body cannot follow: the first text part
+            return message.get_body(preferencelist=("plain", "html"))
+    return next((part for part in _walk(message) if part.get_content_maintype() == "text"), None)
+
+
+def _text_of(part: Message, parsed: ParsedEmail) -> str:
+    try:
+        return part.get_content()
+    except Exception:  # an unknown or lying charset: read as UTF-8, keeping every character we can
+        parsed.problems.append(
+            f"The text's character set ({part.get_content_charset()}) could not be used; read as UTF-8."
+        )
+        payload = part.get_payload(decode=True) or b""
+        return payload.decode("utf-8", errors="replace")
+
+
+def _bytes_of(part: Message) -> bytes:
+    if part.get_content_type() == "message/rfc822":
+        inner = part.get_payload()
+        inner = inner[0] if isinstance(inner, list) and inner else inner
+        return inner.as_bytes() if isinstance(inner, Message) else b""
+    return part.get_payload(decode=True) or b""
+
+
+def _filename(part: Message, parsed: ParsedEmail) -> str:
+    try:
+        return part.get_filename() or ""
+    except Exception:  # an undecodable file name: the file is kept, under a made-up name
+        parsed.problems.append("A file name could not be read.")
+        return ""
+
+
+def _made_up_name(content_type: str, number: int) -> str:
+    extension = {
+        "image/png": "png",
+        "image/jpeg": "jpg",
+        "application/pdf": "pdf",
+        "message/rfc822": "eml",
+    }.get(content_type, "bin")
+    return f"part-{number}.{extension}"
+
+
+def _new_text(text: str) -> str:
+    """The reply without the history it quotes or the signature under it (the whole text if
+    nothing is left, so a reply is never empty because the parser took too much)."""
+    try:
+        replies = _REPLY_PARSER.read(text=text).replies
+    except Exception:  # the parser is a heuristic: its failure is not the message's
+        return text
+    newest = replies[0] if replies else None
+    return ((newest.body or newest.content) if newest else "").strip() or text
+
+
+class _TextExtractor(HTMLParser):
+    """HTML to plain text: the words and line breaks only; scripts, styles and markup dropped."""
+
+    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "hr"}
+    HIDDEN = {"script", "style", "head", "title"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.pieces: list[str] = []
+        self.hidden_depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self.hidden_depth += 1
+        elif tag in self.BLOCKS:
+            self.pieces.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN:
+            self.hidden_depth = max(0, self.hidden_depth - 1)
+        elif tag in self.BLOCKS:
+            self.pieces.append("\n")
+
+    def handle_data(self, data):
+        if not self.hidden_depth:
+            self.pieces.append(re.sub(r"\s+", " ", data))
+
+
+def html_to_text(html: str) -> str:
+    """The text of an HTML-only e-mail, never its markup: what staff and the customer see is text."""
+    extractor = _TextExtractor()
+    with contextlib.suppress(Exception):  # broken markup: what was read so far
+        extractor.feed(html)
+        extractor.close()
+    text = "".join(extractor.pieces)
+    lines = [line.strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -1,0 +1,296 @@
+"""E-mail in: one service, `receive_email`, for every way mail reaches us (our SMTP server, the
+mail server's pipe, an ESP's webhook, an IMAP mailbox).
+
+Each message is stored exactly as received, and committed, before it is read; then, in one
+transaction, it becomes exactly one of: an entry on a complaint's timeline, a new complaint, a
+message waiting for staff (quarantine), or a dropped automatic message (recorded, never answered).
+"""
+
+import email.parser
+import email.policy
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from complaints import services
+from complaints.inbound.parsing import EmailFile, ParsedEmail, parse_email
+from complaints.models import Complaint, InboundEmail
+from complaints.notices import email_customer
+from complaints.references import REFERENCE_PREFIX, normalise_reference
+from complaints.reply_addresses import is_inbound_address, reference_in_address
+from complaints.uploads import (
+    ALLOWED_TYPES_LABEL,
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS,
+    display_name,
+    sniff_content_type,
+)
+from notifications.selectors import is_our_message_id, references_of_message_ids
+
+logger = logging.getLogger(__name__)
+
+Outcome = InboundEmail.Outcome
+
+# A reference as people write it in a subject or a message: "NS-ABCD-EFGH", "ns abcd efgh".
+_REFERENCE_IN_TEXT = re.compile(
+    rf"\b{REFERENCE_PREFIX}[\s\-_.]?[0-9A-Z]{{4}}[\s\-_.]?[0-9A-Z]{{4}}\b", re.IGNORECASE
+)
+
+
+class MessageTooLarge(ValueError):
+    """Refused before it is stored: larger than INBOUND_MAX_BYTES."""
+
+
+@dataclass(frozen=True)
+class Match:
+    complaint: Complaint | None = None
+    how: str = ""
+    refused: str = ""  # why a complaint the message points to may not have it
+
+
+def receive_email(
+    raw: bytes,
+    *,
+    received_via: str,
+    received_at: datetime | None = None,
+    recipients: tuple[str, ...] = (),
+) -> InboundEmail:
+    """Store one e-mail as received and read it onto the right complaint (or a new one, or staff's
+    quarantine, or the dropped automatic mail); the same message delivered again is stored once.
+
+    Raises `MessageTooLarge` before storing anything; a database error leaves the message either
+    not stored (the sender must retry: adapters answer "try later") or stored unread, and the
+    next delivery of it, or the next sweep, reads it.
+    """
+    if len(raw) > settings.INBOUND_MAX_BYTES:
+        raise MessageTooLarge(
+            f"The message is {len(raw):,} bytes; we accept up to {settings.INBOUND_MAX_BYTES:,}."
+        )
+    stored = _store(raw, received_via=received_via, received_at=received_at or timezone.now())
+    if stored.outcome != Outcome.RECEIVED:
+        return stored  # this very message was read before
+    return read_stored_email(email_id=stored.pk, recipients=recipients)
+
+
+def _store(raw: bytes, *, received_via: str, received_at: datetime) -> InboundEmail:
+    """The message as received, committed before anything reads it (or the copy stored before)."""
+    message_id, sender = _identity(raw)
+    key = hashlib.sha256(f"{message_id}\n{sender}".encode() if message_id else raw).hexdigest()
+    try:
+        with transaction.atomic():
+            stored, _ = InboundEmail.objects.get_or_create(
+                message_key=key,
+                defaults={
+                    "message_id": message_id,
+                    "received_via": received_via,
+                    "received_at": received_at,
+                    "raw": raw,
+                    "size": len(raw),
+                },
+            )
+    except IntegrityError:  # the same message, stored by a parallel delivery a moment ago
+        stored = InboundEmail.objects.get(message_key=key)
+    return stored
+
+
+def _identity(raw: bytes) -> tuple[str, str]:
+    """The Message-ID and From of a message, from its headers only, never raising."""
+    try:
+        headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+        message_id = " ".join(str(headers.get("Message-ID", "")).split())[:500]
+        sender = " ".join(str(headers.get("From", "")).split()).lower()
+    except Exception:  # unreadable headers: the message's own bytes identify it
+        return "", ""
+    return message_id, sender
+
+
+@transaction.atomic
+def read_stored_email(*, email_id: int, recipients: tuple[str, ...] = ()) -> InboundEmail:
+    """Read one stored, unread message and do the one thing it calls for (safe to run twice)."""
+    stored = InboundEmail.objects.select_for_update().get(pk=email_id)
+    if stored.outcome != Outcome.RECEIVED:
+        return stored
+    try:
+        parsed = parse_email(bytes(stored.raw))
+    except Exception as error:  # the parser is defensive; whatever still escapes it goes to staff
+        logger.exception("An e-mail could not be read", extra={"email": stored.pk})
+        return _put_aside(stored, f"It could not be read ({type(error).__name__}); the original is kept.")
+    stored.message_id = parsed.message_id or stored.message_id
+    stored.sender, stored.sender_name, stored.subject = parsed.sender, parsed.sender_name, parsed.subject
+    if reason := _automatic_or_loop(parsed):
+        return _close(stored, Outcome.DROPPED, reason)
+    if not parsed.sender:
+        return _put_aside(stored, "It has no sender address we could read.")
+    match = _match(parsed, recipients)
+    if match.complaint is not None:
+        return _add_to_complaint(stored, parsed, match.complaint, how=match.how)
+    if match.refused:
+        return _put_aside(stored, match.refused)
+    if _new_complaints_from(parsed.sender, since=stored.received_at - timedelta(hours=1)) >= (
+        settings.INBOUND_NEW_COMPLAINTS_PER_HOUR
+    ):
+        return _put_aside(
+            stored,
+            f"More than {settings.INBOUND_NEW_COMPLAINTS_PER_HOUR} new complaints by e-mail from this "
+            "sender in an hour: staff decide whether this is one.",
+        )
+    return _open_complaint(stored, parsed)
+
+
+def _automatic_or_loop(parsed: ParsedEmail) -> str:
+    """Why this message must never be answered or open a complaint, or ""."""
+    if parsed.automatic:
+        return f"An automatic message ({parsed.automatic})."
+    if parsed.message_id and is_our_message_id(parsed.message_id):
+        return "One of our own messages came back (a mail loop)."
+    if is_inbound_address(parsed.sender):
+        return "Sent from our own complaints address (a mail loop)."
+    return ""
+
+
+def _match(parsed: ParsedEmail, recipients: tuple[str, ...]) -> Match:
+    """The complaint this message is about: by our signed reply address, then by the messages it
+    answers, then by a reference it quotes (only from the complaint's own e-mail address)."""
+    for address in (*recipients, *parsed.recipients):
+        if (reference := reference_in_address(address)) is not None:
+            return _complaint_match(reference, how="sent to the complaint's reply address")
+    if parsed.thread_ids and (reference := _reference_of_thread(parsed.thread_ids)):
+        return _complaint_match(reference, how="a reply to a message about the complaint")
+    for text in (parsed.subject, parsed.text):
+        for candidate in _REFERENCE_IN_TEXT.findall(text):
+            reference = normalise_reference(candidate)
+            complaint = Complaint.objects.filter(reference=reference).first() if reference else None
+            if complaint is None:
+                continue
+            if complaint.email and complaint.email.casefold() == parsed.sender.casefold():
+                return Match(complaint, how=f"quotes {reference}, from the complaint's e-mail address")
+            # A reference is printed on letters and in subject lines: it proves nothing of the sender.
+            return Match(
+                refused=f"It quotes {reference}, but {parsed.sender} is not that complaint's e-mail address."
+            )
+    return Match()
+
+
+def _reference_of_thread(thread_ids: list[str]) -> str | None:
+    ours = references_of_message_ids(thread_ids)
+    for message_id in thread_ids:
+        if message_id in ours:
+            return ours[message_id]
+    earlier = (
+        InboundEmail.objects.filter(message_id__in=thread_ids, complaint__isnull=False)
+        .select_related("complaint")
+        .only("message_id", "complaint__reference")
+    )
+    by_id = {row.message_id: row.complaint.reference for row in earlier}
+    return next((by_id[message_id] for message_id in thread_ids if message_id in by_id), None)
+
+
+def _complaint_match(reference: str, *, how: str) -> Match:
+    complaint = Complaint.objects.filter(reference=reference).first()
+    if complaint is None:
+        return Match(refused=f"It answers complaint {reference}, which we no longer have.")
+    return Match(complaint, how=how)
+
+
+def _new_complaints_from(sender: str, *, since: datetime) -> int:
+    return InboundEmail.objects.filter(
+        sender__iexact=sender, outcome=Outcome.OPENED, received_at__gte=since
+    ).count()
+
+
+def _add_to_complaint(
+    stored: InboundEmail, parsed: ParsedEmail, complaint: Complaint, *, how: str
+) -> InboundEmail:
+    if complaint.anonymised_at is not None:
+        return _put_aside(stored, f"It answers {complaint.reference}, whose personal data has been removed.")
+    accepted, refused = _accepted_files(parsed.files)
+    body = parsed.reply_text or "(No text: files only.)"
+    if refused:
+        body += "\n\nFiles not accepted: " + "; ".join(refused) + "."
+    entry = services.add_customer_message(complaint=complaint, body=body, attachments=accepted)
+    # At most one acknowledgement a day for a complaint (an auto-responder without the headers that
+    # mark it as one cannot start a loop), and one for every message whose files we refused.
+    event_id = f"email-{stored.pk}" if refused else f"email-day-{timezone.localdate(stored.received_at)}"
+    email_customer(
+        complaint=complaint,
+        template_key="email_reply_received",
+        event_id=event_id,
+        extra={"refused_files": refused, "accepted_types": ALLOWED_TYPES_LABEL},
+    )
+    stored.complaint, stored.timeline_entry = complaint, entry
+    return _close(stored, Outcome.ADDED, f"Added to {complaint.reference}: {how}.")
+
+
+def _open_complaint(stored: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
+    accepted, refused = _accepted_files(parsed.files)
+    description = _description(parsed, refused)
+    complaint = services.file_complaint(
+        customer_name=parsed.sender_name or parsed.sender.partition("@")[0],
+        email=parsed.sender,
+        postal_address="",  # staff complete it: "details missing" in the admin list
+        postcode="",
+        category=Complaint.Category.OTHER,
+        description=description,
+        reply_preference=Complaint.ReplyPreference.EMAIL,
+        channel=Complaint.Channel.EMAIL,
+        # When it reached us: never the sender's Date, which is theirs to set.
+        first_received_at=stored.received_at,
+        attachments=accepted,
+    )
+    stored.complaint, stored.timeline_entry = complaint, complaint.timeline.first()
+    return _close(stored, Outcome.OPENED, f"Opened {complaint.reference}.")
+
+
+DESCRIPTION_LIMIT = 10_000
+
+
+def _description(parsed: ParsedEmail, refused: list[str]) -> str:
+    text = parsed.text or "(No text: files only.)"
+    if parsed.subject:
+        text = f"{parsed.subject}\n\n{text}"
+    if refused:
+        text += "\n\nFiles not accepted: " + "; ".join(refused) + "."
+    if len(text) > DESCRIPTION_LIMIT:
+        note = "\n\n[…the rest is in the original e-mail, kept with the complaint.]"
+        text = text[: DESCRIPTION_LIMIT - len(note)] + note
+    return text
+
+
+def _accepted_files(files: list[EmailFile]) -> tuple[list[ContentFile], list[str]]:
+    """The files the portal accepts (the same checks as an upload), and why each other one is not."""
+    accepted, refused = [], []
+    for file in files:
+        name = display_name(file.name)
+        upload = ContentFile(file.content, name=name)
+        if not file.content:
+            refused.append(f"{name} (empty)")
+        elif len(file.content) > MAX_ATTACHMENT_BYTES:
+            refused.append(f"{name} (larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB)")
+        elif sniff_content_type(upload) is None:
+            refused.append(f"{name} (not a {ALLOWED_TYPES_LABEL} file)")
+        elif len(accepted) == MAX_ATTACHMENTS:
+            refused.append(f"{name} (more than {MAX_ATTACHMENTS} files)")
+        else:
+            accepted.append(upload)
+    return accepted, refused
+
+
+def _put_aside(stored: InboundEmail, reason: str) -> InboundEmail:
+    return _close(stored, Outcome.QUARANTINED, reason)
+
+
+def _close(stored: InboundEmail, outcome: str, reason: str) -> InboundEmail:
+    stored.outcome, stored.reason = outcome, reason
+    # Never the raw message again: it was stored once, as received.
+    stored.save(update_fields=[*_READ_FIELDS, "outcome", "reason", "complaint", "timeline_entry"])
+    return stored
+
+
+_READ_FIELDS = ["message_id", "sender", "sender_name", "subject"]

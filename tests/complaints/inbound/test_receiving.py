@@ -1,0 +1,352 @@
+"""`receive_email`: each message becomes exactly one of a timeline entry, a new complaint, a message
+for staff (quarantine) or a dropped automatic message; once, whatever arrives twice."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError
+from django.utils import timezone
+
+from complaints import services
+from complaints.inbound.receiving import MessageTooLarge, receive_email
+from complaints.models import Attachment, Complaint, InboundEmail, TimelineEntry
+from complaints.reply_addresses import reference_in_address, reply_address
+from notifications.models import OutboundMessage
+from tests.complaints.factories import complaint_form_data
+from tests.complaints.inbound import corpus
+
+pytestmark = pytest.mark.django_db
+Outcome = InboundEmail.Outcome
+
+
+@pytest.fixture
+def complaint():
+    return services.file_complaint(**{**complaint_form_data(email="jane@example.com"), "support_needs": ""})
+
+
+def acknowledgement_of(complaint) -> OutboundMessage:
+    return OutboundMessage.objects.get(
+        reference=complaint.reference, template_key="complaint_acknowledgement"
+    )
+
+
+def customer_messages(complaint):
+    return list(complaint.timeline.filter(kind=TimelineEntry.Kind.CUSTOMER_MESSAGE))
+
+
+# --- Matching, in order -------------------------------------------------------------------------
+
+
+def test_every_message_we_send_carries_the_complaints_signed_reply_address(complaint):
+    acknowledgement = acknowledgement_of(complaint)
+    assert acknowledgement.reply_to == reply_address(complaint.reference)
+    assert acknowledgement.reply_to.startswith(f"complaints+{complaint.reference}.")
+    assert reference_in_address(acknowledgement.reply_to) == complaint.reference
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "complaints+{ref}.0000000000000000@netservers.co.uk",  # a guessed tag
+        "complaints+{ref}@netservers.co.uk",  # no tag
+        "someone+{ref}.{tag}@netservers.co.uk",  # another mailbox
+    ],
+)
+def test_a_reply_address_cannot_be_made_up(complaint, forged):
+    tag = reply_address(complaint.reference).split(".", 1)[1].split("@")[0]
+    assert reference_in_address(forged.format(ref=complaint.reference, tag=tag)) is None
+
+
+def test_a_reply_to_the_signed_address_lands_on_the_complaint_from_any_sender(complaint):
+    received = receive_email(
+        corpus.outlook_reply(sender="someone.else@example.org", to=reply_address(complaint.reference)),
+        received_via=InboundEmail.Via.SMTP,
+    )
+    assert received.outcome == Outcome.ADDED
+    assert received.complaint == complaint
+    [entry] = customer_messages(complaint)
+    assert entry.body == "It is still broken."  # the quoted history and the sign-off are gone
+    assert received.timeline_entry == entry
+
+
+def test_a_reply_quoting_our_message_id_lands_on_the_complaint(complaint):
+    acknowledgement = acknowledgement_of(complaint)
+    received = receive_email(
+        corpus.gmail_reply(sender="jane@example.com", in_reply_to=acknowledgement.message_id),
+        received_via=InboundEmail.Via.IMAP,
+    )
+    assert (received.outcome, received.complaint) == (Outcome.ADDED, complaint)
+    assert "a reply to a message about the complaint" in received.reason
+    [entry] = customer_messages(complaint)
+    assert entry.body == "Thanks, but the line still drops every evening.\n\nJane"
+    assert corpus.OUR_QUOTE not in entry.body
+
+
+def test_a_reply_to_the_customers_own_earlier_email_lands_on_the_same_complaint(complaint):
+    first = receive_email(
+        corpus.gmail_reply(to=reply_address(complaint.reference)), received_via=InboundEmail.Via.SMTP
+    )
+    second = receive_email(
+        corpus.apple_mail_reply(sender="jane@example.com", in_reply_to=first.message_id),
+        received_via=InboundEmail.Via.SMTP,
+    )
+    assert second.complaint == complaint
+    assert len(customer_messages(complaint)) == 2
+
+
+def test_a_made_up_message_id_with_a_guessed_row_number_matches_nothing(complaint):
+    acknowledgement = acknowledgement_of(complaint)
+    forged = acknowledgement.message_id.replace(acknowledgement.message_id.split(".")[2][:16], "0" * 16)
+    received = receive_email(
+        corpus.gmail_reply(sender="stranger@example.org", in_reply_to=forged, subject="Re: hello"),
+        received_via=InboundEmail.Via.SMTP,
+    )
+    assert received.complaint != complaint
+    assert received.outcome == Outcome.OPENED  # a new complaint of the stranger's own
+
+
+def test_a_reference_in_the_subject_is_accepted_from_the_complaints_own_address(complaint):
+    received = receive_email(
+        corpus.new_complaint(sender="JANE@example.com", subject=f"About {complaint.reference.lower()}"),
+        received_via=InboundEmail.Via.SMTP,
+    )
+    assert (received.outcome, received.complaint) == (Outcome.ADDED, complaint)
+
+
+def test_a_reference_from_another_address_waits_for_staff_because_a_reference_is_not_a_secret(complaint):
+    received = receive_email(
+        corpus.new_complaint(sender="stranger@example.org", subject=f"Complaint {complaint.reference}"),
+        received_via=InboundEmail.Via.SMTP,
+    )
+    assert received.outcome == Outcome.QUARANTINED
+    assert "is not that complaint's e-mail address" in received.reason
+    assert received.complaint is None
+    assert customer_messages(complaint) == []
+
+
+def test_a_message_about_nothing_we_know_opens_a_new_complaint_acknowledged_as_usual():
+    before = timezone.now()
+    received = receive_email(
+        corpus.new_complaint(sender="priya@example.com", name="Priya Patel"),
+        received_via=InboundEmail.Via.SMTP,
+    )
+    assert received.outcome == Outcome.OPENED
+    complaint = received.complaint
+    assert complaint.channel == Complaint.Channel.EMAIL
+    assert complaint.customer_name == "Priya Patel"
+    assert complaint.email == "priya@example.com"
+    assert complaint.reply_preference == Complaint.ReplyPreference.EMAIL
+    assert complaint.postal_address == ""  # staff complete it
+    assert complaint.postcode == ""
+    assert complaint.description.startswith("Broadband down for a week\n\nMy broadband has not worked")
+    assert before <= complaint.first_received_at == received.received_at <= timezone.now()
+    assert complaint.escalation.stage == 1
+    assert acknowledgement_of(complaint).recipient_email == "priya@example.com"
+
+
+def test_a_new_complaints_first_received_time_is_when_it_reached_us_not_a_later_date_header():
+    tomorrow = (timezone.now() + timedelta(days=1)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    received = receive_email(corpus.new_complaint(date=tomorrow), received_via=InboundEmail.Via.PIPE)
+    assert received.complaint.first_received_at == received.received_at
+    assert received.complaint.first_received_at <= timezone.now()
+
+
+# --- What a reply becomes -------------------------------------------------------------------------
+
+
+def test_html_only_mail_becomes_text_without_any_markup():
+    received = receive_email(corpus.html_only(), received_via=InboundEmail.Via.SMTP)
+    description = received.complaint.description
+    assert "I was charged twice for November." in description
+    assert "Please refund £30 & explain." in description
+    for markup in ("<", "alert", "color"):
+        assert markup not in description
+
+
+def test_accepted_files_are_attached_and_others_listed_as_not_accepted(complaint):
+    pngs = [(f"photo{n}.png", corpus.PNG_BYTES, "image", "png") for n in range(6)]
+    files = [*pngs, ("notes.docx", b"PK\x03\x04 word", "application", "octet-stream")]
+    receive_email(
+        corpus.with_attachments(to=reply_address(complaint.reference), files=files),
+        received_via=InboundEmail.Via.SMTP,
+    )
+    [entry] = customer_messages(complaint)
+    assert [a.original_name for a in entry.attachments.all()] == [f"photo{n}.png" for n in range(5)]
+    assert (
+        "Files not accepted: photo5.png (more than 5 files); notes.docx (not a PDF, PNG or JPEG file)."
+        in entry.body
+    )
+    told = OutboundMessage.objects.get(reference=complaint.reference, template_key="email_reply_received")
+    assert "notes.docx (not a PDF, PNG or JPEG file)" in told.body_text
+    assert told.recipient_email == complaint.email
+
+
+def test_winmail_dat_is_not_accepted_and_the_inline_image_is(complaint):
+    receive_email(corpus.outlook_with_winmail_dat(to=reply_address(complaint.reference)), received_via="smtp")
+    receive_email(corpus.inline_image(to=reply_address(complaint.reference)), received_via="smtp")
+    winmail, inline = customer_messages(complaint)
+    assert "winmail.dat (not a PDF, PNG or JPEG file)" in winmail.body
+    assert [a.content_type for a in inline.attachments.all()] == ["image/png"]
+
+
+def test_welsh_and_emoji_arrive_intact(complaint):
+    receive_email(corpus.apple_mail_reply(to=reply_address(complaint.reference)), received_via="smtp")
+    [entry] = customer_messages(complaint)
+    assert entry.body == "Mae'r cysylltiad yn torri bob nos 😠 — still no fix."
+
+
+def test_a_reply_flags_the_complaint_for_staff_and_tells_the_team_and_a_reply_clears_it(
+    complaint, django_user_model
+):
+    services.change_complaint_status(complaint=complaint, new_status=Complaint.Status.RESOLVED, by=None)
+    receive_email(corpus.gmail_reply(to=reply_address(complaint.reference)), received_via="smtp")
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.RESOLVED  # nothing reopened by itself
+    assert complaint.customer_replied_at is not None
+    assert OutboundMessage.objects.filter(
+        reference=complaint.reference, template_key="customer_message_received"
+    ).exists()
+    agent = django_user_model.objects.create(username="agent", is_staff=True)
+    services.reply_to_customer(complaint=complaint, by=agent, body="We will look again.")
+    complaint.refresh_from_db()
+    assert complaint.customer_replied_at is None
+
+
+def test_replies_on_one_day_are_acknowledged_once(complaint):
+    for _ in range(3):
+        receive_email(corpus.gmail_reply(to=reply_address(complaint.reference)), received_via="smtp")
+    assert len(customer_messages(complaint)) == 3
+    assert OutboundMessage.objects.filter(template_key="email_reply_received").count() == 1
+
+
+# --- Never twice, never a loop, never lost --------------------------------------------------------
+
+
+def test_the_same_message_delivered_twice_is_stored_and_added_once(complaint):
+    raw = corpus.gmail_reply(to=reply_address(complaint.reference))
+    first = receive_email(raw, received_via=InboundEmail.Via.SMTP)
+    again = receive_email(raw, received_via=InboundEmail.Via.IMAP)
+    assert again.pk == first.pk
+    assert InboundEmail.objects.count() == 1
+    assert len(customer_messages(complaint)) == 1
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(corpus.auto_reply(), id="auto-submitted"),
+        pytest.param(corpus.auto_reply(header="Precedence: bulk"), id="precedence-bulk"),
+        pytest.param(corpus.auto_reply(header="X-Autoreply: yes"), id="x-autoreply"),
+        pytest.param(corpus.auto_reply(header="List-Id: <news.example.com>"), id="mailing-list"),
+        pytest.param(corpus.bounce(), id="bounce"),
+    ],
+)
+def test_automatic_mail_never_opens_a_complaint_or_gets_an_answer(raw):
+    received = receive_email(raw, received_via=InboundEmail.Via.SMTP)
+    assert received.outcome == Outcome.DROPPED
+    assert received.reason.startswith("An automatic message")
+    assert Complaint.objects.count() == 0
+    assert OutboundMessage.objects.count() == 0
+
+
+def test_an_auto_reply_to_the_signed_address_is_dropped_too(complaint):
+    raw = corpus.auto_reply(to=reply_address(complaint.reference))
+    assert receive_email(raw, received_via="smtp").outcome == Outcome.DROPPED
+    assert customer_messages(complaint) == []
+
+
+def test_our_own_message_coming_back_is_a_loop_and_dropped(complaint):
+    acknowledgement = acknowledgement_of(complaint)
+    raw = corpus.new_complaint(sender="complaints@netservers.co.uk", name="Netservers Complaints")
+    assert (
+        receive_email(raw, received_via="smtp").reason
+        == "Sent from our own complaints address (a mail loop)."
+    )
+    looped = corpus.gmail_reply().replace(b"Message-ID: <", b"X-Old: <", 1)
+    looped = looped.replace(b"From:", f"Message-ID: {acknowledgement.message_id}\r\nFrom:".encode(), 1)
+    assert (
+        receive_email(looped, received_via="smtp").reason
+        == "One of our own messages came back (a mail loop)."
+    )
+    assert Complaint.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "raw", [corpus.malformed(), corpus.unknown_charset()], ids=["malformed", "unknown-charset"]
+)
+def test_broken_mail_never_crashes_the_receiver_and_keeps_the_raw_message(raw):
+    received = receive_email(raw, received_via=InboundEmail.Via.PIPE)
+    assert received.outcome in (Outcome.QUARANTINED, Outcome.OPENED)
+    assert bytes(InboundEmail.objects.get(pk=received.pk).raw) == raw
+
+
+def test_mail_without_a_sender_waits_for_staff():
+    received = receive_email(corpus.malformed(), received_via=InboundEmail.Via.PIPE)
+    assert received.outcome == Outcome.QUARANTINED
+    assert received.reason == "It has no sender address we could read."
+
+
+def test_an_oversized_message_is_refused_before_anything_is_stored(settings):
+    settings.INBOUND_MAX_BYTES = 1000
+    with pytest.raises(MessageTooLarge):
+        receive_email(corpus.new_complaint(text="x" * 2000), received_via="smtp")
+    assert InboundEmail.objects.count() == 0
+
+
+def test_new_complaints_by_email_from_one_sender_are_limited_and_the_rest_wait_for_staff(settings):
+    settings.INBOUND_NEW_COMPLAINTS_PER_HOUR = 3
+    outcomes = [
+        receive_email(
+            corpus.new_complaint(sender="flood@example.com", subject=f"Complaint {n}"), received_via="smtp"
+        ).outcome
+        for n in range(5)
+    ]
+    assert outcomes == [Outcome.OPENED] * 3 + [Outcome.QUARANTINED] * 2
+    assert Complaint.objects.count() == 3
+
+
+def test_a_stored_message_whose_reading_failed_is_read_when_it_arrives_again(complaint, monkeypatch):
+    raw = corpus.gmail_reply(to=reply_address(complaint.reference))
+
+    def database_gone(**kwargs):
+        raise IntegrityError("the database went away")  # any database error
+
+    monkeypatch.setattr(services, "add_customer_message", database_gone)
+    with pytest.raises(IntegrityError):
+        receive_email(raw, received_via="smtp")
+    stored = InboundEmail.objects.get()
+    assert stored.outcome == Outcome.RECEIVED  # kept, unread
+    assert bytes(stored.raw) == raw
+    monkeypatch.undo()
+    again = receive_email(raw, received_via="smtp")
+    assert (again.pk, again.outcome) == (stored.pk, Outcome.ADDED)
+    assert len(customer_messages(complaint)) == 1
+
+
+def test_a_long_new_complaint_is_cut_with_a_note_and_the_original_kept():
+    raw = corpus.new_complaint(text="word " * 5000)
+    received = receive_email(raw, received_via="smtp")
+    assert len(received.complaint.description) <= 10_000
+    assert received.complaint.description.endswith(
+        "[…the rest is in the original e-mail, kept with the complaint.]"
+    )
+    assert bytes(received.raw) == raw
+
+
+def test_a_reply_to_an_anonymised_complaint_waits_for_staff(complaint):
+    Complaint.objects.filter(pk=complaint.pk).update(anonymised_at=timezone.now())
+    received = receive_email(corpus.gmail_reply(to=reply_address(complaint.reference)), received_via="smtp")
+    assert received.outcome == Outcome.QUARANTINED
+    assert Attachment.objects.count() == 0
+
+
+def test_anonymising_a_complaint_removes_the_emails_as_received_but_still_refuses_a_second_delivery(
+    complaint,
+):
+    raw = corpus.gmail_reply(to=reply_address(complaint.reference))
+    received = receive_email(raw, received_via="smtp")
+    services.anonymise_complaint(complaint=complaint, reason="retention (test)")
+    received.refresh_from_db()
+    assert bytes(received.raw) == b""
+    assert (received.sender, received.subject, received.message_id) == ("", "", "")
+    assert receive_email(raw, received_via="smtp").pk == received.pk
