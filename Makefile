@@ -20,14 +20,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies
 
-run: $(STAMP) ## Serve the portal on http://127.0.0.1:8000 with a Celery worker and beat (Ctrl-C stops all)
+run: $(STAMP) ## Serve the portal on http://127.0.0.1:8000 with a Celery worker and beat, and mail in on port 2525 (Ctrl-C stops all)
 	@mkdir -p var/broker/queue var/broker/processed var/broker/control var/media
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	@$(RUN_ENV) $(PY) manage.py create_demo_staff
 	@echo "Broker: $${CELERY_BROKER_URL:-$${REDIS_URL:-filesystem:// (var/broker)}}"
 	@$(RUN_ENV) bash -c ' \
 	  $(PY) -m celery -A config worker -B --loglevel=INFO --without-mingle --without-gossip --pool=threads --concurrency=2 & worker=$$!; \
-	  trap "kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(PY) manage.py run_inbound_smtp & smtp=$$!; \
+	  trap "kill -INT $$worker $$smtp 2>/dev/null; wait $$worker $$smtp 2>/dev/null" EXIT INT TERM; \
 	  $(PY) manage.py runserver 127.0.0.1:8000'
 
 system-deps: ## Install Debian's Chromium, docker-compose and Caddy for the browser and deployment tests (root)

@@ -237,6 +237,7 @@ COMPLAINTS_TEAM_EMAIL = env("COMPLAINTS_TEAM_EMAIL", default="complaints-team@ne
 INBOUND_EMAIL_ADDRESS = env("INBOUND_EMAIL_ADDRESS", default=parseaddr(DEFAULT_FROM_EMAIL)[1])
 INBOUND_SMTP_HOST = env("INBOUND_SMTP_HOST", default="127.0.0.1")
 INBOUND_SMTP_PORT = env.int("INBOUND_SMTP_PORT", default=2525)
+INBOUND_SMTP_HOSTNAME = env("INBOUND_SMTP_HOSTNAME", default="localhost")  # the name in its greeting
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=25 * 1024 * 1024)
 # New complaints opened by e-mail from one sender in an hour; more go to staff (quarantine).
 INBOUND_NEW_COMPLAINTS_PER_HOUR = env.int("INBOUND_NEW_COMPLAINTS_PER_HOUR", default=20)
@@ -452,7 +453,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # aiosmtpd logs every SMTP command (senders' and recipients' addresses) at INFO.
+        "mail.log": {"level": "WARNING"},
+    },
 }
 
 # Error reporting (Sentry or a compatible service) only when a DSN is set; no personal data sent.

@@ -58,10 +58,12 @@ def test_docker_compose_runs_every_service_with_one_beat():
 
 
 def test_only_the_proxy_publishes_a_port_and_the_portal_trusts_exactly_that_proxy():
-    """gunicorn reachable directly would let any client write its own X-Forwarded-For."""
+    """gunicorn reachable directly would let any client write its own X-Forwarded-For. The SMTP
+    server for mail in is published on the host's loopback only, for the host's mail server."""
     services = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
-    published = {name for name, service in services.items() if service.get("ports")}
-    assert published == {"proxy"}
+    published = {name: service["ports"] for name, service in services.items() if service.get("ports")}
+    assert set(published) == {"proxy", "mail-in"}
+    assert published["mail-in"] == ["127.0.0.1:2525:2525"]
     assert services["web"]["environment"]["TRUSTED_PROXY_COUNT"] == "1"
     caddyfile = (Path(settings.BASE_DIR) / "deploy" / "Caddyfile").read_text()
     assert "reverse_proxy {$UPSTREAM:web:8000}" in caddyfile
