@@ -31,13 +31,13 @@ run: $(STAMP) ## Serve the portal on http://127.0.0.1:8000 with a Celery worker 
 	  trap "kill -INT $$worker $$smtp 2>/dev/null; wait $$worker $$smtp 2>/dev/null" EXIT INT TERM; \
 	  $(PY) manage.py runserver 127.0.0.1:8000'
 
-system-deps: ## Install Debian's Chromium, docker-compose and Caddy for the browser and deployment tests (root)
-	@if ! command -v chromium >/dev/null || ! command -v docker-compose >/dev/null || ! command -v caddy >/dev/null; then \
+system-deps: ## Install Debian's Chromium, docker-compose, Caddy and Dovecot for the browser, deployment and mailbox tests (root)
+	@if ! command -v chromium >/dev/null || ! command -v docker-compose >/dev/null || ! command -v caddy >/dev/null || ! command -v dovecot >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium, docker-compose and caddy…"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium docker-compose caddy >/dev/null; \
+	    echo "Installing Debian's chromium, docker-compose, caddy and dovecot-imapd…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium docker-compose caddy dovecot-imapd >/dev/null; \
 	  else \
-	    echo "WARNING: chromium, docker-compose or caddy missing; install them (apt-get install chromium docker-compose caddy) or the browser and deployment tests fail."; \
+	    echo "WARNING: chromium, docker-compose, caddy or dovecot missing; install them (apt-get install chromium docker-compose caddy dovecot-imapd) or the browser, deployment and mailbox tests fail or are skipped."; \
 	  fi; \
 	fi
 

@@ -273,3 +273,15 @@ class InboundEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject or '(no subject)'} from {self.sender or 'unknown sender'}"
+
+
+class MailboxCursor(models.Model):
+    """How far the IMAP poller has read a mailbox: the last UID read under the mailbox's UIDVALIDITY."""
+
+    mailbox = models.CharField(max_length=300, unique=True)
+    uid_validity = models.BigIntegerField(default=0)
+    last_uid = models.BigIntegerField(default=0)
+    polled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.mailbox} up to UID {self.last_uid}"

@@ -241,6 +241,17 @@ INBOUND_SMTP_HOSTNAME = env("INBOUND_SMTP_HOSTNAME", default="localhost")  # the
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=25 * 1024 * 1024)
 # New complaints opened by e-mail from one sender in an hour; more go to staff (quarantine).
 INBOUND_NEW_COMPLAINTS_PER_HOUR = env.int("INBOUND_NEW_COMPLAINTS_PER_HOUR", default=20)
+# A mailbox to poll, imaps://user:password@host:993/INBOX (empty: none); the CA file only for a
+# server whose certificate the system does not trust (a test's own).
+INBOUND_IMAP_URL = env("INBOUND_IMAP_URL", default="")
+INBOUND_IMAP_CA_FILE = env("INBOUND_IMAP_CA_FILE", default="")
+INBOUND_IMAP_SECONDS = env.float("INBOUND_IMAP_SECONDS", default=60.0)
+if INBOUND_IMAP_URL:
+    CELERY_BEAT_SCHEDULE["poll-inbound-mailbox"] = {
+        "task": "complaints.tasks.poll_inbound_mailbox_task",
+        "schedule": INBOUND_IMAP_SECONDS,
+        "options": {"expires": INBOUND_IMAP_SECONDS},
+    }
 
 # --- Auth, sessions, security -------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
