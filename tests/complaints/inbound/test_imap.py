@@ -75,7 +75,8 @@ def test_a_message_read_but_not_recorded_before_a_crash_is_stored_once(mailbox):
 
 
 def test_the_time_a_message_reached_us_is_when_the_mailbox_received_it(mailbox):
-    mailbox.deliver(corpus.new_complaint(date="Mon, 1 Jan 2024 09:00:00 +0000"))  # the sender's Date is not it
+    # The sender's Date is not when it reached us.
+    mailbox.deliver(corpus.new_complaint(date="Mon, 1 Jan 2024 09:00:00 +0000"))
     with mailbox.client() as client:
         client.select("INBOX")
         _, [line] = client.fetch("1", "(INTERNALDATE)")
