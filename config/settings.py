@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "csp",
     "axes",
+    "anymail",
     "notifications",
     "complaints",
     "escalation",
@@ -246,6 +247,24 @@ INBOUND_NEW_COMPLAINTS_PER_HOUR = env.int("INBOUND_NEW_COMPLAINTS_PER_HOUR", def
 INBOUND_IMAP_URL = env("INBOUND_IMAP_URL", default="")
 INBOUND_IMAP_CA_FILE = env("INBOUND_IMAP_CA_FILE", default="")
 INBOUND_IMAP_SECONDS = env.float("INBOUND_IMAP_SECONDS", default=60.0)
+# E-mail providers whose inbound webhook is open at /inbound/email/<esp>/ (mailgun, postmark,
+# sendgrid, amazon_ses, brevo, mailersend, mailjet, sparkpost); none by default. Each request must
+# carry ANYMAIL_WEBHOOK_SECRET as basic auth, and the provider's signature where it signs.
+INBOUND_WEBHOOK_ESPS = env.list("INBOUND_WEBHOOK_ESPS", default=[])
+_anymail_secrets = {
+    "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+    "MAILERSEND_INBOUND_SECRET": env("MAILERSEND_INBOUND_SECRET", default=""),
+}
+ANYMAIL = {
+    name: value for name, value in _anymail_secrets.items() if value
+}  # unset: absent, as anymail expects
+if INBOUND_WEBHOOK_ESPS and not ANYMAIL.get("WEBHOOK_SECRET"):
+    # Without it anyone could post mail into the portal as if the provider had received it.
+    raise ImproperlyConfigured(
+        "INBOUND_WEBHOOK_ESPS is set: set ANYMAIL_WEBHOOK_SECRET too (user:password, given to the provider "
+        "in the webhook URL as https://user:password@…/inbound/email/<esp>/)."
+    )
 if INBOUND_IMAP_URL:
     CELERY_BEAT_SCHEDULE["poll-inbound-mailbox"] = {
         "task": "complaints.tasks.poll_inbound_mailbox_task",

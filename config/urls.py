@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from complaints import views as complaint_views
+from complaints.inbound.webhooks import inbound_webhook
 
 urlpatterns = [
     path("", complaint_views.home, name="home"),
@@ -10,6 +11,8 @@ urlpatterns = [
     path("complaints/", include("escalation.urls")),
     path("staff/", include("escalation.staff_urls")),
     path("admin/", admin.site.urls),
+    # E-mail providers' inbound webhooks, for those named in INBOUND_WEBHOOK_ESPS (404 otherwise).
+    path("inbound/email/<str:esp>/", inbound_webhook, name="inbound_email_webhook"),
 ]
 
 handler500 = "config.errors.server_error"
