@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from complaints import record_changes, selectors, services
+from complaints.admin_filters import AssigneeFilter, WaitingForUsFilter
 from complaints.forms import StaffEntryForm, StaffLogComplaintForm, clean_uk_postcode
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from complaints.record_changes import CONTACT_FIELDS as CUSTOMER_FIELDS
@@ -118,36 +119,6 @@ def _status_action(new_status, description):
     return action
 
 
-class AssigneeFilter(admin.SimpleListFilter):
-    title = "assigned to"
-    parameter_name = "assignee"
-
-    def lookups(self, request, model_admin):
-        # Active staff, not "everyone with a complaint": that would scan every complaint.
-        staff = (
-            get_user_model().objects.filter(is_staff=True, is_active=True).order_by("first_name", "username")
-        )
-        return [
-            ("mine", "Me"),
-            ("none", "Nobody"),
-            *((str(user.pk), user.get_full_name() or user.get_username()) for user in staff),
-        ]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == "mine":
-            return queryset.filter(assigned_to=request.user)
-        if value == "none":
-            return queryset.filter(assigned_to__isnull=True)
-        if value and _is_positive_integer(value):
-            return queryset.filter(assigned_to_id=int(value))
-        return queryset
-
-
-def _is_positive_integer(value: str) -> bool:
-    return value.isascii() and value.isdigit()
-
-
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
         queryset=get_user_model()
@@ -168,8 +139,17 @@ class ComplaintAdmin(admin.ModelAdmin):
         "channel",
         "first_received_at",
         "has_support_needs",
+        "waiting_for_us",
     )
-    list_filter = (AssigneeFilter, "status", "category", "channel", "customer_type", "has_support_needs")
+    list_filter = (
+        AssigneeFilter,
+        WaitingForUsFilter,
+        "status",
+        "category",
+        "channel",
+        "customer_type",
+        "has_support_needs",
+    )
     search_fields = ("=reference", "customer_name", "email", "postcode", "=account_number")
     list_per_page = 100
     show_full_result_count = False
@@ -218,6 +198,15 @@ class ComplaintAdmin(admin.ModelAdmin):
         "close",
         "revoke_private_links",
     )
+
+    @admin.display(description="waiting for us")
+    def waiting_for_us(self, complaint):
+        waiting = []
+        if complaint.customer_replied_at:
+            waiting.append("Customer replied")
+        if not complaint.postal_address and not complaint.anonymised_at:
+            waiting.append("Details missing")
+        return ", ".join(waiting) or "–"
 
     def get_queryset(self, request):
         return selectors.complaints_for_admin_list()
@@ -469,3 +458,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         if attachment is None:
             raise Http404
         return attachment_response(attachment)
+
+
+# E-mails received (the inbound mail's quarantine) are registered with the complaints' admin.
+from complaints.inbound import admin as inbound_admin  # noqa: E402, F401

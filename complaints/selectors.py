@@ -62,10 +62,12 @@ def _customer_timeline_sql() -> str:
 
 
 def staff_timeline(*, complaint: Complaint) -> list[TimelineEntry]:
-    """Every entry, internal notes included, newest first, with authors and files."""
+    """Every entry, internal notes included, newest first, with authors, files and the e-mail an
+    entry came from (without its raw message, which only its own download reads)."""
     return list(
         TimelineEntry.objects.filter(complaint=complaint)
-        .select_related("author")
+        .select_related("author", "email")
+        .defer("email__raw")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
         .order_by("-created_at", "-pk")
     )

@@ -202,7 +202,7 @@ def assign_complaints(*, complaint_ids: list[int], assignee, by) -> int:
     Complaint.objects.filter(pk__in=[pk for pk, *_ in changing]).update(
         assigned_to=assignee, updated_at=timezone.now()
     )
-    who = _name_of(assignee) if assignee else "nobody"
+    who = name_of(assignee) if assignee else "nobody"
     TimelineEntry.objects.bulk_create(
         [
             TimelineEntry(
@@ -280,7 +280,8 @@ def change_complaint_status(*, complaint: Complaint, new_status: str, by, note: 
     return complaint
 
 
-def _name_of(user) -> str:
+def name_of(user) -> str:
+    """How a member of staff is named on the record."""
     return user.get_full_name() or user.get_username()
 
 

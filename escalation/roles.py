@@ -18,6 +18,7 @@ VIEW_EVERYTHING = [
     "complaints.view_complaint",
     "complaints.view_timelineentry",
     "complaints.view_attachment",
+    "complaints.view_inboundemail",
     "escalation.view_escalation",
     "escalation.view_stagechange",
     "escalation.view_ombudsmancase",
@@ -30,6 +31,7 @@ AGENT = [
     *VIEW_EVERYTHING,
     "complaints.add_complaint",
     "complaints.change_complaint",
+    "complaints.change_inboundemail",  # attach, open as a complaint or discard e-mail put aside
     "escalation.work_stage_one",
     "notifications.change_outboundmessage",  # print letters, mark them posted, mark calls made
 ]

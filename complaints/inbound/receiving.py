@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -25,6 +26,7 @@ from complaints.models import Complaint, InboundEmail
 from complaints.notices import email_customer
 from complaints.references import REFERENCE_PREFIX, normalise_reference
 from complaints.reply_addresses import is_inbound_address, reference_in_address
+from complaints.transactions import one_transaction
 from complaints.uploads import (
     ALLOWED_TYPES_LABEL,
     MAX_ATTACHMENT_BYTES,
@@ -294,3 +296,56 @@ def _close(stored: InboundEmail, outcome: str, reason: str) -> InboundEmail:
 
 
 _READ_FIELDS = ["message_id", "sender", "sender_name", "subject"]
+
+
+# --- What staff do with a message put aside -------------------------------------------------------
+
+STAFF_MAY_HANDLE = (Outcome.QUARANTINED, Outcome.DROPPED)
+
+
+class EmailAlreadyHandled(ValueError):
+    """The message is already on a complaint, or discarded: nothing to do twice."""
+
+
+@one_transaction
+def attach_email_to_complaint(*, email: InboundEmail, complaint: Complaint, by) -> InboundEmail:
+    """Staff put a message waiting for them onto a complaint's timeline, as if it had matched."""
+    stored = _claim_for_staff(email, by)
+    parsed = parse_email(bytes(stored.raw))
+    stored = _add_to_complaint(stored, parsed, complaint, how=f"attached by {services.name_of(by)}")
+    if stored.outcome != Outcome.ADDED:  # an anonymised complaint
+        raise ValidationError(stored.reason)
+    return stored
+
+
+@one_transaction
+def open_complaint_from_email(*, email: InboundEmail, by) -> InboundEmail:
+    """Staff open a new complaint from a message waiting for them (acknowledged as usual)."""
+    stored = _claim_for_staff(email, by)
+    parsed = parse_email(bytes(stored.raw))
+    if not parsed.sender:
+        raise ValidationError("It has no sender address: log the complaint by hand instead.")
+    stored = _open_complaint(stored, parsed)
+    stored.reason += f" Opened by {services.name_of(by)}."
+    stored.save(update_fields=["reason"])
+    return stored
+
+
+@one_transaction
+def discard_email(*, email: InboundEmail, by, reason: str) -> InboundEmail:
+    """Staff decide a message waiting for them needs nothing (spam, a duplicate); kept as received."""
+    stored = _claim_for_staff(email, by)
+    return _close(
+        stored,
+        Outcome.DISCARDED,
+        f"Discarded by {services.name_of(by)}: {reason.strip() or 'no reason given'}.",
+    )
+
+
+def _claim_for_staff(email: InboundEmail, by) -> InboundEmail:
+    stored = InboundEmail.objects.select_for_update().get(pk=email.pk)
+    if stored.outcome not in STAFF_MAY_HANDLE:
+        raise EmailAlreadyHandled(f"This e-mail is already handled: {stored.get_outcome_display().lower()}.")
+    stored.handled_by, stored.handled_at = by, timezone.now()
+    stored.save(update_fields=["handled_by", "handled_at"])
+    return stored
