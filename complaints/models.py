@@ -248,6 +248,9 @@ class InboundEmail(models.Model):
     received_via = models.CharField(max_length=10, choices=Via.choices, editable=False)
     received_at = models.DateTimeField(editable=False, help_text="When the message reached us.")
     raw = models.BinaryField(editable=False, help_text="The message exactly as received.")
+    # The addresses the sending server gave (SMTP RCPT TO, the provider's recipient): a reply
+    # address may be only there (a Bcc), and a message read later must still find it.
+    envelope_recipients = models.JSONField(default=list, blank=True, editable=False)
     size = models.PositiveIntegerField(editable=False)
     sender = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
     sender_name = models.CharField(max_length=200, blank=True, editable=False)

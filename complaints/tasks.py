@@ -1,9 +1,13 @@
 """Celery tasks of complaints. Thin: each calls one function."""
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from complaints.inbound.imap import poll_mailbox
+from complaints.inbound.receiving import forget_old_emails_on_no_complaint, read_unread_emails
 
 
 @shared_task(ignore_result=True)
@@ -13,3 +17,16 @@ def poll_inbound_mailbox_task() -> dict:
         return {}
     report = poll_mailbox(url=settings.INBOUND_IMAP_URL, ca_file=settings.INBOUND_IMAP_CA_FILE)
     return {"read": report.read, "too_large": report.too_large}
+
+
+@shared_task(ignore_result=True)
+def read_unread_emails_task() -> dict:
+    """E-mails stored but not read (the database failed in between) are read a few minutes later."""
+    return {"read": read_unread_emails(stored_before=timezone.now() - timedelta(minutes=2))}
+
+
+@shared_task(ignore_result=True)
+def forget_old_emails_task() -> dict:
+    """Dropped and discarded e-mails on no complaint are emptied after INBOUND_KEEP_UNMATCHED_DAYS."""
+    cutoff = timezone.now() - timedelta(days=settings.INBOUND_KEEP_UNMATCHED_DAYS)
+    return {"emptied": forget_old_emails_on_no_complaint(received_before=cutoff)}

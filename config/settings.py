@@ -207,6 +207,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.requeue_pending_messages_task",
         "schedule": env.float("NOTIFICATIONS_REQUEUE_SECONDS", default=60.0),
     },
+    # E-mails in that were stored but not read (the database failed between the two steps).
+    "read-unread-emails": {
+        "task": "complaints.tasks.read_unread_emails_task",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
+    "forget-old-emails": {
+        "task": "complaints.tasks.forget_old_emails_task",
+        "schedule": 24 * 60 * 60.0,
+    },
     # Failed messages no one has marked handled get another day of tries, every day.
     "retry-failed-notifications": {
         "task": "notifications.tasks.retry_failed_messages_task",
@@ -242,6 +252,8 @@ INBOUND_SMTP_HOSTNAME = env("INBOUND_SMTP_HOSTNAME", default="localhost")  # the
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=25 * 1024 * 1024)
 # New complaints opened by e-mail from one sender in an hour; more go to staff (quarantine).
 INBOUND_NEW_COMPLAINTS_PER_HOUR = env.int("INBOUND_NEW_COMPLAINTS_PER_HOUR", default=20)
+# Dropped and discarded e-mails on no complaint (bounces, auto-replies, spam) are emptied after this.
+INBOUND_KEEP_UNMATCHED_DAYS = env.int("INBOUND_KEEP_UNMATCHED_DAYS", default=90)
 # A mailbox to poll, imaps://user:password@host:993/INBOX (empty: none); the CA file only for a
 # server whose certificate the system does not trust (a test's own).
 INBOUND_IMAP_URL = env("INBOUND_IMAP_URL", default="")

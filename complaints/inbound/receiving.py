@@ -69,19 +69,23 @@ def receive_email(
 
     Raises `MessageTooLarge` before storing anything; a database error leaves the message either
     not stored (the sender must retry: adapters answer "try later") or stored unread, and the
-    next delivery of it, or the next sweep, reads it.
+    next delivery of it, or `read_unread_emails` a few minutes later, reads it.
     """
     if len(raw) > settings.INBOUND_MAX_BYTES:
         raise MessageTooLarge(
             f"The message is {len(raw):,} bytes; we accept up to {settings.INBOUND_MAX_BYTES:,}."
         )
-    stored = _store(raw, received_via=received_via, received_at=received_at or timezone.now())
+    stored = _store(
+        raw, received_via=received_via, received_at=received_at or timezone.now(), recipients=recipients
+    )
     if stored.outcome != Outcome.RECEIVED:
         return stored  # this very message was read before
-    return read_stored_email(email_id=stored.pk, recipients=recipients)
+    return read_stored_email(email_id=stored.pk)
 
 
-def _store(raw: bytes, *, received_via: str, received_at: datetime) -> InboundEmail:
+def _store(
+    raw: bytes, *, received_via: str, received_at: datetime, recipients: tuple[str, ...]
+) -> InboundEmail:
     """The message as received, committed before anything reads it (or the copy stored before)."""
     message_id, sender = _identity(raw)
     key = hashlib.sha256(f"{message_id}\n{sender}".encode() if message_id else raw).hexdigest()
@@ -95,11 +99,44 @@ def _store(raw: bytes, *, received_via: str, received_at: datetime) -> InboundEm
                     "received_at": received_at,
                     "raw": raw,
                     "size": len(raw),
+                    "envelope_recipients": list(recipients),
                 },
             )
     except IntegrityError:  # the same message, stored by a parallel delivery a moment ago
         stored = InboundEmail.objects.get(message_key=key)
     return stored
+
+
+def read_unread_emails(*, stored_before: datetime, limit: int = 100) -> int:
+    """Read the messages stored but left unread (the database failed between the two steps);
+    returns how many. Each is read in its own transaction: one that fails waits for the next run."""
+    unread = InboundEmail.objects.filter(outcome=Outcome.RECEIVED, received_at__lt=stored_before).order_by(
+        "pk"
+    )
+    done = 0
+    for email_id in unread.values_list("pk", flat=True)[:limit]:
+        try:
+            read_stored_email(email_id=email_id)
+        except Exception:  # one message's failure must not stop the others
+            logger.exception("A stored e-mail could not be read", extra={"email": email_id})
+        else:
+            done += 1
+    return done
+
+
+def forget_old_emails_on_no_complaint(*, received_before: datetime) -> int:
+    """Empty the dropped and discarded messages that are on no complaint (bounces, auto-replies,
+    spam) once they are old: kept only as long as a mistake could be noticed. Messages waiting
+    for staff stay until staff act; messages on a complaint follow the complaint's retention."""
+    return (
+        InboundEmail.objects.filter(
+            outcome__in=(Outcome.DROPPED, Outcome.DISCARDED),
+            complaint__isnull=True,
+            received_at__lt=received_before,
+        )
+        .exclude(size=0)
+        .update(raw=b"", size=0, message_id="", sender="", sender_name="", subject="", envelope_recipients=[])
+    )
 
 
 def _identity(raw: bytes) -> tuple[str, str]:
@@ -114,7 +151,7 @@ def _identity(raw: bytes) -> tuple[str, str]:
 
 
 @transaction.atomic
-def read_stored_email(*, email_id: int, recipients: tuple[str, ...] = ()) -> InboundEmail:
+def read_stored_email(*, email_id: int) -> InboundEmail:
     """Read one stored, unread message and do the one thing it calls for (safe to run twice)."""
     stored = InboundEmail.objects.select_for_update().get(pk=email_id)
     if stored.outcome != Outcome.RECEIVED:
@@ -130,7 +167,7 @@ def read_stored_email(*, email_id: int, recipients: tuple[str, ...] = ()) -> Inb
         return _close(stored, Outcome.DROPPED, reason)
     if not parsed.sender:
         return _put_aside(stored, "It has no sender address we could read.")
-    match = _match(parsed, recipients)
+    match = _match(parsed, tuple(stored.envelope_recipients))
     if match.complaint is not None:
         return _add_to_complaint(stored, parsed, match.complaint, how=match.how)
     if match.refused:

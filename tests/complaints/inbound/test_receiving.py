@@ -8,7 +8,12 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from complaints import services
-from complaints.inbound.receiving import MessageTooLarge, receive_email
+from complaints.inbound.receiving import (
+    MessageTooLarge,
+    forget_old_emails_on_no_complaint,
+    read_unread_emails,
+    receive_email,
+)
 from complaints.models import Attachment, Complaint, InboundEmail, TimelineEntry
 from complaints.reply_addresses import reference_in_address, reply_address
 from notifications.models import OutboundMessage
@@ -350,3 +355,33 @@ def test_anonymising_a_complaint_removes_the_emails_as_received_but_still_refuse
     assert bytes(received.raw) == b""
     assert (received.sender, received.subject, received.message_id) == ("", "", "")
     assert receive_email(raw, received_via="smtp").pk == received.pk
+
+
+def test_a_message_left_unread_is_read_by_the_periodic_task_with_its_envelope_address(complaint, monkeypatch):
+    # The reply address is only in the envelope (a Bcc): it must survive until the message is read.
+    raw = corpus.gmail_reply(to="someone@example.org", subject="Re: hi")
+
+    def database_gone(**kwargs):
+        raise IntegrityError("the database went away")
+
+    monkeypatch.setattr(services, "add_customer_message", database_gone)
+    with pytest.raises(IntegrityError):
+        receive_email(raw, received_via="smtp", recipients=(reply_address(complaint.reference),))
+    monkeypatch.undo()
+    assert read_unread_emails(stored_before=timezone.now() - timedelta(minutes=2)) == 0  # too recent
+    assert read_unread_emails(stored_before=timezone.now() + timedelta(seconds=1)) == 1
+    received = InboundEmail.objects.get()
+    assert (received.outcome, received.complaint) == (Outcome.ADDED, complaint)
+
+
+def test_old_dropped_mail_on_no_complaint_is_emptied_and_mail_waiting_for_staff_kept():
+    dropped = receive_email(corpus.bounce(), received_via="smtp")
+    waiting = receive_email(corpus.malformed(), received_via="smtp")
+    opened = receive_email(corpus.new_complaint(), received_via="smtp")
+    assert forget_old_emails_on_no_complaint(received_before=timezone.now() - timedelta(days=1)) == 0
+    assert forget_old_emails_on_no_complaint(received_before=timezone.now() + timedelta(seconds=1)) == 1
+    for email in (dropped, waiting, opened):
+        email.refresh_from_db()
+    assert (bytes(dropped.raw), dropped.sender) == (b"", "")
+    assert bytes(waiting.raw)
+    assert bytes(opened.raw)
