@@ -1,11 +1,9 @@
 """The ways mail gets in, each the real thing: our SMTP server (`run_inbound_smtp`) spoken to with
 smtplib, and the mail server's pipe (`manage.py receive_email`), each a process on the test database."""
 
-import os
 import smtplib
 import subprocess
 import sys
-from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
@@ -13,7 +11,7 @@ from django.conf import settings
 from complaints.models import Complaint, InboundEmail
 from complaints.reply_addresses import reply_address
 from tests.complaints.inbound import corpus
-from tests.conftest import free_port, wait_for
+from tests.complaints.inbound.servers import inbound_smtp, run_environment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,47 +24,9 @@ def manage(*args, database_url, stdin=b"", env=None):
         input=stdin,
         capture_output=True,
         cwd=settings.BASE_DIR,
-        env={**_environment(database_url), **(env or {})},
+        env={**run_environment(database_url), **(env or {})},
         timeout=60,
     )
-
-
-def _environment(database_url):
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        # Mail is queued in the outbox (the test reads its rows); the process sends none.
-        "EMAIL_URL": "dummymail://",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-    }
-
-
-@contextmanager
-def inbound_smtp(database_url, env=None):
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_inbound_smtp", "--port", str(port)],
-        cwd=settings.BASE_DIR,
-        env={**_environment(database_url), **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for(lambda: _answers(port) or process.poll() is not None, timeout=30)
-        assert process.poll() is None, process.stdout.read().decode()
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _answers(port) -> bool:
-    try:
-        with smtplib.SMTP("127.0.0.1", port, timeout=2) as client:
-            client.noop()
-    except OSError:
-        return False
-    return True
 
 
 # --- SMTP ---------------------------------------------------------------------------------------
