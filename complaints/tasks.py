@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from complaints.inbound.imap import poll_mailbox
-from complaints.inbound.receiving import forget_old_emails_on_no_complaint, read_unread_emails
+from complaints.inbound.receiving import forget_old_emails_on_no_complaint
 
 
 @shared_task(ignore_result=True)
@@ -17,12 +17,6 @@ def poll_inbound_mailbox_task() -> dict:
         return {}
     report = poll_mailbox(url=settings.INBOUND_IMAP_URL, ca_file=settings.INBOUND_IMAP_CA_FILE)
     return {"read": report.read, "too_large": report.too_large}
-
-
-@shared_task(ignore_result=True)
-def read_unread_emails_task() -> dict:
-    """E-mails stored but not read (the database failed in between) are read a few minutes later."""
-    return {"read": read_unread_emails(stored_before=timezone.now() - timedelta(minutes=2))}
 
 
 @shared_task(ignore_result=True)

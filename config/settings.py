@@ -207,12 +207,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.requeue_pending_messages_task",
         "schedule": env.float("NOTIFICATIONS_REQUEUE_SECONDS", default=60.0),
     },
-    # E-mails in that were stored but not read (the database failed between the two steps).
-    "read-unread-emails": {
-        "task": "complaints.tasks.read_unread_emails_task",
-        "schedule": 300.0,
-        "options": {"expires": 300.0},
-    },
     "forget-old-emails": {
         "task": "complaints.tasks.forget_old_emails_task",
         "schedule": 24 * 60 * 60.0,

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from complaints import services
@@ -67,61 +67,54 @@ def receive_email(
     """Store one e-mail as received and read it onto the right complaint (or a new one, or staff's
     quarantine, or the dropped automatic mail); the same message delivered again is stored once.
 
-    Raises `MessageTooLarge` before storing anything; a database error leaves the message either
-    not stored (the sender must retry: adapters answer "try later") or stored unread, and the
-    next delivery of it, or `read_unread_emails` a few minutes later, reads it.
+    One transaction: the row with the raw message is written first, then the message is read, and
+    the adapter answers the sender (250, exit 0, HTTP 200) only after the commit. If the database
+    fails, nothing is kept and the adapter answers "try later", so the sender keeps the message
+    and retries; if reading fails any other way (a message that trips a bug), the message is
+    kept, for staff. Raises `MessageTooLarge` before storing anything.
     """
     if len(raw) > settings.INBOUND_MAX_BYTES:
         raise MessageTooLarge(
             f"The message is {len(raw):,} bytes; we accept up to {settings.INBOUND_MAX_BYTES:,}."
         )
-    stored = _store(
-        raw, received_via=received_via, received_at=received_at or timezone.now(), recipients=recipients
-    )
-    if stored.outcome != Outcome.RECEIVED:
-        return stored  # this very message was read before
-    return read_stored_email(email_id=stored.pk)
+    with transaction.atomic():
+        stored = _store(
+            raw, received_via=received_via, received_at=received_at or timezone.now(), recipients=recipients
+        )
+        if stored.outcome != Outcome.RECEIVED:
+            return stored  # this very message was received before
+        try:
+            with transaction.atomic():  # a savepoint: what reading wrote goes if reading fails
+                return _read(stored)
+        except DatabaseError:
+            raise  # nothing is kept: the sender is told to try again
+        except Exception as error:  # a message that trips a bug is kept, for staff
+            logger.exception("An e-mail could not be read", extra={"email": stored.pk})
+            return _put_aside(stored, f"It could not be read ({type(error).__name__}); the original is kept.")
 
 
 def _store(
     raw: bytes, *, received_via: str, received_at: datetime, recipients: tuple[str, ...]
 ) -> InboundEmail:
-    """The message as received, committed before anything reads it (or the copy stored before)."""
+    """The message as received (or the copy stored before), locked until the transaction ends."""
     message_id, sender = _identity(raw)
     key = hashlib.sha256(f"{message_id}\n{sender}".encode() if message_id else raw).hexdigest()
-    try:
-        with transaction.atomic():
-            stored, _ = InboundEmail.objects.get_or_create(
+    # INSERT … ON CONFLICT DO NOTHING: a parallel delivery of the same message waits for the first.
+    InboundEmail.objects.bulk_create(
+        [
+            InboundEmail(
                 message_key=key,
-                defaults={
-                    "message_id": message_id,
-                    "received_via": received_via,
-                    "received_at": received_at,
-                    "raw": raw,
-                    "size": len(raw),
-                    "envelope_recipients": list(recipients),
-                },
+                message_id=message_id,
+                received_via=received_via,
+                received_at=received_at,
+                raw=raw,
+                size=len(raw),
+                envelope_recipients=list(recipients),
             )
-    except IntegrityError:  # the same message, stored by a parallel delivery a moment ago
-        stored = InboundEmail.objects.get(message_key=key)
-    return stored
-
-
-def read_unread_emails(*, stored_before: datetime, limit: int = 100) -> int:
-    """Read the messages stored but left unread (the database failed between the two steps);
-    returns how many. Each is read in its own transaction: one that fails waits for the next run."""
-    unread = InboundEmail.objects.filter(outcome=Outcome.RECEIVED, received_at__lt=stored_before).order_by(
-        "pk"
+        ],
+        ignore_conflicts=True,
     )
-    done = 0
-    for email_id in unread.values_list("pk", flat=True)[:limit]:
-        try:
-            read_stored_email(email_id=email_id)
-        except Exception:  # one message's failure must not stop the others
-            logger.exception("A stored e-mail could not be read", extra={"email": email_id})
-        else:
-            done += 1
-    return done
+    return InboundEmail.objects.select_for_update().get(message_key=key)
 
 
 def forget_old_emails_on_no_complaint(*, received_before: datetime) -> int:
@@ -150,17 +143,9 @@ def _identity(raw: bytes) -> tuple[str, str]:
     return message_id, sender
 
 
-@transaction.atomic
-def read_stored_email(*, email_id: int) -> InboundEmail:
-    """Read one stored, unread message and do the one thing it calls for (safe to run twice)."""
-    stored = InboundEmail.objects.select_for_update().get(pk=email_id)
-    if stored.outcome != Outcome.RECEIVED:
-        return stored
-    try:
-        parsed = parse_email(bytes(stored.raw))
-    except Exception as error:  # the parser is defensive; whatever still escapes it goes to staff
-        logger.exception("An e-mail could not be read", extra={"email": stored.pk})
-        return _put_aside(stored, f"It could not be read ({type(error).__name__}); the original is kept.")
+def _read(stored: InboundEmail) -> InboundEmail:
+    """Read a stored message and do the one thing it calls for."""
+    parsed = parse_email(bytes(stored.raw))
     stored.message_id = parsed.message_id or stored.message_id
     stored.sender, stored.sender_name, stored.subject = parsed.sender, parsed.sender_name, parsed.subject
     if reason := _automatic_or_loop(parsed):
