@@ -9,6 +9,7 @@ import contextlib
 import email
 import email.policy
 import email.utils
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,27 @@ from email.message import EmailMessage, Message
 from html.parser import HTMLParser
 
 from mailparser_reply import EmailReplyParser
+
+
+class _EmailPolicy(email.policy.EmailPolicy):
+    """The standard policy, reading each part's MIME headers once: the standard library asks for a
+    part's Content-Type thirty-odd times a message (each a full parse: half of reading a message)."""
+
+    def header_fetch_parse(self, name, value):
+        if name.lower() in _MIME_HEADERS and isinstance(value, str):
+            return _mime_header(self, name, value)
+        return super().header_fetch_parse(name, value)
+
+
+_MIME_HEADERS = {"content-type", "content-disposition", "content-transfer-encoding"}
+
+
+@functools.lru_cache(maxsize=256)  # MIME headers only: no personal data kept between messages
+def _mime_header(policy, name, value):
+    return email.policy.EmailPolicy.header_fetch_parse(policy, name, value)
+
+
+_POLICY = _EmailPolicy()
 
 # Languages whose "On … wrote:" and "From: … Sent: …" lines the quote remover knows.
 REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl"]
@@ -60,7 +82,7 @@ class ParsedEmail:
 def parse_email(raw: bytes) -> ParsedEmail:
     """Everything the portal reads from one message; never raises for a malformed one."""
     parsed = ParsedEmail()
-    message = email.message_from_bytes(raw, policy=email.policy.default)
+    message = email.message_from_bytes(raw, policy=_POLICY)
     parsed.problems.extend(_defects(message))
     parsed.message_id = _first_message_id(_header(message, "Message-ID", parsed))
     parsed.in_reply_to = _MESSAGE_ID.findall(_header(message, "In-Reply-To", parsed))

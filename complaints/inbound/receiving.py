@@ -84,8 +84,7 @@ def receive_email(
         if stored.outcome != Outcome.RECEIVED:
             return stored  # this very message was received before
         try:
-            with transaction.atomic():  # a savepoint: what reading wrote goes if reading fails
-                return _read(stored)
+            return _read(stored)
         except DatabaseError:
             raise  # nothing is kept: the sender is told to try again
         except Exception as error:  # a message that trips a bug is kept, for staff
@@ -143,8 +142,10 @@ def _identity(raw: bytes) -> tuple[str, str]:
     return message_id, sender
 
 
+@one_transaction
 def _read(stored: InboundEmail) -> InboundEmail:
-    """Read a stored message and do the one thing it calls for."""
+    """Read a stored message and do the one thing it calls for. As a service: in a savepoint of its
+    own (what it wrote goes if it fails), the services it calls joining it without theirs."""
     parsed = parse_email(bytes(stored.raw))
     stored.message_id = parsed.message_id or stored.message_id
     stored.sender, stored.sender_name, stored.subject = parsed.sender, parsed.sender_name, parsed.subject
