@@ -49,6 +49,7 @@ bench: $(STAMP) ## Benchmarks: speed, queries, memory and capacity (never assert
 	@$(RUN_ENV) $(PY) -m bench.due_dates
 	@$(PY) -W ignore -m bench.sweep 2>&1 | grep -v '^Deadline sweep'
 	@$(PY) -W ignore -m bench.pages 2>&1 | grep -v '^Deadline sweep'
+	@LOG_LEVEL=WARNING $(PY) -W ignore -m bench.inbound 2>&1 | grep -v '^{"'
 	@$(MAKE) --no-print-directory capacity
 
 capacity: $(STAMP) ## The complaint page against a bare view, and the highest open-loop rate held (gunicorn on PostgreSQL)
