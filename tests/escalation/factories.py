@@ -24,7 +24,8 @@ def filed_complaint(
         complaint = file_complaint(
             **data,
             channel=Complaint.Channel.PHONE if days_ago else Complaint.Channel.PORTAL,
-            first_received_at=timezone.now() - timedelta(days=days_ago),
+            # Local days: 42 days before 23:30 in November is 23:30 on a BST day, not 00:30 the day after.
+            first_received_at=timezone.localtime() - timedelta(days=days_ago),
             by=logged_by,
         )
     complaint.refresh_from_db()
