@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
-from complaints.models import Attachment, Complaint, TimelineEntry
+from complaints.models import Attachment, Complaint, InboundEmail, TimelineEntry
 
 
 @dataclass(frozen=True)
@@ -79,3 +79,9 @@ def complaint_attachment(*, complaint: Complaint, attachment_id: int) -> Attachm
 
 def complaints_for_admin_list() -> QuerySet[Complaint]:
     return Complaint.objects.select_related("logged_by", "assigned_to")
+
+
+def inbound_email_counts() -> dict[str, int]:
+    """E-mails received, by what became of them (quarantined: waiting for staff), for the metrics."""
+    rows = InboundEmail.objects.order_by().values_list("outcome").annotate(count=Count("pk"))
+    return dict(rows)

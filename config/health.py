@@ -17,6 +17,7 @@ from django.utils import timezone
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from complaints import selectors as complaint_selectors
 from config.celery import app as celery_app
 from config.client_address import client_address
 from config.observability import request_metrics_registry
@@ -143,12 +144,20 @@ class PortalCollector:
             overdue = escalation_selectors.overdue_by_clock(today=timezone.localdate())
             notices = escalation_selectors.deadline_notices_by_kind()
             latest, completed = escalation_selectors.latest_sweep_runs()
+            emails = complaint_selectors.inbound_email_counts()
         except DatabaseError:
             yield GaugeMetricFamily("portal_database_up", "The database answered the scrape.", value=0)
             return
         yield GaugeMetricFamily("portal_database_up", "The database answered the scrape.", value=1)
         yield _by_label(
             GaugeMetricFamily, "portal_outbox_messages", "Outbox rows by status.", "status", outbox
+        )
+        yield _by_label(
+            GaugeMetricFamily,
+            "portal_inbound_emails",
+            "E-mails received, by what became of them (quarantined: waiting for staff).",
+            "outcome",
+            emails,
         )
         yield GaugeMetricFamily(
             "portal_outbox_oldest_waiting_age_seconds",

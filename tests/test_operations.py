@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from complaints.inbound.receiving import receive_email
 from config import health
 from config.cache import ResilientRedisCache
 from config.observability import redact, scrub_error_event
@@ -118,6 +119,7 @@ NAMED_SERIES = [
     "portal_http_requests_total",
     "portal_http_request_duration_seconds_bucket",
     "portal_outbox_messages",
+    "portal_inbound_emails",
     "portal_outbox_oldest_waiting_age_seconds",
     "portal_complaints_overdue",
     "portal_deadline_notices_total",
@@ -130,6 +132,7 @@ NAMED_SERIES = [
 def test_metrics_expose_the_named_series_to_an_allowed_address(client):
     filed_complaint(days_ago=42)
     enforce_deadlines_task.apply()
+    receive_email(b"To: complaints@localhost\r\nSubject: no sender\r\n\r\nhello\r\n", received_via="pipe")
     client.get(reverse("complaints:new"))
     body = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
     for series in NAMED_SERIES:
@@ -137,6 +140,7 @@ def test_metrics_expose_the_named_series_to_an_allowed_address(client):
     assert 'portal_deadline_notices_total{kind="adr_letter"} 1.0' in body
     assert 'portal_http_requests_total{method="GET",status="200",view="complaints:new"}' in body
     assert 'portal_complaints_overdue{clock="adr_letter"}' in body
+    assert 'portal_inbound_emails{outcome="quarantined"} 1.0' in body
 
 
 def test_metrics_are_hidden_from_other_addresses_unless_they_bring_the_token(client, settings):

@@ -5,11 +5,14 @@ parsed is read raw, a charset Python does not know is read as UTF-8 with replace
 what could not be read is listed in `problems` for the staff who look at it.
 """
 
+import base64
+import binascii
 import contextlib
 import email
 import email.policy
 import email.utils
 import functools
+import quopri
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -75,8 +78,9 @@ class ParsedEmail:
 
     @property
     def thread_ids(self) -> list[str]:
-        """The Message-IDs this message answers, nearest first."""
-        return [*self.in_reply_to, *reversed(self.references)]
+        """The Message-IDs this message answers, nearest first (the nearest 20: a thread's
+        References can be long, and what it answers is at its end)."""
+        return [*self.in_reply_to, *reversed(self.references)][:20]
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
@@ -224,11 +228,20 @@ def _text_of(part: Message, parsed: ParsedEmail) -> str:
 
 
 def _bytes_of(part: Message) -> bytes:
-    if part.get_content_type() == "message/rfc822":
-        inner = part.get_payload()
-        inner = inner[0] if isinstance(inner, list) and inner else inner
-        return inner.as_bytes() if isinstance(inner, Message) else b""
-    return part.get_payload(decode=True) or b""
+    if part.get_content_type() != "message/rfc822":
+        return part.get_payload(decode=True) or b""
+    inner = part.get_payload()
+    inner = inner[0] if isinstance(inner, list) and inner else inner
+    if not isinstance(inner, Message):
+        return b""
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if encoding in ("base64", "quoted-printable"):
+        # Encoded against the rules for a forwarded message (some programs do): the parser took
+        # the encoded text for the message; decode it back.
+        encoded = inner.as_bytes().strip()
+        with contextlib.suppress(ValueError, binascii.Error):
+            return base64.b64decode(encoded) if encoding == "base64" else quopri.decodestring(encoded)
+    return inner.as_bytes()
 
 
 def _filename(part: Message, parsed: ParsedEmail) -> str:

@@ -1,9 +1,9 @@
 """E-mail in: one service, `receive_email`, for every way mail reaches us (our SMTP server, the
 mail server's pipe, an ESP's webhook, an IMAP mailbox).
 
-Each message is stored exactly as received, and committed, before it is read; then, in one
-transaction, it becomes exactly one of: an entry on a complaint's timeline, a new complaint, a
-message waiting for staff (quarantine), or a dropped automatic message (recorded, never answered).
+Each message is stored exactly as received, then read, in one transaction, and becomes exactly
+one of: an entry on a complaint's timeline, a new complaint, a message waiting for staff
+(quarantine), or a dropped automatic message (recorded, never answered).
 """
 
 import email.parser
@@ -188,19 +188,32 @@ def _match(parsed: ParsedEmail, recipients: tuple[str, ...]) -> Match:
             return _complaint_match(reference, how="sent to the complaint's reply address")
     if parsed.thread_ids and (reference := _reference_of_thread(parsed.thread_ids)):
         return _complaint_match(reference, how="a reply to a message about the complaint")
-    for text in (parsed.subject, parsed.text):
-        for candidate in _REFERENCE_IN_TEXT.findall(text):
-            reference = normalise_reference(candidate)
-            complaint = Complaint.objects.filter(reference=reference).first() if reference else None
-            if complaint is None:
-                continue
-            if complaint.email and complaint.email.casefold() == parsed.sender.casefold():
-                return Match(complaint, how=f"quotes {reference}, from the complaint's e-mail address")
-            # A reference is printed on letters and in subject lines: it proves nothing of the sender.
-            return Match(
-                refused=f"It quotes {reference}, but {parsed.sender} is not that complaint's e-mail address."
-            )
+    for reference in _references_quoted(parsed):
+        complaint = Complaint.objects.filter(reference=reference).first()
+        if complaint is None:
+            continue
+        if complaint.email and complaint.email.casefold() == parsed.sender.casefold():
+            return Match(complaint, how=f"quotes {reference}, from the complaint's e-mail address")
+        # A reference is printed on letters and in subject lines: it proves nothing of the sender.
+        return Match(
+            refused=f"It quotes {reference}, but {parsed.sender} is not that complaint's e-mail address."
+        )
     return Match()
+
+
+MAX_QUOTED_REFERENCES = 5  # looked up, subject first: a message full of references costs no more
+
+
+def _references_quoted(parsed: ParsedEmail) -> list[str]:
+    found: list[str] = []
+    for text in (parsed.subject, parsed.text):
+        for candidate in _REFERENCE_IN_TEXT.finditer(text):
+            reference = normalise_reference(candidate.group(0))
+            if reference and reference not in found:
+                found.append(reference)
+                if len(found) == MAX_QUOTED_REFERENCES:
+                    return found
+    return found
 
 
 def _reference_of_thread(thread_ids: list[str]) -> str | None:

@@ -1,0 +1,107 @@
+"""Reading e-mails (pure: no database): the new text from each mail program's quoting style, the
+files, what marks a message as automatic, and broken mail that never makes the reader raise."""
+
+import pytest
+
+from complaints.inbound.parsing import html_to_text, parse_email
+from tests.complaints.inbound import corpus
+
+
+@pytest.mark.parametrize(
+    ("raw", "new_text"),
+    [
+        pytest.param(
+            corpus.gmail_reply(), "Thanks, but the line still drops every evening.\n\nJane", id="gmail"
+        ),
+        pytest.param(corpus.outlook_reply(), "It is still broken.", id="outlook"),
+        pytest.param(
+            corpus.apple_mail_reply(), "Mae'r cysylltiad yn torri bob nos 😠 — still no fix.", id="apple-mail"
+        ),
+    ],
+)
+def test_the_new_text_is_kept_and_the_quoted_history_and_sign_off_removed(raw, new_text):
+    parsed = parse_email(raw)
+    assert parsed.reply_text == new_text
+    assert corpus.OUR_QUOTE in parsed.text  # the whole text is still there, for staff
+
+
+def test_encoded_names_and_subjects_are_decoded():
+    parsed = parse_email(corpus.apple_mail_reply())
+    assert parsed.sender_name == "Siân Williams"
+    assert parsed.subject == "Re: Fy nghwŵyn 😠"
+
+
+def test_the_thread_is_read_nearest_first():
+    parsed = parse_email(corpus.apple_mail_reply(in_reply_to="<ours@netservers.co.uk>"))
+    assert parsed.thread_ids == [
+        "<ours@netservers.co.uk>",
+        "<ours@netservers.co.uk>",
+        "<older@mail.example.com>",
+    ]
+
+
+def test_files_inline_images_and_forwarded_messages_are_files_and_the_body_is_not():
+    attachments = parse_email(corpus.with_attachments())
+    assert [(f.name, f.declared_type) for f in attachments.files] == [
+        ("router.png", "image/png"),
+        ("bill.pdf", "application/pdf"),
+    ]
+    inline = parse_email(corpus.inline_image())
+    assert [f.declared_type for f in inline.files] == ["image/png"]
+    assert inline.text == "See the screenshot below."
+    forwarded = parse_email(corpus.forwarded())
+    assert [(f.name, f.declared_type) for f in forwarded.files] == [("My bill.eml", "message/rfc822")]
+    assert b"Original Sender" in forwarded.files[0].content
+
+
+def test_html_becomes_text_without_scripts_styles_or_markup():
+    assert html_to_text(
+        "<style>p{}</style><p>One <b>two</b></p><script>x()</script><p>Three &amp; four</p>"
+    ) == ("One two\n\nThree & four")
+    assert html_to_text("<p>unclosed <div><span>") == "unclosed"
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        (corpus.auto_reply(), "Auto-Submitted: auto-replied"),
+        (corpus.auto_reply(header="Precedence: junk"), "Precedence: junk"),
+        (corpus.auto_reply(header="X-Autorespond: yes"), "X-Autorespond header"),
+        (corpus.auto_reply(header="List-Unsubscribe: <mailto:x@example.com>"), "sent through a mailing list"),
+        (corpus.bounce(), "a delivery or read report"),
+        (
+            corpus.new_complaint(sender="postmaster@example.com"),
+            "sent by a system address (postmaster@example.com)",
+        ),
+    ],
+)
+def test_automatic_messages_are_recognised(raw, why):
+    assert parse_email(raw).automatic == why
+
+
+def test_a_person_who_writes_auto_submitted_no_is_a_person():
+    assert parse_email(corpus.auto_reply(header="Auto-Submitted: no")).automatic == ""
+
+
+def test_broken_mail_is_read_as_far_as_it_can_be_and_says_what_could_not():
+    parsed = parse_email(corpus.malformed())
+    assert parsed.sender == ""
+    assert "Some text" in parsed.text
+    assert "Its parts could not be told apart; the text is shown as sent." in parsed.problems
+    unknown = parse_email(corpus.unknown_charset())
+    assert unknown.text == "Café closed, line down — please help"
+    assert any("x-made-up" in problem for problem in unknown.problems)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\x00\xff\xfe",
+        b"From: \r\n\r\n",
+        b"Content-Type: multipart/mixed\r\n\r\n--x--",
+        b"Subject: =?utf-8?q?=ZZ?=\r\n\r\n",
+    ],
+)
+def test_nothing_makes_the_reader_raise(raw):
+    parse_email(raw)
