@@ -1,9 +1,9 @@
-import hashlib
 import re
 from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 
 class OutboundMessage(models.Model):
@@ -80,6 +80,10 @@ class OutboundMessage(models.Model):
     def message_id(self) -> str:
         """The e-mail's Message-ID, the same on every attempt: a receiving system that de-duplicates
         shows one message even if a crash made us send it twice."""
-        digest = hashlib.sha256(self.idempotency_key.encode()).hexdigest()[:16]
+        # Keyed with the secret key: the idempotency key can be guessed from a reference, and a
+        # Message-ID of ours in In-Reply-To puts a reply on that complaint (complaints/inbound).
+        digest = salted_hmac(
+            "notifications.message-id", self.idempotency_key, algorithm="sha256"
+        ).hexdigest()[:16]
         domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
         return f"<outbox.{self.pk}.{digest}@{domain}>"

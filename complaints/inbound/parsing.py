@@ -91,9 +91,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
     parsed.message_id = _first_message_id(_header(message, "Message-ID", parsed))
     parsed.in_reply_to = _MESSAGE_ID.findall(_header(message, "In-Reply-To", parsed))
     parsed.references = _MESSAGE_ID.findall(_header(message, "References", parsed))
-    parsed.sender_name, parsed.sender = _address(
-        _header(message, "Reply-To", parsed) or _header(message, "From", parsed)
-    )
+    parsed.sender_name, parsed.sender = _address(_header(message, "From", parsed))
     parsed.subject = " ".join(_header(message, "Subject", parsed).split())[:300]
     parsed.recipients = [
         address
@@ -110,6 +108,10 @@ def parse_email(raw: bytes) -> ParsedEmail:
 
 
 def _header(message: Message, name: str, parsed: ParsedEmail) -> str:
+    return _header_text(message, name, parsed).replace("\x00", "")  # PostgreSQL stores no NUL
+
+
+def _header_text(message: Message, name: str, parsed: ParsedEmail) -> str:
     try:
         return str(message.get(name, "") or "")
     except Exception:  # a header the parser cannot read is read raw instead

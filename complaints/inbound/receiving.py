@@ -135,7 +135,7 @@ def _identity(raw: bytes) -> tuple[str, str]:
     """The Message-ID and From of a message, from its headers only, never raising."""
     try:
         headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
-        message_id = " ".join(str(headers.get("Message-ID", "")).split())[:500]
+        message_id = " ".join(str(headers.get("Message-ID", "")).replace("\x00", "").split())[:500]
         sender = " ".join(str(headers.get("From", "")).split()).lower()
     except Exception:  # unreadable headers: the message's own bytes identify it
         return "", ""
@@ -186,8 +186,12 @@ def _match(parsed: ParsedEmail, recipients: tuple[str, ...]) -> Match:
     for address in (*recipients, *parsed.recipients):
         if (reference := reference_in_address(address)) is not None:
             return _complaint_match(reference, how="sent to the complaint's reply address")
-    if parsed.thread_ids and (reference := _reference_of_thread(parsed.thread_ids)):
-        return _complaint_match(reference, how="a reply to a message about the complaint")
+    if parsed.thread_ids:
+        if reference := _reference_of_our_thread(parsed.thread_ids):
+            return _complaint_match(reference, how="a reply to a message about the complaint")
+        if reference := _reference_of_their_thread(parsed.thread_ids):
+            # Their own earlier Message-ID is known to everyone it was sent to: only from them.
+            return _sender_checked_match(reference, parsed, how="answers their earlier e-mail")
     for reference in _references_quoted(parsed):
         complaint = Complaint.objects.filter(reference=reference).first()
         if complaint is None:
@@ -216,11 +220,12 @@ def _references_quoted(parsed: ParsedEmail) -> list[str]:
     return found
 
 
-def _reference_of_thread(thread_ids: list[str]) -> str | None:
+def _reference_of_our_thread(thread_ids: list[str]) -> str | None:
     ours = references_of_message_ids(thread_ids)
-    for message_id in thread_ids:
-        if message_id in ours:
-            return ours[message_id]
+    return next((ours[message_id] for message_id in thread_ids if message_id in ours), None)
+
+
+def _reference_of_their_thread(thread_ids: list[str]) -> str | None:
     earlier = (
         InboundEmail.objects.filter(message_id__in=thread_ids, complaint__isnull=False)
         .select_related("complaint")
@@ -228,6 +233,15 @@ def _reference_of_thread(thread_ids: list[str]) -> str | None:
     )
     by_id = {row.message_id: row.complaint.reference for row in earlier}
     return next((by_id[message_id] for message_id in thread_ids if message_id in by_id), None)
+
+
+def _sender_checked_match(reference: str, parsed: ParsedEmail, *, how: str) -> Match:
+    complaint = Complaint.objects.filter(reference=reference).first()
+    if complaint is not None and complaint.email and complaint.email.casefold() == parsed.sender.casefold():
+        return Match(complaint, how=how)
+    return Match(
+        refused=f"It answers an e-mail on {reference}, but {parsed.sender} is not that complaint's e-mail address."
+    )
 
 
 def _complaint_match(reference: str, *, how: str) -> Match:

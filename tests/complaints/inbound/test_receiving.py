@@ -383,3 +383,38 @@ def test_old_dropped_mail_on_no_complaint_is_emptied_and_mail_waiting_for_staff_
     assert (bytes(dropped.raw), dropped.sender) == (b"", "")
     assert bytes(waiting.raw)
     assert bytes(opened.raw)
+
+
+def test_our_message_id_cannot_be_made_from_a_guessable_idempotency_key(complaint):
+    import hashlib
+
+    acknowledgement = acknowledgement_of(complaint)
+    guessed_digest = hashlib.sha256(acknowledgement.idempotency_key.encode()).hexdigest()[:16]
+    domain = acknowledgement.message_id.rsplit("@", 1)[1]
+    forged = f"<outbox.{acknowledgement.pk}.{guessed_digest}@{domain}"
+    received = receive_email(
+        corpus.gmail_reply(sender="mallory@evil.example", in_reply_to=forged, subject="Re: hi"),
+        received_via="smtp",
+    )
+    assert received.complaint != complaint
+    assert customer_messages(complaint) == []
+
+
+def test_the_customers_own_message_id_counts_only_from_the_customer(complaint):
+    first = receive_email(corpus.gmail_reply(to=reply_address(complaint.reference)), received_via="smtp")
+    stranger = receive_email(
+        corpus.gmail_reply(sender="mallory@evil.example", in_reply_to=first.message_id, subject="Re: hi"),
+        received_via="smtp",
+    )
+    assert stranger.outcome == Outcome.QUARANTINED
+    assert len(customer_messages(complaint)) == 1
+
+
+def test_a_reply_to_header_naming_the_customer_does_not_make_a_stranger_the_customer(complaint):
+    raw = corpus.new_complaint(sender="mallory@evil.example", subject=f"About {complaint.reference}")
+    raw = raw.replace(
+        b"To: complaints@localhost", b"Reply-To: jane@example.com\r\nTo: complaints@localhost", 1
+    )
+    received = receive_email(raw, received_via="smtp")
+    assert received.outcome == Outcome.QUARANTINED
+    assert customer_messages(complaint) == []
