@@ -143,6 +143,7 @@ class ComplaintForm(forms.ModelForm):
             "representative_name",
             "representative_relationship",
             "representative_authority",
+            "representative_email",
         ]
         labels = {
             "customer_name": "Full name",
@@ -157,6 +158,7 @@ class ComplaintForm(forms.ModelForm):
             "representative_name": "Your name, if you are complaining for someone else",
             "representative_relationship": "Your relationship to them",
             "representative_authority": "What allows you to act for them?",
+            "representative_email": "Your e-mail address (optional)",
         }
         help_texts = {
             "email": "We send your reference and updates here. Leave empty if you have no e-mail address.",
@@ -164,6 +166,8 @@ class ComplaintForm(forms.ModelForm):
             "postal_address": "The address we should write to (first lines, town).",
             "account_number": "On your bills and in your welcome e-mail. Leave empty if you don't know it.",
             "representative_relationship": "For example: daughter, carer, Citizens Advice adviser.",
+            "representative_email": "So that e-mail you send us about it, quoting the reference, reaches it. "
+            "We reply to the address above.",
         }
         widgets = {
             "customer_name": forms.TextInput(attrs={"autocomplete": "name"}),
@@ -177,6 +181,7 @@ class ComplaintForm(forms.ModelForm):
             "reply_preference": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 8}),
             "representative_authority": forms.RadioSelect,
+            "representative_email": forms.EmailInput(attrs={"autocomplete": "email"}),
         }
         error_messages = {
             "customer_name": {"required": "Enter your full name."},
@@ -194,6 +199,7 @@ class ComplaintForm(forms.ModelForm):
             },
             "reply_preference": {"required": "Choose how we should reply."},
             "email": {"invalid": "Enter an e-mail address like name@example.com."},
+            "representative_email": {"invalid": "Enter an e-mail address like name@example.com."},
         }
 
     def __init__(self, *args, **kwargs):
@@ -222,6 +228,7 @@ class ComplaintForm(forms.ModelForm):
                 "representative_name",
                 "representative_relationship",
                 "representative_authority",
+                "representative_email",
             ),
         )
 
@@ -257,7 +264,10 @@ class ComplaintForm(forms.ModelForm):
                 self.add_error("representative_relationship", "Tell us how you are related to the customer.")
             if not cleaned.get("representative_authority"):
                 self.add_error("representative_authority", "Tell us what allows you to act for the customer.")
-        elif cleaned.get("representative_relationship") or cleaned.get("representative_authority"):
+        elif any(
+            cleaned.get(field)
+            for field in ("representative_relationship", "representative_authority", "representative_email")
+        ):
             self.add_error("representative_name", "Give your name, as you are complaining for someone else.")
         return cleaned
 

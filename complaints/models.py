@@ -101,6 +101,11 @@ class Complaint(models.Model):
     representative_authority = models.CharField(
         "authority to act", max_length=20, choices=RepresentativeAuthority.choices, blank=True
     )
+    representative_email = models.EmailField(
+        "representative's e-mail address",
+        blank=True,
+        help_text="E-mail from this address that quotes the reference is added to the complaint.",
+    )
     legal_hold = models.BooleanField(
         default=False, help_text="Keep everything (litigation, a regulator's enquiry): retention skips it."
     )

@@ -36,6 +36,7 @@ CONTACT_FIELDS = (
     "representative_name",
     "representative_relationship",
     "representative_authority",
+    "representative_email",
 )
 
 

@@ -47,6 +47,14 @@ def is_inbound_address(address: str) -> bool:
     return local.partition("+")[0].lower() == _inbound_mailbox()[0].lower()
 
 
+def is_reply_address(address: str) -> bool:
+    """Whether this is meant as one of our reply addresses (the complaints mailbox with a tag),
+    whether or not the tag verifies."""
+    local = parseaddr(address)[1].rpartition("@")[0]
+    mailbox, plus, _extension = local.partition("+")
+    return bool(plus) and mailbox.lower() == _inbound_mailbox()[0].lower()
+
+
 def _tag(reference: str, secret: str | None = None) -> str:
     return salted_hmac(_SALT, reference, secret=secret, algorithm="sha256").hexdigest()[:_TAG_LENGTH]
 

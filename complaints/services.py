@@ -44,6 +44,7 @@ def file_complaint(
     representative_name: str = "",
     representative_relationship: str = "",
     representative_authority: str = "",
+    representative_email: str = "",
 ) -> Complaint:
     """Record a complaint, filed online or logged by staff, and queue its acknowledgement.
 
@@ -73,6 +74,7 @@ def file_complaint(
         representative_name=representative_name,
         representative_relationship=representative_relationship,
         representative_authority=representative_authority,
+        representative_email=representative_email,
     )
     _save_with_unique_reference(complaint)
     if complaint.has_support_needs:
@@ -313,6 +315,8 @@ def anonymise_complaint(*, complaint: Complaint, reason: str) -> Complaint:
     anonymise_messages(reference=complaint.reference)
     complaint.customer_name = "Former customer"
     complaint.email = complaint.phone = complaint.account_number = ""
+    complaint.representative_name = complaint.representative_relationship = ""
+    complaint.representative_email = ""
     complaint.postal_address = REMOVED
     complaint.postcode = complaint.postcode.split(" ")[0]  # the district, for statistics
     complaint.description = REMOVED

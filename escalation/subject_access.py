@@ -166,6 +166,7 @@ def _record(complaint: Complaint, *, messages: list, with_needs: bool) -> dict:
                 "name": complaint.representative_name,
                 "relationship": complaint.representative_relationship,
                 "authority": complaint.get_representative_authority_display(),
+                "email": complaint.representative_email,
             }
             if complaint.representative_name
             else None,

@@ -9,6 +9,7 @@ import base64
 import binascii
 import contextlib
 import email
+import email.errors
 import email.policy
 import email.utils
 import functools
@@ -74,7 +75,12 @@ class ParsedEmail:
     text: str = ""  # the whole text, as sent
     reply_text: str = ""  # the new text only: quoted history and signature removed
     files: list[EmailFile] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # everything the parser noticed, for staff
+    doubts: list[str] = field(default_factory=list)  # what may have been read wrongly: staff look first
+
+    def doubt(self, problem: str) -> None:
+        self.problems.append(problem)
+        self.doubts.append(problem)
 
     @property
     def thread_ids(self) -> list[str]:
@@ -87,11 +93,13 @@ def parse_email(raw: bytes) -> ParsedEmail:
     """Everything the portal reads from one message; never raises for a malformed one."""
     parsed = ParsedEmail()
     message = email.message_from_bytes(raw, policy=_POLICY)
-    parsed.problems.extend(_defects(message))
+    defects = _defects(message)
+    parsed.problems.extend(text for _, text in defects)
+    parsed.doubts.extend(text for defect, text in defects if isinstance(defect, _STRUCTURE_DEFECTS))
     parsed.message_id = _first_message_id(_header(message, "Message-ID", parsed))
     parsed.in_reply_to = _MESSAGE_ID.findall(_header(message, "In-Reply-To", parsed))
     parsed.references = _MESSAGE_ID.findall(_header(message, "References", parsed))
-    parsed.sender_name, parsed.sender = _address(_header(message, "From", parsed))
+    parsed.sender_name, parsed.sender = _sender(message, parsed)
     parsed.subject = " ".join(_header(message, "Subject", parsed).split())[:300]
     parsed.recipients = [
         address
@@ -115,13 +123,29 @@ def _header_text(message: Message, name: str, parsed: ParsedEmail) -> str:
     try:
         return str(message.get(name, "") or "")
     except Exception:  # a header the parser cannot read is read raw instead
-        parsed.problems.append(f"The {name} header could not be read; it is kept as sent.")
+        parsed.doubt(f"The {name} header could not be read; it is kept as sent.")
         raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()), "")
         return str(raw).encode("ascii", "replace").decode()
 
 
-def _defects(message: Message) -> list[str]:
-    return [f"{type(defect).__name__}: {defect}" for part in _walk(message) for defect in part.defects][:20]
+def _defects(message: Message) -> list[tuple[Exception, str]]:
+    return [
+        (defect, f"{type(defect).__name__}: {defect}".rstrip(": "))
+        for part in _walk(message)
+        for defect in part.defects
+    ][:20]
+
+
+# Defects after which the parts, and so the text, may not be what the sender wrote (others, such as
+# base64 padding, are mended by the parser without loss).
+_STRUCTURE_DEFECTS = (
+    email.errors.NoBoundaryInMultipartDefect,
+    email.errors.StartBoundaryNotFoundDefect,
+    email.errors.CloseBoundaryNotFoundDefect,
+    email.errors.MultipartInvariantViolationDefect,
+    email.errors.MissingHeaderBodySeparatorDefect,
+    email.errors.FirstHeaderLineIsContinuationDefect,
+)
 
 
 def _first_message_id(value: str) -> str:
@@ -129,11 +153,34 @@ def _first_message_id(value: str) -> str:
     return found.group(0)[:500] if found else ""
 
 
-def _address(value: str) -> tuple[str, str]:
-    name, address = email.utils.parseaddr(value)
-    if "@" not in address:
-        return name.strip(), ""
-    return " ".join(name.split())[:200], address.strip()[:254]
+def _sender(message: Message, parsed: ParsedEmail) -> tuple[str, str]:
+    # The header as sent and as the policy read it (names decoded) must agree: the policy mends a
+    # header it cannot parse, so its reading alone could hide a second address.
+    name, address = sender_of(_header(message, "From", parsed))
+    as_sent = next((str(value) for key, value in message.raw_items() if key.lower() == "from"), "")
+    if address and sender_of(" ".join(as_sent.split()))[1] != address:
+        return "", ""
+    return name, address
+
+
+def sender_of(from_header: str) -> tuple[str, str]:
+    """The sender's name and address, or ("", "") unless the header names one address that every
+    reader agrees on. Mail servers check a sender's domain (SPF, DMARC) on their own reading of From:
+    a header one parser reads as `jane@example.com` and another as `mallory@evil.example`
+    (`jane@example.com <mallory@evil.example>`, two addresses, stray brackets) is how a check of
+    "is this the customer's address?" is fooled, so it names no one."""
+    pairs = [(name, address) for name, address in email.utils.getaddresses([from_header]) if name or address]
+    if len(pairs) != 1:
+        return "", ""
+    name, address = pairs[0]
+    if not _PLAIN_ADDRESS.fullmatch(address) or email.utils.parseaddr(from_header)[1] != address:
+        return "", ""
+    if "@" in name:
+        name = ""  # an address shown as the name is a disguise, not a name
+    return " ".join(name.split())[:200], address[:254]
+
+
+_PLAIN_ADDRESS = re.compile(r"[^\s@<>()\[\],;:\\\"]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 def _date(value: str) -> datetime | None:
@@ -188,7 +235,7 @@ def _body_and_files(message: Message, parsed: ParsedEmail) -> tuple[str, list[Em
             text = html_to_text(text)
     if body_part is None and isinstance(message.get_payload(), str):
         # A multipart whose boundary is missing or wrong: its body is what can be read of it.
-        parsed.problems.append("Its parts could not be told apart; the text is shown as sent.")
+        parsed.doubt("Its parts could not be told apart; the text is shown as sent.")
         text = (message.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
         return text, []
     files = []
@@ -222,7 +269,7 @@ def _text_of(part: Message, parsed: ParsedEmail) -> str:
     try:
         return part.get_content()
     except Exception:  # an unknown or lying charset: read as UTF-8, keeping every character we can
-        parsed.problems.append(
+        parsed.doubt(
             f"The text's character set ({part.get_content_charset()}) could not be used; read as UTF-8."
         )
         payload = part.get_payload(decode=True) or b""
@@ -250,7 +297,7 @@ def _filename(part: Message, parsed: ParsedEmail) -> str:
     try:
         return part.get_filename() or ""
     except Exception:  # an undecodable file name: the file is kept, under a made-up name
-        parsed.problems.append("A file name could not be read.")
+        parsed.doubt("A file name could not be read.")
         return ""
 
 

@@ -18,14 +18,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from complaints import services
-from complaints.inbound.parsing import EmailFile, ParsedEmail, parse_email
+from complaints.inbound.parsing import EmailFile, ParsedEmail, parse_email, sender_of
 from complaints.models import Complaint, InboundEmail
 from complaints.notices import email_customer
 from complaints.references import REFERENCE_PREFIX, normalise_reference
-from complaints.reply_addresses import is_inbound_address, reference_in_address
+from complaints.reply_addresses import is_inbound_address, is_reply_address, reference_in_address
 from complaints.transactions import one_transaction
 from complaints.uploads import (
     ALLOWED_TYPES_LABEL,
@@ -92,6 +93,29 @@ def receive_email(
             return _put_aside(stored, f"It could not be read ({type(error).__name__}); the original is kept.")
 
 
+def record_too_large(raw: bytes, *, received_via: str, recipients: tuple[str, ...] = ()) -> InboundEmail:
+    """Keep the headers of a message too large to take in, for staff, when its sender cannot be told
+    so (a provider's webhook: the provider has accepted it already). Our SMTP server and the pipe
+    refuse it instead, and the sender's mail server tells them."""
+    headers, _, _body = raw.partition(b"\r\n\r\n") if b"\r\n\r\n" in raw else raw.partition(b"\n\n")
+    headers = headers[:65_536] + b"\r\n\r\n"
+    with transaction.atomic():
+        stored = _store(headers, received_via=received_via, received_at=timezone.now(), recipients=recipients)
+        if stored.outcome != Outcome.RECEIVED:
+            return stored
+        parsed = parse_email(headers)
+        stored.message_id = parsed.message_id or stored.message_id
+        stored.sender, stored.sender_name, stored.subject = parsed.sender, parsed.sender_name, parsed.subject
+        stored.size = len(raw)
+        stored.save(update_fields=["size"])
+        return _put_aside(
+            stored,
+            f"It is too large to take in ({len(raw):,} bytes; we accept up to "
+            f"{filesizeformat(settings.INBOUND_MAX_BYTES)}): only its "
+            "headers are kept. Ask the sender to send it again in smaller parts, or by post.",
+        )
+
+
 def _store(
     raw: bytes, *, received_via: str, received_at: datetime, recipients: tuple[str, ...]
 ) -> InboundEmail:
@@ -136,7 +160,8 @@ def _identity(raw: bytes) -> tuple[str, str]:
     try:
         headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
         message_id = " ".join(str(headers.get("Message-ID", "")).replace("\x00", "").split())[:500]
-        sender = " ".join(str(headers.get("From", "")).split()).lower()
+        # The address, not how it was written: "Jane <jane@x>" and "JANE@x" are one sender.
+        sender = sender_of(str(headers.get("From", "")))[1].lower()
     except Exception:  # unreadable headers: the message's own bytes identify it
         return "", ""
     return message_id, sender
@@ -154,6 +179,9 @@ def _read(stored: InboundEmail) -> InboundEmail:
     if not parsed.sender:
         return _put_aside(stored, "It has no sender address we could read.")
     match = _match(parsed, tuple(stored.envelope_recipients))
+    if parsed.doubts:
+        about = f" It seems to be about {match.complaint.reference}." if match.complaint else ""
+        return _put_aside(stored, f"It could not be read cleanly: {' '.join(parsed.doubts)}{about}")
     if match.complaint is not None:
         return _add_to_complaint(stored, parsed, match.complaint, how=match.how)
     if match.refused:
@@ -196,13 +224,25 @@ def _match(parsed: ParsedEmail, recipients: tuple[str, ...]) -> Match:
         complaint = Complaint.objects.filter(reference=reference).first()
         if complaint is None:
             continue
-        if complaint.email and complaint.email.casefold() == parsed.sender.casefold():
+        if _from_the_complaints_address(complaint, parsed.sender):
             return Match(complaint, how=f"quotes {reference}, from the complaint's e-mail address")
         # A reference is printed on letters and in subject lines: it proves nothing of the sender.
         return Match(
             refused=f"It quotes {reference}, but {parsed.sender} is not that complaint's e-mail address."
         )
+    if any(is_reply_address(address) for address in (*recipients, *parsed.recipients)):
+        # Someone's mail program cut it short, or someone made one up: either way not a new complaint.
+        return Match(
+            refused="It was sent to a reply address of ours that is not one we gave (altered or cut "
+            "short): find the complaint it is about."
+        )
     return Match()
+
+
+def _from_the_complaints_address(complaint: Complaint, sender: str) -> bool:
+    """Whether the sender is the customer's e-mail address or their representative's."""
+    known = {address.casefold() for address in (complaint.email, complaint.representative_email) if address}
+    return sender.casefold() in known
 
 
 MAX_QUOTED_REFERENCES = 5  # looked up, subject first: a message full of references costs no more
@@ -237,7 +277,7 @@ def _reference_of_their_thread(thread_ids: list[str]) -> str | None:
 
 def _sender_checked_match(reference: str, parsed: ParsedEmail, *, how: str) -> Match:
     complaint = Complaint.objects.filter(reference=reference).first()
-    if complaint is not None and complaint.email and complaint.email.casefold() == parsed.sender.casefold():
+    if complaint is not None and _from_the_complaints_address(complaint, parsed.sender):
         return Match(complaint, how=how)
     return Match(
         refused=f"It answers an e-mail on {reference}, but {parsed.sender} is not that complaint's e-mail address."

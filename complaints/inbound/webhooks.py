@@ -20,7 +20,7 @@ from django.conf import settings
 from django.http import Http404
 from django.views.decorators.csrf import csrf_exempt
 
-from complaints.inbound.receiving import MessageTooLarge, receive_email
+from complaints.inbound.receiving import MessageTooLarge, receive_email, record_too_large
 from complaints.models import InboundEmail
 
 logger = logging.getLogger(__name__)
@@ -49,13 +49,15 @@ def receive_from_esp(sender, event, esp_name, **kwargs) -> None:
     """anymail's `inbound` signal: one message the provider received for us."""
     message = event.message
     recipients = (message.envelope_recipient,) if message.envelope_recipient else ()
+    raw = message.as_bytes()
     try:
-        receive_email(message.as_bytes(), received_via=InboundEmail.Via.WEBHOOK, recipients=recipients)
+        receive_email(raw, received_via=InboundEmail.Via.WEBHOOK, recipients=recipients)
     except MessageTooLarge:
-        # The provider sending it again would not make it smaller: accepted, logged, not kept.
+        # The provider sending it again would not make it smaller, and nobody has told the sender.
         logger.warning(
             "An e-mail from the provider's webhook is too large to take in", extra={"esp": esp_name}
         )
+        record_too_large(raw, received_via=InboundEmail.Via.WEBHOOK, recipients=recipients)
 
 
 def connect_inbound_webhooks() -> None:

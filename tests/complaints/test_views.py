@@ -336,10 +336,14 @@ def test_someone_complaining_for_a_customer_records_their_authority(client):
             representative_name="Carys Jones",
             representative_relationship="Daughter",
             representative_authority=Complaint.RepresentativeAuthority.POWER_OF_ATTORNEY,
+            representative_email="carys@example.org",
         ),
     )
     assert response.status_code == 302
     complaint = Complaint.objects.get()
+    assert (
+        complaint.representative_email == "carys@example.org"
+    )  # their e-mail quoting the reference is taken in
     assert (complaint.representative_name, complaint.representative_relationship) == (
         "Carys Jones",
         "Daughter",
@@ -354,3 +358,9 @@ def test_a_representative_must_say_how_they_may_act(client):
     assert "Tell us how you are related to the customer." in page
     assert "Tell us what allows you to act for the customer." in page
     assert not Complaint.objects.exists()
+
+
+def test_a_representatives_email_address_needs_their_name(client):
+    response = client.post(NEW_URL, complaint_form_data(representative_email="carys@example.org"))
+    assert response.status_code == 400
+    assert "Give your name, as you are complaining for someone else." in response.content.decode()

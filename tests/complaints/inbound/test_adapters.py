@@ -134,3 +134,16 @@ def test_the_pipe_command_refuses_for_good_what_is_too_large_or_empty(database_u
 def test_the_pipe_command_asks_the_mail_server_to_retry_when_the_database_is_down():
     result = manage("receive_email", database_url=NOWHERE, stdin=corpus.new_complaint())
     assert result.returncode == 75, result.stderr.decode()  # EX_TEMPFAIL: deferred, retried later
+
+
+def test_the_pipe_command_asks_the_mail_server_to_retry_when_the_portal_is_misconfigured(database_url):
+    # Production settings without a secret key: Django refuses to start (exit 1 would bounce the mail).
+    result = manage(
+        "receive_email",
+        database_url=database_url,
+        stdin=corpus.new_complaint(),
+        env={"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": ""},
+    )
+    assert result.returncode == 75, result.stderr.decode()
+    assert b"DJANGO_SECRET_KEY" in result.stderr
+    assert InboundEmail.objects.count() == 0

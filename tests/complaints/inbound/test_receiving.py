@@ -418,3 +418,111 @@ def test_a_reply_to_header_naming_the_customer_does_not_make_a_stranger_the_cust
     received = receive_email(raw, received_via="smtp")
     assert received.outcome == Outcome.QUARANTINED
     assert customer_messages(complaint) == []
+
+
+# --- Senders that are not what they seem ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "from_header",
+    [
+        "jane@example.com <mallory@evil.example>",  # the customer's address as a display name
+        "<jane@example.com>@evil.example",
+        "jane@example.com, mallory@evil.example",  # two senders: whose is it?
+        "Jane <jane@example.com>, <mallory@evil.example>",
+        "jane@example.com)<mallory@evil.example>",  # read as Jane's by a lax parser
+    ],
+)
+def test_a_from_header_read_two_ways_never_counts_as_the_customers_address(complaint, from_header):
+    raw = corpus.new_complaint(sender="placeholder@example.org", subject=f"About {complaint.reference}")
+    raw = raw.replace(b"From: Priya Patel <placeholder@example.org>", f"From: {from_header}".encode(), 1)
+    received = receive_email(raw, received_via="smtp")
+    assert received.outcome == Outcome.QUARANTINED
+    assert customer_messages(complaint) == []
+    assert Complaint.objects.count() == 1
+
+
+def test_an_address_shown_as_the_name_is_not_taken_as_the_customers_name():
+    raw = corpus.new_complaint(sender="mallory@evil.example", name='"jane@example.com"')
+    received = receive_email(raw, received_via="smtp")
+    assert received.sender == "mallory@evil.example"
+    assert received.complaint.customer_name == "mallory"
+
+
+def test_mail_from_our_own_complaints_address_is_a_loop_even_with_another_reply_to(settings):
+    settings.INBOUND_EMAIL_ADDRESS = "complaints@netservers.co.uk"
+    raw = corpus.new_complaint(sender="Complaints@Netservers.co.uk", name="Netservers Complaints")
+    raw = raw.replace(
+        b"To: complaints@localhost", b"Reply-To: someone@example.org\r\nTo: complaints@localhost"
+    )
+    received = receive_email(raw, received_via="smtp")
+    assert received.outcome == Outcome.DROPPED
+    assert Complaint.objects.count() == 0
+
+
+@pytest.mark.parametrize("damage", ["wrong-tag", "cut-tag", "no-tag"])
+def test_a_reply_address_of_ours_that_does_not_verify_waits_for_staff_instead_of_opening_a_complaint(
+    complaint, damage
+):
+    address = reply_address(complaint.reference)
+    local, domain = address.split("@")
+    damaged = {
+        "wrong-tag": f"{local[:-4]}0000@{domain}",
+        "cut-tag": f"{local[:-6]}@{domain}",
+        "no-tag": f"complaints+{complaint.reference}@{domain}",
+    }[damage]
+    received = receive_email(corpus.gmail_reply(sender="jane@example.com", to=damaged), received_via="smtp")
+    assert received.outcome == Outcome.QUARANTINED
+    assert "reply address" in received.reason
+    assert Complaint.objects.count() == 1
+
+
+@pytest.mark.parametrize("raw", [corpus.unknown_charset()], ids=["unknown-charset"])
+def test_a_message_we_could_not_read_cleanly_waits_for_staff_with_what_went_wrong(raw):
+    received = receive_email(raw, received_via=InboundEmail.Via.PIPE)
+    assert received.outcome == Outcome.QUARANTINED
+    assert "character set" in received.reason
+    assert Complaint.objects.count() == 0
+
+
+def test_the_same_message_is_stored_once_however_the_sender_is_written(complaint):
+    raw = corpus.gmail_reply(to=reply_address(complaint.reference))
+    plain = raw.replace(b"From: Jane Doe <jane@example.com>", b"From: JANE@example.com", 1)
+    receive_email(raw, received_via=InboundEmail.Via.SMTP)
+    again = receive_email(plain, received_via=InboundEmail.Via.IMAP)
+    assert InboundEmail.objects.count() == 1
+    assert again.outcome == Outcome.ADDED
+    assert len(customer_messages(complaint)) == 1
+
+
+# --- What a reply becomes -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [Complaint.Status.RESOLVED, Complaint.Status.CLOSED])
+def test_a_reply_to_a_finished_complaint_is_added_and_flagged_and_reopens_nothing(complaint, status):
+    services.change_complaint_status(
+        complaint=complaint, new_status=status, by=None, note="Our final position."
+    )
+    received = receive_email(corpus.gmail_reply(to=reply_address(complaint.reference)), received_via="smtp")
+    complaint.refresh_from_db()
+    assert (received.outcome, complaint.status) == (Outcome.ADDED, status)
+    assert complaint.customer_replied_at is not None
+    assert len(customer_messages(complaint)) == 1
+
+
+def test_the_representatives_address_may_quote_the_reference():
+    complaint = services.file_complaint(
+        **{
+            **complaint_form_data(email="jane@example.com"),
+            "support_needs": "",
+            "representative_name": "Carys Jones",
+            "representative_relationship": "daughter",
+            "representative_authority": Complaint.RepresentativeAuthority.CUSTOMER_CONSENT,
+            "representative_email": "carys@example.org",
+        }
+    )
+    received = receive_email(
+        corpus.new_complaint(sender="Carys@example.org", subject=f"Re {complaint.reference}"),
+        received_via="smtp",
+    )
+    assert (received.outcome, received.complaint) == (Outcome.ADDED, complaint)

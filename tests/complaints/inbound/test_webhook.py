@@ -100,3 +100,21 @@ def test_the_same_message_posted_twice_by_the_provider_is_stored_once(client):
         assert client.post("/inbound/email/mailgun/", mailgun_fields(raw), **auth()).status_code == 200
     assert InboundEmail.objects.count() == 1
     assert Complaint.objects.count() == 1
+
+
+def test_a_message_too_large_to_take_in_is_recorded_for_staff_with_its_headers(client, settings):
+    # The provider has accepted it from the sender already: nobody would hear of it otherwise.
+    settings.INBOUND_MAX_BYTES = 2_000
+    raw = corpus.new_complaint(sender="priya@example.com", text="x" * 5_000)
+    response = client.post("/inbound/email/mailgun/", mailgun_fields(raw), **auth())
+    assert response.status_code == 200
+    [received] = InboundEmail.objects.all()
+    assert received.outcome == InboundEmail.Outcome.QUARANTINED
+    assert (received.sender, received.subject) == ("priya@example.com", "Broadband down for a week")
+    assert received.size > 5_000  # as the provider passed it on (re-encoded: a few bytes either way)
+    assert f"too large to take in ({received.size:,} bytes; we accept up to 2.0\xa0KB)" in received.reason
+    assert b"x" * 100 not in bytes(received.raw)  # the headers only
+    assert Complaint.objects.count() == 0
+    # Delivered again by the provider: still one record.
+    client.post("/inbound/email/mailgun/", mailgun_fields(raw), **auth())
+    assert InboundEmail.objects.count() == 1
