@@ -4,10 +4,11 @@ from datetime import datetime, time
 from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from notifications.delivery import announce_sent
+from notifications.insert_once import insert_once
 from notifications.models import OutboundMessage
 from notifications.rendering import render_message
 from notifications.tasks import enqueue_deliveries, enqueue_delivery
@@ -37,32 +38,26 @@ def queue_notification_once(
 ) -> tuple[OutboundMessage, bool]:
     """Like queue_notification, and says whether this call queued it (False: the key was already used).
 
-    No transaction of its own beyond the insert's savepoint: it writes one row, in the caller's
-    transaction when there is one.
+    One statement (INSERT … ON CONFLICT DO NOTHING), in the caller's transaction when there is one;
+    the message is rendered before, so a key used already costs a rendering and a read.
     """
-    existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing, False
     rendered = render_message(template_key=template_key, context=context)
-    try:
-        with transaction.atomic():
-            message = OutboundMessage.objects.create(
-                idempotency_key=idempotency_key,
-                reference=reference,
-                template_key=template_key,
-                context=context,
-                channel=channel,
-                recipient_name=recipient_name,
-                recipient_email=recipient_email,
-                recipient_postal_address=recipient_postal_address,
-                recipient_phone=recipient_phone,
-                reply_to=reply_to,
-                subject=rendered.subject,
-                body_text=rendered.body_text,
-                body_html=rendered.body_html,
-            )
-    except IntegrityError:
-        # Another transaction queued the same key between our check and insert.
+    message = OutboundMessage(
+        idempotency_key=idempotency_key,
+        reference=reference,
+        template_key=template_key,
+        context=context,
+        channel=channel,
+        recipient_name=recipient_name,
+        recipient_email=recipient_email,
+        recipient_postal_address=recipient_postal_address,
+        recipient_phone=recipient_phone,
+        reply_to=reply_to,
+        subject=rendered.subject,
+        body_text=rendered.body_text,
+        body_html=rendered.body_html,
+    )
+    if not insert_once(message):  # queued before, or by a transaction that just committed it
         return OutboundMessage.objects.get(idempotency_key=idempotency_key), False
     transaction.on_commit(partial(enqueue_delivery, message.pk))
     return message, True

@@ -177,7 +177,8 @@ def sender_of(from_header: str) -> tuple[str, str]:
         return "", ""
     if "@" in name:
         name = ""  # an address shown as the name is a disguise, not a name
-    return " ".join(name.split())[:200], address[:254]
+    # Lower case: one sender however they write it (no provider tells JANE@ from jane@).
+    return " ".join(name.split())[:200], address[:254].lower()
 
 
 _PLAIN_ADDRESS = re.compile(r"[^\s@<>()\[\],;:\\\"]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")

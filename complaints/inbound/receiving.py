@@ -35,6 +35,7 @@ from complaints.uploads import (
     display_name,
     sniff_content_type,
 )
+from notifications.insert_once import insert_once
 from notifications.selectors import is_our_message_id, references_of_message_ids
 
 logger = logging.getLogger(__name__)
@@ -78,19 +79,38 @@ def receive_email(
         raise MessageTooLarge(
             f"The message is {len(raw):,} bytes; we accept up to {settings.INBOUND_MAX_BYTES:,}."
         )
-    with transaction.atomic():
-        stored = _store(
-            raw, received_via=received_via, received_at=received_at or timezone.now(), recipients=recipients
+    arrival = {
+        "received_via": received_via,
+        "received_at": received_at or timezone.now(),
+        "recipients": recipients,
+    }
+    try:
+        return _store_and_read(raw, **arrival)
+    except DatabaseError:
+        raise  # nothing is kept: the sender is told to try again
+    except Exception as error:  # a message that trips a bug is kept, for staff; what reading wrote is gone
+        logger.exception("An e-mail could not be read")
+        return _store_for_staff(
+            raw, **arrival, reason=f"It could not be read ({type(error).__name__}); the original is kept."
         )
-        if stored.outcome != Outcome.RECEIVED:
-            return stored  # this very message was received before
-        try:
-            return _read(stored)
-        except DatabaseError:
-            raise  # nothing is kept: the sender is told to try again
-        except Exception as error:  # a message that trips a bug is kept, for staff
-            logger.exception("An e-mail could not be read", extra={"email": stored.pk})
-            return _put_aside(stored, f"It could not be read ({type(error).__name__}); the original is kept.")
+
+
+@one_transaction
+def _store_and_read(raw: bytes, **arrival) -> InboundEmail:
+    # One transaction, the services reading calls joining it (no savepoint of their own): if reading
+    # fails, the stored message goes with it and `_store_for_staff` stores it again.
+    stored = _store(raw, **arrival)
+    if stored.outcome != Outcome.RECEIVED:
+        return stored  # this very message was received before
+    return _read(stored, raw)
+
+
+@one_transaction
+def _store_for_staff(raw: bytes, *, reason: str, **arrival) -> InboundEmail:
+    stored = _store(raw, **arrival)
+    if stored.outcome != Outcome.RECEIVED:
+        return stored
+    return _put_aside(stored, reason)
 
 
 def record_too_large(raw: bytes, *, received_via: str, recipients: tuple[str, ...] = ()) -> InboundEmail:
@@ -122,22 +142,20 @@ def _store(
     """The message as received (or the copy stored before), locked until the transaction ends."""
     message_id, sender = _identity(raw)
     key = hashlib.sha256(f"{message_id}\n{sender}".encode() if message_id else raw).hexdigest()
-    # INSERT … ON CONFLICT DO NOTHING: a parallel delivery of the same message waits for the first.
-    InboundEmail.objects.bulk_create(
-        [
-            InboundEmail(
-                message_key=key,
-                message_id=message_id,
-                received_via=received_via,
-                received_at=received_at,
-                raw=raw,
-                size=len(raw),
-                envelope_recipients=list(recipients),
-            )
-        ],
-        ignore_conflicts=True,
+    stored = InboundEmail(
+        message_key=key,
+        message_id=message_id,
+        received_via=received_via,
+        received_at=received_at,
+        raw=raw,
+        size=len(raw),
+        envelope_recipients=list(recipients),
     )
-    return InboundEmail.objects.select_for_update().get(message_key=key)
+    # INSERT … ON CONFLICT DO NOTHING: a parallel delivery of the same message waits for the first.
+    # A row this transaction inserted is its own until it commits; one stored before is locked.
+    if insert_once(stored):
+        return stored
+    return InboundEmail.objects.select_for_update().defer("raw").get(message_key=key)  # raw is in hand
 
 
 def forget_old_emails_on_no_complaint(*, received_before: datetime) -> int:
@@ -161,17 +179,15 @@ def _identity(raw: bytes) -> tuple[str, str]:
         headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
         message_id = " ".join(str(headers.get("Message-ID", "")).replace("\x00", "").split())[:500]
         # The address, not how it was written: "Jane <jane@x>" and "JANE@x" are one sender.
-        sender = sender_of(str(headers.get("From", "")))[1].lower()
+        sender = sender_of(str(headers.get("From", "")))[1]
     except Exception:  # unreadable headers: the message's own bytes identify it
         return "", ""
     return message_id, sender
 
 
-@one_transaction
-def _read(stored: InboundEmail) -> InboundEmail:
-    """Read a stored message and do the one thing it calls for. As a service: in a savepoint of its
-    own (what it wrote goes if it fails), the services it calls joining it without theirs."""
-    parsed = parse_email(bytes(stored.raw))
+def _read(stored: InboundEmail, raw: bytes) -> InboundEmail:
+    """Read a stored message and do the one thing it calls for."""
+    parsed = parse_email(raw)
     stored.message_id = parsed.message_id or stored.message_id
     stored.sender, stored.sender_name, stored.subject = parsed.sender, parsed.sender_name, parsed.subject
     if reason := _automatic_or_loop(parsed):
@@ -292,9 +308,8 @@ def _complaint_match(reference: str, *, how: str) -> Match:
 
 
 def _new_complaints_from(sender: str, *, since: datetime) -> int:
-    return InboundEmail.objects.filter(
-        sender__iexact=sender, outcome=Outcome.OPENED, received_at__gte=since
-    ).count()
+    # The sender's index first (addresses are stored in lower case): a few rows, however much mail came.
+    return InboundEmail.objects.filter(sender=sender, outcome=Outcome.OPENED, received_at__gte=since).count()
 
 
 def _add_to_complaint(

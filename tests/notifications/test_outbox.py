@@ -62,6 +62,44 @@ def test_the_same_key_queues_one_message():
     assert OutboundMessage.objects.count() == 1
 
 
+def test_a_new_message_is_queued_in_one_statement_and_a_used_key_in_two(django_assert_num_queries):
+    # INSERT … ON CONFLICT DO NOTHING RETURNING id (the look-first way was four: a read, a savepoint,
+    # the insert and its release), in the caller's transaction.
+    with django_assert_num_queries(1):
+        queue()
+    with django_assert_num_queries(2):  # the insert that did nothing, and reading the message queued
+        queue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_queueing_one_key_write_one_message():
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database that runs two transactions at once (PostgreSQL)")
+    first_inserted, second_done = threading.Event(), threading.Event()
+    results = {}
+
+    def second_transaction():
+        first_inserted.wait(10)
+        with transaction.atomic():
+            results["second"] = queue()  # waits for the first transaction's row, then reads it
+        connection.close()
+        second_done.set()
+
+    thread = threading.Thread(target=second_transaction)
+    thread.start()
+    with transaction.atomic():
+        results["first"] = queue()
+        first_inserted.set()
+        assert not second_done.wait(0.5)  # blocked on our uncommitted row, not failing
+    thread.join(10)
+    assert results["first"].pk == results["second"].pk
+    assert OutboundMessage.objects.count() == 1
+
+
 def test_delivery_is_enqueued_after_commit_and_sends_once(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         message = queue()

@@ -301,7 +301,10 @@ def test_new_complaints_by_email_from_one_sender_are_limited_and_the_rest_wait_f
     settings.INBOUND_NEW_COMPLAINTS_PER_HOUR = 3
     outcomes = [
         receive_email(
-            corpus.new_complaint(sender="flood@example.com", subject=f"Complaint {n}"), received_via="smtp"
+            corpus.new_complaint(
+                sender="flood@example.com" if n % 2 else "Flood@Example.COM", subject=f"Complaint {n}"
+            ),
+            received_via="smtp",
         ).outcome
         for n in range(5)
     ]
@@ -526,3 +529,28 @@ def test_the_representatives_address_may_quote_the_reference():
         received_via="smtp",
     )
     assert (received.outcome, received.complaint) == (Outcome.ADDED, complaint)
+
+
+def test_not_satisfied_by_email_after_a_proposed_resolution_is_for_staff_to_decide_not_a_referral(
+    complaint, django_user_model
+):
+    from escalation import services as escalation_services
+    from escalation.models import Escalation
+
+    agent = django_user_model.objects.create(username="agent", is_staff=True)
+    escalation_services.propose_resolution(complaint=complaint, by=agent, resolution="A refund of £40.")
+    received = receive_email(
+        corpus.gmail_reply(
+            to=reply_address(complaint.reference),
+            text="I am not satisfied with this. Please refer it to your complaints manager.",
+        ),
+        received_via="smtp",
+    )
+    complaint.refresh_from_db()
+    assert received.outcome == Outcome.ADDED
+    assert Escalation.objects.get(pk=complaint.pk).stage == 1  # no referral by itself
+    assert complaint.status == Complaint.Status.RESOLUTION_PROPOSED
+    assert complaint.customer_replied_at is not None  # "Customer replied" in the admin list
+    assert OutboundMessage.objects.filter(
+        reference=complaint.reference, template_key="customer_message_received"
+    ).exists()  # the assignee or the team is told, as for a portal message
