@@ -21,7 +21,7 @@ from notifications.models import OutboundMessage
 from notifications.services import mark_letter_posted
 from tests.browser.support import SCREENSHOT_DIR, screenshot
 from tests.complaints.factories import StaffUserFactory
-from tests.escalation.factories import filed_complaint, referral_with_response_due_today
+from tests.escalation.factories import filed_complaint, referral_with_a_reminder_due_today
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -68,7 +68,7 @@ def test_the_adr_letter_pdf_carries_every_required_detail():
 def test_a_reminder_email_as_the_agent_sees_it(page):
     agent = StaffUserFactory(email="agent@netservers.example")
     for name in ("Priya Patel", "Owen Hughes"):
-        referral_with_response_due_today(assigned_to=agent, customer_name=name)
+        referral_with_a_reminder_due_today(assigned_to=agent, customer_name=name)
     enforce_deadlines()
     [reminder] = OutboundMessage.objects.filter(template_key="deadline_reminder")
     assert reminder.recipient_email == "agent@netservers.example"

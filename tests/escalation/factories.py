@@ -7,7 +7,8 @@ from django.utils import timezone
 from complaints.models import Complaint
 from complaints.services import file_complaint
 from escalation import services
-from escalation.working_days import add_working_days
+from escalation.clocks import REMIND_WORKING_DAYS_BEFORE
+from escalation.working_days import add_working_days, is_working_day
 from tests.complaints.factories import StaffUserFactory, complaint_form_data
 
 
@@ -32,13 +33,14 @@ def filed_complaint(
     return complaint
 
 
-def referral_with_response_due_today(*, assigned_to, **overrides) -> Complaint:
-    """A stage 2 referral whose letter arrived exactly 10 working days ago, assigned to `assigned_to`."""
+def referral_with_a_reminder_due_today(*, assigned_to, **overrides) -> Complaint:
+    """A stage 2 referral, assigned to `assigned_to`, whose response the sweep reminds them of today:
+    due today on a working day, else due in 2 working days (no response falls due on a weekend or a
+    bank holiday, so on those days only the "2 working days before" reminder can be sent)."""
     today = timezone.localdate()
+    due = today if is_working_day(today) else add_working_days(today, REMIND_WORKING_DAYS_BEFORE)
     arrived = next(
-        day
-        for day in (today - timedelta(days=n) for n in range(10, 30))
-        if add_working_days(day, 10) == today
+        day for day in (due - timedelta(days=n) for n in range(10, 30)) if add_working_days(day, 10) == due
     )
     complaint = filed_complaint(days_ago=(today - arrived).days + 2, **overrides)
     complaint.assigned_to = assigned_to

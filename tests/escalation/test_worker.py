@@ -12,7 +12,7 @@ from notifications.selectors import REQUEUE_AFTER
 from notifications.tasks import requeue_pending_messages_task
 from tests.complaints.factories import StaffUserFactory
 from tests.conftest import broker_unreachable, wait_for
-from tests.escalation.factories import filed_complaint, referral_with_response_due_today
+from tests.escalation.factories import filed_complaint, referral_with_a_reminder_due_today
 
 pytestmark = pytest.mark.worker
 
@@ -21,8 +21,13 @@ def test_beat_runs_the_sweep_and_the_worker_delivers_the_reminder_of_a_due_date_
     celery_worker_with_beat,
 ):
     agent = StaffUserFactory(email="agent@netservers.example")
-    complaint = referral_with_response_due_today(assigned_to=agent)
-    assert Escalation.objects.get(pk=complaint.pk).stage_two_response_due == timezone.localdate()
+    complaint = referral_with_a_reminder_due_today(assigned_to=agent)
+    due = Escalation.objects.get(pk=complaint.pk).stage_two_response_due
+    kind = (
+        DeadlineNotice.Kind.REMINDER_TODAY
+        if due == timezone.localdate()
+        else DeadlineNotice.Kind.REMINDER_TWO_DAYS
+    )
 
     def reminder_sent():
         return [
@@ -33,10 +38,7 @@ def test_beat_runs_the_sweep_and_the_worker_delivers_the_reminder_of_a_due_date_
     [reminder] = reminder_sent()
     assert "stage 2 written response" in reminder["Subject"]
     assert complaint.reference in reminder.get_body(preferencelist=("plain",)).get_content()
-    assert (
-        DeadlineNotice.objects.filter(complaint=complaint, kind=DeadlineNotice.Kind.REMINDER_TODAY).count()
-        == 1
-    )
+    assert DeadlineNotice.objects.filter(complaint=complaint, kind=kind).count() == 1
     log = celery_worker_with_beat.log_path.read_text()
     assert "escalation.tasks.enforce_deadlines_task" in log  # sent by beat, run by the worker
 
