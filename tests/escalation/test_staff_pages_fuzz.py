@@ -16,6 +16,7 @@ CHANGELIST_PARAMETERS = [
     "stage",
     "deadline",
     "assignee",
+    "waiting",
     "status__exact",
     "category__exact",
     "channel__exact",
@@ -47,6 +48,7 @@ def manager(client):
 @example(parameters={"assignee": "²"})
 @example(parameters={"deadline": "within-²"})
 @example(parameters={"status__exact": "\x00"})
+@example(parameters={"waiting": "²"})
 def test_the_complaint_list_never_fails_on_its_filters(client, manager, parameters):
     response = client.get(reverse("admin:complaints_complaint_changelist"), parameters)
     assert response.status_code < 500, parameters
@@ -76,6 +78,7 @@ OTHER_LISTS = {
     "admin:escalation_stagechange_changelist": ["to_stage__exact", "p", "o"],
     "admin:escalation_calendaradjustment_changelist": ["kind__exact", "region__exact", "o"],
     "admin:escalation_subjectaccessexport_changelist": ["verification__exact", "p"],
+    "admin:complaints_inboundemail_changelist": ["outcome__exact", "received_via__exact", "q", "o", "p"],
 }
 
 
