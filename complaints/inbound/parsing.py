@@ -156,9 +156,11 @@ def _first_message_id(value: str) -> str:
 def _sender(message: Message, parsed: ParsedEmail) -> tuple[str, str]:
     # The header as sent and as the policy read it (names decoded) must agree: the policy mends a
     # header it cannot parse, so its reading alone could hide a second address.
+    as_sent = [str(value) for key, value in message.raw_items() if key.lower() == "from"]
+    if len(as_sent) != 1:
+        return "", ""  # none, or two From headers: which one a mail server checked is anyone's guess
     name, address = sender_of(_header(message, "From", parsed))
-    as_sent = next((str(value) for key, value in message.raw_items() if key.lower() == "from"), "")
-    if address and sender_of(" ".join(as_sent.split()))[1] != address:
+    if address and sender_of(" ".join(as_sent[0].split()))[1] != address:
         return "", ""
     return name, address
 

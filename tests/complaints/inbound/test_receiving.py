@@ -445,6 +445,13 @@ def test_a_from_header_read_two_ways_never_counts_as_the_customers_address(compl
     assert Complaint.objects.count() == 1
 
 
+def test_two_from_headers_name_no_sender(complaint):
+    raw = corpus.new_complaint(sender="mallory@evil.example", subject=f"About {complaint.reference}")
+    received = receive_email(b"From: jane@example.com\r\n" + raw, received_via="smtp")
+    assert received.outcome == Outcome.QUARANTINED
+    assert customer_messages(complaint) == []
+
+
 def test_an_address_shown_as_the_name_is_not_taken_as_the_customers_name():
     raw = corpus.new_complaint(sender="mallory@evil.example", name='"jane@example.com"')
     received = receive_email(raw, received_via="smtp")
