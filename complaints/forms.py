@@ -158,7 +158,7 @@ class ComplaintForm(forms.ModelForm):
             "representative_name": "Your name, if you are complaining for someone else",
             "representative_relationship": "Your relationship to them",
             "representative_authority": "What allows you to act for them?",
-            "representative_email": "Your e-mail address (optional)",
+            "representative_email": "Your own e-mail (optional)",
         }
         help_texts = {
             "email": "We send your reference and updates here. Leave empty if you have no e-mail address.",
