@@ -47,6 +47,16 @@ def is_inbound_address(address: str) -> bool:
     return local.partition("+")[0].lower() == _inbound_mailbox()[0].lower()
 
 
+def is_our_own_address(address: str) -> bool:
+    """Whether mail is from us: the complaints mailbox at its own domain (tagged or not), or the
+    address we send from. A customer's complaints@their-company is theirs."""
+    local, _, domain = parseaddr(address)[1].lower().rpartition("@")
+    our_local, our_domain = (part.lower() for part in _inbound_mailbox())
+    if local.partition("+")[0] == our_local and domain == our_domain:
+        return True
+    return parseaddr(address)[1].lower() == parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
+
+
 def is_reply_address(address: str) -> bool:
     """Whether this is meant as one of our reply addresses (the complaints mailbox with a tag),
     whether or not the tag verifies."""

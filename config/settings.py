@@ -246,6 +246,10 @@ INBOUND_SMTP_HOSTNAME = env("INBOUND_SMTP_HOSTNAME", default="localhost")  # the
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=25 * 1024 * 1024)
 # New complaints opened by e-mail from one sender in an hour; more go to staff (quarantine).
 INBOUND_NEW_COMPLAINTS_PER_HOUR = env.int("INBOUND_NEW_COMPLAINTS_PER_HOUR", default=20)
+# The authserv-id our own mail server writes in Authentication-Results (RFC 8601), e.g.
+# mx.netservers.co.uk: when set, a sender's address proves who they are (a quoted reference, their
+# own thread) only with that server's DMARC pass. Empty: the mail server must reject DMARC failures.
+INBOUND_AUTHSERV_ID = env("INBOUND_AUTHSERV_ID", default="")
 # Dropped and discarded e-mails on no complaint (bounces, auto-replies, spam) are emptied after this.
 INBOUND_KEEP_UNMATCHED_DAYS = env.int("INBOUND_KEEP_UNMATCHED_DAYS", default=90)
 # A mailbox to poll, imaps://user:password@host:993/INBOX (empty: none); the CA file only for a

@@ -111,6 +111,18 @@ def _claim(message_id: int) -> Claim:
     return Claim(message, send=True)
 
 
+# RFC 3834: mail a machine sends says so, and auto-responders (holiday replies) leave it unanswered,
+# so no loop can start. A reply staff wrote is a person's; an answer to an e-mail is an auto-reply.
+WRITTEN_BY_STAFF = {"staff_reply"}
+ANSWERS_TO_AN_EMAIL = {"email_reply_received"}
+
+
+def _auto_submitted(template_key: str) -> dict[str, str]:
+    if template_key in WRITTEN_BY_STAFF:
+        return {}
+    return {"Auto-Submitted": "auto-replied" if template_key in ANSWERS_TO_AN_EMAIL else "auto-generated"}
+
+
 def _send_email(message: OutboundMessage) -> None:
     email = EmailMultiAlternatives(
         subject=message.subject,
@@ -118,7 +130,11 @@ def _send_email(message: OutboundMessage) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.recipient_email],
         reply_to=[message.reply_to] if message.reply_to else None,
-        headers={"Message-ID": message.message_id, "X-Portal-Reference": message.reference},
+        headers={
+            "Message-ID": message.message_id,
+            "X-Portal-Reference": message.reference,
+            **_auto_submitted(message.template_key),
+        },
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")

@@ -84,8 +84,9 @@ def is_our_message_id(message_id: str) -> bool:
     return bool(OutboundMessage.MESSAGE_ID_PATTERN.match(message_id))
 
 
-def references_of_message_ids(message_ids: list[str]) -> dict[str, str]:
-    """{Message-ID: reference} for those of the given Message-IDs that we sent, in one query.
+def our_messages_among(message_ids: list[str]) -> dict[str, OutboundMessage]:
+    """{Message-ID: our message} for those of the given Message-IDs that we sent, in one query (with
+    its reference, and the reply address it gave, if any).
 
     The digest in the ID must match the row's: an ID made up with a guessed row number is not ours."""
     numbers = {}
@@ -94,5 +95,7 @@ def references_of_message_ids(message_ids: list[str]) -> dict[str, str]:
             numbers[int(found.group(1))] = message_id
     if not numbers:
         return {}
-    rows = OutboundMessage.objects.filter(pk__in=numbers).only("pk", "idempotency_key", "reference")
-    return {numbers[row.pk]: row.reference for row in rows if row.message_id == numbers[row.pk]}
+    rows = OutboundMessage.objects.filter(pk__in=numbers).only(
+        "pk", "idempotency_key", "reference", "reply_to"
+    )
+    return {numbers[row.pk]: row for row in rows if row.message_id == numbers[row.pk]}

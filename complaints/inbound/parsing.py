@@ -10,6 +10,7 @@ import binascii
 import contextlib
 import email
 import email.errors
+import email.parser
 import email.policy
 import email.utils
 import functools
@@ -72,6 +73,9 @@ class ParsedEmail:
     recipients: list[str] = field(default_factory=list)
     sent_at: datetime | None = None
     automatic: str = ""  # why this is an automatic message (auto-reply, bounce, list), or ""
+    # (server, DMARC result) from each Authentication-Results header: which server's to trust is
+    # the receiver's choice (only our own mail server's, which removes any the sender wrote)
+    dmarc_results: list[tuple[str, str]] = field(default_factory=list)
     text: str = ""  # the whole text, as sent
     reply_text: str = ""  # the new text only: quoted history and signature removed
     files: list[EmailFile] = field(default_factory=list)
@@ -91,8 +95,16 @@ class ParsedEmail:
 
 def parse_email(raw: bytes) -> ParsedEmail:
     """Everything the portal reads from one message; never raises for a malformed one."""
+    try:
+        return _parse(email.message_from_bytes(raw, policy=_POLICY))
+    except RecursionError:  # parts nested thousands deep: the headers, and the rest as text
+        parsed = _parse(email.parser.BytesHeaderParser(policy=_POLICY).parsebytes(raw))
+        parsed.doubt("Its parts are nested too deeply to follow; the text is shown as sent.")
+        return parsed
+
+
+def _parse(message: Message) -> ParsedEmail:
     parsed = ParsedEmail()
-    message = email.message_from_bytes(raw, policy=_POLICY)
     defects = _defects(message)
     parsed.problems.extend(text for _, text in defects)
     parsed.doubts.extend(text for defect, text in defects if isinstance(defect, _STRUCTURE_DEFECTS))
@@ -109,10 +121,18 @@ def parse_email(raw: bytes) -> ParsedEmail:
     ]
     parsed.sent_at = _date(_header(message, "Date", parsed))
     parsed.automatic = _automatic(message, parsed)
+    parsed.dmarc_results = [
+        _dmarc_result(str(value))
+        for key, value in message.raw_items()
+        if key.lower() == "authentication-results"
+    ][:10]
     body, parsed.files = _body_and_files(message, parsed)
     parsed.text = body.strip()
     parsed.reply_text = _new_text(parsed.text)
     return parsed
+
+
+MAX_HEADER_CHARACTERS = 8_000  # Python's header parser slows down faster than a header grows
 
 
 def _header(message: Message, name: str, parsed: ParsedEmail) -> str:
@@ -120,12 +140,26 @@ def _header(message: Message, name: str, parsed: ParsedEmail) -> str:
 
 
 def _header_text(message: Message, name: str, parsed: ParsedEmail) -> str:
+    as_sent = next((str(value) for key, value in message.raw_items() if key.lower() == name.lower()), "")
     try:
-        return str(message.get(name, "") or "")
+        if len(as_sent) > MAX_HEADER_CHARACTERS:
+            parsed.doubt(
+                f"The {name} header is too long ({len(as_sent):,} characters); only its start is read."
+            )
+            text = str(message.policy.header_fetch_parse(name, as_sent[:MAX_HEADER_CHARACTERS]))
+        else:
+            text = str(message.get(name, "") or "")
     except Exception:  # a header the parser cannot read is read raw instead
         parsed.doubt(f"The {name} header could not be read; it is kept as sent.")
-        raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()), "")
-        return str(raw).encode("ascii", "replace").decode()
+        return as_sent.encode("ascii", "replace").decode()
+    if "\ufffd" in text and _has_undeclared_8_bit(as_sent):
+        # Bytes outside ASCII that are not UTF-8 (Latin-1, say): the name or subject is not as sent.
+        parsed.doubt(f"The {name} header has characters in an undeclared character set.")
+    return text
+
+
+def _has_undeclared_8_bit(as_sent: str) -> bool:
+    return any("\udc80" <= character <= "\udcff" for character in as_sent)
 
 
 def _defects(message: Message) -> list[tuple[Exception, str]]:
@@ -184,6 +218,16 @@ def sender_of(from_header: str) -> tuple[str, str]:
 
 
 _PLAIN_ADDRESS = re.compile(r"[^\s@<>()\[\],;:\\\"]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+
+
+_DMARC = re.compile(r"\bdmarc\s*=\s*([a-z]+)", re.IGNORECASE)
+
+
+def _dmarc_result(header: str) -> tuple[str, str]:
+    """RFC 8601: `authserv-id; method=result …`; the server's name and its DMARC result, or ""."""
+    server, _, results = " ".join(header.split()).partition(";")
+    found = _DMARC.search(results)
+    return server.strip().lower(), found.group(1).lower() if found else ""
 
 
 def _date(value: str) -> datetime | None:
@@ -314,15 +358,32 @@ def _made_up_name(content_type: str, number: int) -> str:
     return f"part-{number}.{extension}"
 
 
+QUOTE_REMOVER_CHARACTERS = 20_000  # the new text is at the top; the history it quotes, below
+QUOTE_REMOVER_LINE = 1_000  # its patterns take time growing with the square of a line's length
+
+
 def _new_text(text: str) -> str:
     """The reply without the history it quotes or the signature under it (the whole text if
     nothing is left, so a reply is never empty because the parser took too much)."""
     try:
-        replies = _REPLY_PARSER.read(text=text).replies
+        bounded = _short_lines(text[:QUOTE_REMOVER_CHARACTERS])[:QUOTE_REMOVER_CHARACTERS]
+        replies = _REPLY_PARSER.read(text=bounded).replies
     except Exception:  # the parser is a heuristic: its failure is not the message's
         return text
     newest = replies[0] if replies else None
     return ((newest.body or newest.content) if newest else "").strip() or text
+
+
+def _short_lines(text: str) -> str:
+    """Lines of at most QUOTE_REMOVER_LINE characters, a long one broken at a space where it has one."""
+    lines = []
+    for line in text.split("\n"):
+        while len(line) > QUOTE_REMOVER_LINE:
+            cut = line.rfind(" ", 0, QUOTE_REMOVER_LINE) + 1 or QUOTE_REMOVER_LINE
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
+    return "\n".join(lines)
 
 
 class _TextExtractor(HTMLParser):

@@ -26,7 +26,7 @@ from complaints.inbound.parsing import EmailFile, ParsedEmail, parse_email, send
 from complaints.models import Complaint, InboundEmail
 from complaints.notices import email_customer
 from complaints.references import REFERENCE_PREFIX, normalise_reference
-from complaints.reply_addresses import is_inbound_address, is_reply_address, reference_in_address
+from complaints.reply_addresses import is_our_own_address, is_reply_address, reference_in_address
 from complaints.transactions import one_transaction
 from complaints.uploads import (
     ALLOWED_TYPES_LABEL,
@@ -36,7 +36,7 @@ from complaints.uploads import (
     sniff_content_type,
 )
 from notifications.insert_once import insert_once
-from notifications.selectors import is_our_message_id, references_of_message_ids
+from notifications.selectors import is_our_message_id, our_messages_among
 
 logger = logging.getLogger(__name__)
 
@@ -219,7 +219,7 @@ def _automatic_or_loop(parsed: ParsedEmail) -> str:
         return f"An automatic message ({parsed.automatic})."
     if parsed.message_id and is_our_message_id(parsed.message_id):
         return "One of our own messages came back (a mail loop)."
-    if is_inbound_address(parsed.sender):
+    if is_our_own_address(parsed.sender):
         return "Sent from our own complaints address (a mail loop)."
     return ""
 
@@ -231,8 +231,14 @@ def _match(parsed: ParsedEmail, recipients: tuple[str, ...]) -> Match:
         if (reference := reference_in_address(address)) is not None:
             return _complaint_match(reference, how="sent to the complaint's reply address")
     if parsed.thread_ids:
-        if reference := _reference_of_our_thread(parsed.thread_ids):
-            return _complaint_match(reference, how="a reply to a message about the complaint")
+        if (ours := _nearest_of_our_messages(parsed.thread_ids)) is not None:
+            if not ours.reply_to:
+                # Only what we send the customer invites a reply (and carries the reply address):
+                # this answers a notice to staff, so a colleague wrote it, not the customer.
+                return Match(
+                    refused=f"It answers a notice we sent to staff about {ours.reference}, not the customer."
+                )
+            return _complaint_match(ours.reference, how="a reply to a message about the complaint")
         if reference := _reference_of_their_thread(parsed.thread_ids):
             # Their own earlier Message-ID is known to everyone it was sent to: only from them.
             return _sender_checked_match(reference, parsed, how="answers their earlier e-mail")
@@ -241,6 +247,8 @@ def _match(parsed: ParsedEmail, recipients: tuple[str, ...]) -> Match:
         if complaint is None:
             continue
         if _from_the_complaints_address(complaint, parsed.sender):
+            if refusal := _unauthenticated(parsed, reference):
+                return Match(refused=refusal)
             return Match(complaint, how=f"quotes {reference}, from the complaint's e-mail address")
         # A reference is printed on letters and in subject lines: it proves nothing of the sender.
         return Match(
@@ -253,6 +261,18 @@ def _match(parsed: ParsedEmail, recipients: tuple[str, ...]) -> Match:
             "short): find the complaint it is about."
         )
     return Match()
+
+
+def _unauthenticated(parsed: ParsedEmail, reference: str) -> str:
+    """Why the sender's address cannot be believed, or "": with INBOUND_AUTHSERV_ID set, only a
+    DMARC pass that our own mail server recorded counts (anyone can write any From)."""
+    server = settings.INBOUND_AUTHSERV_ID.lower()
+    if not server or (server, "pass") in parsed.dmarc_results:
+        return ""
+    return (
+        f"It is from {reference}'s e-mail address, but our mail server ({server}) did not record a DMARC "
+        "pass for it: the address may be forged."
+    )
 
 
 def _from_the_complaints_address(complaint: Complaint, sender: str) -> bool:
@@ -276,8 +296,8 @@ def _references_quoted(parsed: ParsedEmail) -> list[str]:
     return found
 
 
-def _reference_of_our_thread(thread_ids: list[str]) -> str | None:
-    ours = references_of_message_ids(thread_ids)
+def _nearest_of_our_messages(thread_ids: list[str]):
+    ours = our_messages_among(thread_ids)
     return next((ours[message_id] for message_id in thread_ids if message_id in ours), None)
 
 
@@ -294,6 +314,8 @@ def _reference_of_their_thread(thread_ids: list[str]) -> str | None:
 def _sender_checked_match(reference: str, parsed: ParsedEmail, *, how: str) -> Match:
     complaint = Complaint.objects.filter(reference=reference).first()
     if complaint is not None and _from_the_complaints_address(complaint, parsed.sender):
+        if refusal := _unauthenticated(parsed, reference):
+            return Match(refused=refusal)
         return Match(complaint, how=how)
     return Match(
         refused=f"It answers an e-mail on {reference}, but {parsed.sender} is not that complaint's e-mail address."
@@ -318,18 +340,16 @@ def _add_to_complaint(
     if complaint.anonymised_at is not None:
         return _put_aside(stored, f"It answers {complaint.reference}, whose personal data has been removed.")
     accepted, refused = _accepted_files(parsed.files)
-    body = parsed.reply_text or "(No text: files only.)"
-    if refused:
-        body += "\n\nFiles not accepted: " + "; ".join(refused) + "."
+    body = _within(REPLY_LIMIT, parsed.reply_text or "(No text: files only.)", _not_accepted(refused))
     entry = services.add_customer_message(complaint=complaint, body=body, attachments=accepted)
-    # At most one acknowledgement a day for a complaint (an auto-responder without the headers that
-    # mark it as one cannot start a loop), and one for every message whose files we refused.
-    event_id = f"email-{stored.pk}" if refused else f"email-day-{timezone.localdate(stored.received_at)}"
+    # At most two acknowledgements a day for a complaint, whatever arrives (an auto-responder that
+    # does not mark itself as one cannot start a loop): one, and one that lists files we refused.
+    day = timezone.localdate(stored.received_at)
     email_customer(
         complaint=complaint,
         template_key="email_reply_received",
-        event_id=event_id,
-        extra={"refused_files": refused, "accepted_types": ALLOWED_TYPES_LABEL},
+        event_id=f"email-day-{day}-files-refused" if refused else f"email-day-{day}",
+        extra={"refused_files": refused[:LISTED_FILES], "accepted_types": ALLOWED_TYPES_LABEL},
     )
     stored.complaint, stored.timeline_entry = complaint, entry
     return _close(stored, Outcome.ADDED, f"Added to {complaint.reference}: {how}.")
@@ -355,19 +375,31 @@ def _open_complaint(stored: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
     return _close(stored, Outcome.OPENED, f"Opened {complaint.reference}.")
 
 
-DESCRIPTION_LIMIT = 10_000
+DESCRIPTION_LIMIT = 10_000  # as a complaint filed on the portal
+REPLY_LIMIT = 10_000
+LISTED_FILES = 10
+_CUT_NOTE = "\n\n[…the rest is in the original e-mail, kept with the complaint.]"
 
 
 def _description(parsed: ParsedEmail, refused: list[str]) -> str:
     text = parsed.text or "(No text: files only.)"
     if parsed.subject:
         text = f"{parsed.subject}\n\n{text}"
-    if refused:
-        text += "\n\nFiles not accepted: " + "; ".join(refused) + "."
-    if len(text) > DESCRIPTION_LIMIT:
-        note = "\n\n[…the rest is in the original e-mail, kept with the complaint.]"
-        text = text[: DESCRIPTION_LIMIT - len(note)] + note
-    return text
+    return _within(DESCRIPTION_LIMIT, text, _not_accepted(refused))
+
+
+def _within(limit: int, text: str, after: str = "") -> str:
+    """The text and what follows it in at most `limit` characters; a text cut says where the rest is."""
+    if len(text) + len(after) <= limit:
+        return text + after
+    return text[: limit - len(after) - len(_CUT_NOTE)] + after + _CUT_NOTE
+
+
+def _not_accepted(refused: list[str]) -> str:
+    if not refused:
+        return ""
+    more = f"; and {len(refused) - LISTED_FILES} more" if len(refused) > LISTED_FILES else ""
+    return "\n\nFiles not accepted: " + "; ".join(refused[:LISTED_FILES]) + more + "."
 
 
 def _accepted_files(files: list[EmailFile]) -> tuple[list[ContentFile], list[str]]:

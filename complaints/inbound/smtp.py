@@ -55,8 +55,10 @@ def inbound_smtp_server(*, host: str, port: int) -> Controller:
         InboundHandler(),
         hostname=host,
         port=port,
-        # Larger messages are refused with a 552 while they are sent, before we store a byte.
-        data_size_limit=settings.INBOUND_MAX_BYTES,
+        # Larger messages are refused with a 552 while they are sent, before we store a byte. The
+        # count is of the data as sent, where each line's leading dot is doubled (a third more at
+        # most): the exact limit is `receive_email`'s, on the message itself, also a 552.
+        data_size_limit=settings.INBOUND_MAX_BYTES * 4 // 3 + 1024,
         server_hostname=settings.INBOUND_SMTP_HOSTNAME,
         ready_timeout=10,
     )

@@ -12,7 +12,7 @@ from notifications.selectors import (
     REQUEUE_AFTER,
     is_our_message_id,
     message_ids_to_requeue,
-    references_of_message_ids,
+    our_messages_among,
 )
 from notifications.services import mark_letter_posted, queue_notification, retry_message
 from tests.notifications.factories import OutboundMessageFactory
@@ -125,9 +125,20 @@ def test_an_email_carries_its_reply_address_and_our_message_id_which_we_can_trac
     assert sent.reply_to == ["complaints+NS-ABCD-EFGH.0123456789abcdef@netservers.co.uk"]
     assert sent.extra_headers["Message-ID"] == message.message_id
     assert is_our_message_id(message.message_id)
-    assert references_of_message_ids([message.message_id, "<other@example.com>"]) == {
-        message.message_id: "NS-ABCD-EFGH"
-    }
+    assert our_messages_among([message.message_id, "<other@example.com>"]) == {message.message_id: message}
+    assert sent.extra_headers["Auto-Submitted"] == "auto-generated"  # RFC 3834: auto-responders stay quiet
+
+
+def test_a_reply_written_by_staff_is_a_persons_and_an_answer_to_an_email_is_an_automatic_reply():
+    written = queue(
+        key="NS-ABCD-EFGH:reply", template_key="staff_reply", context={**CONTEXT, "body": "Hello"}
+    )
+    answer = queue(key="NS-ABCD-EFGH:answer", template_key="email_reply_received")
+    deliver_message(message_id=written.pk)
+    deliver_message(message_id=answer.pk)
+    by_subject = {sent.subject: sent.extra_headers for sent in mail.outbox}
+    assert "Auto-Submitted" not in by_subject[written.subject]
+    assert by_subject[answer.subject]["Auto-Submitted"] == "auto-replied"
 
 
 def test_a_failed_send_is_recorded_and_retried_when_due(monkeypatch):

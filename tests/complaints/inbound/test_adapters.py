@@ -147,3 +147,21 @@ def test_the_pipe_command_asks_the_mail_server_to_retry_when_the_portal_is_misco
     assert result.returncode == 75, result.stderr.decode()
     assert b"DJANGO_SECRET_KEY" in result.stderr
     assert InboundEmail.objects.count() == 0
+
+
+def test_a_message_of_exactly_the_limit_is_taken_however_many_lines_start_with_a_dot(database_url):
+    # SMTP doubles a line's leading dot on the wire; the limit is on the message, not the wire.
+    head = corpus.new_complaint(text="")
+    dots = b".\r\n" * ((5000 - len(head) - 10) // 3)
+    raw = head + dots + b"x" * (5000 - len(head) - len(dots) - 2) + b"\r\n"
+    assert len(raw) == 5000
+    with (
+        inbound_smtp(database_url, env={"INBOUND_MAX_BYTES": "5000"}) as port,
+        smtplib.SMTP("127.0.0.1", port) as client,
+    ):
+        client.ehlo()
+        client.mail("x@example.com")
+        client.rcpt("complaints@localhost")
+        code, answer = client.data(raw)
+    assert code == 250, answer
+    assert InboundEmail.objects.get().size == 5000

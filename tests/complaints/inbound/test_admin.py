@@ -145,3 +145,16 @@ def test_the_complaint_page_links_an_emailed_message_to_its_original(client, age
     email = receive_email(corpus.gmail_reply(to=reply_address(complaint.reference)), received_via="smtp")
     response = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk]))
     assert reverse("admin:complaints_inboundemail_original", args=[email.pk]) in response.text
+
+
+def test_a_message_nested_too_deep_to_follow_opens_for_staff(client, agent):
+    parts = "".join(f'Content-Type: multipart/mixed; boundary="b{n}"\r\n\r\n--b{n}\r\n' for n in range(3_000))
+    raw = (
+        "From: Deep <deep@example.com>\r\nTo: complaints@localhost\r\nSubject: Deep\r\n"
+        f"Message-ID: <deep@example.com>\r\nMIME-Version: 1.0\r\n{parts}"
+        "Content-Type: text/plain\r\n\r\nHello from the bottom\r\n"
+    ).encode()
+    email = receive_email(raw, received_via="smtp")
+    assert email.outcome == Outcome.QUARANTINED
+    assert "nested too deeply" in email.reason
+    assert client.get(page_of(email)).status_code == 200

@@ -105,3 +105,57 @@ def test_broken_mail_is_read_as_far_as_it_can_be_and_says_what_could_not():
 )
 def test_nothing_makes_the_reader_raise(raw):
     parse_email(raw)
+
+
+def test_the_quote_remover_reads_short_lines_and_a_bounded_text(monkeypatch):
+    # mail-parser-reply takes time growing with the square of a line's length ("On " 8,000 times on
+    # one line: 14 s): it is given lines of at most 1,000 characters and the first 20,000 of them.
+    from complaints.inbound import parsing
+
+    seen = []
+    real_read = parsing._REPLY_PARSER.read
+    monkeypatch.setattr(parsing._REPLY_PARSER, "read", lambda text: seen.append(text) or real_read(text=text))
+    parse_email(corpus.new_complaint(text="On " * 12_000))
+    parse_email(corpus.new_complaint(text="On" + " " * 30_000 + "wrote:"))
+    assert seen
+    assert all(len(text) <= 20_000 for text in seen)
+    assert all(len(line) <= 1_000 for text in seen for line in text.splitlines())
+
+
+def test_an_absurdly_long_header_is_read_no_further_than_its_start_and_doubted():
+    subject = " ".join(["=?utf-8?q?caf=C3=A9?="] * 20_000)
+    raw = corpus.new_complaint().replace(
+        b"Subject: Broadband down for a week", f"Subject: {subject}".encode(), 1
+    )
+    parsed = parse_email(raw)
+    assert parsed.subject.startswith("café")
+    assert any("Subject header is too long" in doubt for doubt in parsed.doubts)
+
+
+def test_mail_nested_past_what_python_can_follow_is_read_as_text_and_doubted():
+    depth = 3_000
+    parts = "".join(f'Content-Type: multipart/mixed; boundary="b{n}"\r\n\r\n--b{n}\r\n' for n in range(depth))
+    raw = (
+        "From: Deep <deep@example.com>\r\nTo: complaints@localhost\r\nSubject: Deep\r\n"
+        f"Message-ID: <deep@example.com>\r\nMIME-Version: 1.0\r\n{parts}"
+        "Content-Type: text/plain\r\n\r\nHello from the bottom\r\n"
+    ).encode()
+    parsed = parse_email(raw)
+    assert parsed.sender == "deep@example.com"
+    assert parsed.doubts
+
+
+def test_a_header_in_an_undeclared_8_bit_charset_is_doubted():
+    raw = corpus.new_complaint(sender="rene@example.fr").replace(
+        b"From: Priya Patel", "From: René Dupont".encode("latin-1"), 1
+    )
+    parsed = parse_email(raw)
+    assert any("From header" in doubt for doubt in parsed.doubts)
+
+
+def test_a_header_in_utf_8_is_read_as_sent():
+    raw = corpus.new_complaint(sender="rene@example.fr").replace(
+        b"From: Priya Patel", "From: René Dupont".encode(), 1
+    )
+    parsed = parse_email(raw)
+    assert (parsed.sender_name, parsed.doubts) == ("René Dupont", [])

@@ -561,3 +561,91 @@ def test_not_satisfied_by_email_after_a_proposed_resolution_is_for_staff_to_deci
     assert OutboundMessage.objects.filter(
         reference=complaint.reference, template_key="customer_message_received"
     ).exists()  # the assignee or the team is told, as for a portal message
+
+
+# --- From the third review ----------------------------------------------------------------------
+
+
+def test_a_colleague_answering_a_notice_we_sent_staff_never_lands_on_the_customers_page(complaint):
+    services.add_customer_message(complaint=complaint, body="Any news?")
+    notice = OutboundMessage.objects.get(
+        reference=complaint.reference, template_key="customer_message_received"
+    )
+    raw = corpus.gmail_reply(
+        sender="alice@netservers.co.uk",
+        in_reply_to=notice.message_id,
+        text="Internal: ignore until Monday.",
+    )
+    received = receive_email(raw, received_via="smtp")
+    assert received.outcome == Outcome.QUARANTINED
+    assert "sent to staff" in received.reason
+    assert [entry.body for entry in customer_messages(complaint)] == ["Any news?"]
+    assert Complaint.objects.count() == 1
+
+
+def test_refused_files_cannot_start_a_loop_at_most_two_acknowledgements_a_day(complaint):
+    receive_email(corpus.gmail_reply(to=reply_address(complaint.reference)), received_via="smtp")
+    for _ in range(3):
+        receive_email(
+            corpus.with_attachments(
+                sender="jane@example.com",
+                to=reply_address(complaint.reference),
+                files=[("logo.gif", b"GIF89a" + b"\x00" * 20, "image", "gif")],
+            ),
+            received_via="smtp",
+        )
+    assert len(customer_messages(complaint)) == 4
+    assert OutboundMessage.objects.filter(template_key="email_reply_received").count() == 2
+
+
+def test_a_customer_whose_own_address_is_complaints_at_their_company_is_heard(settings):
+    settings.INBOUND_EMAIL_ADDRESS = "complaints@netservers.co.uk"
+    received = receive_email(
+        corpus.new_complaint(sender="complaints@acme-business.co.uk", name="Acme Ltd Complaints"),
+        received_via="smtp",
+    )
+    assert received.outcome == Outcome.OPENED
+
+
+def test_a_long_reply_is_cut_with_a_note_and_a_flood_of_refused_files_is_summed_up(complaint):
+    long_reply = receive_email(
+        corpus.gmail_reply(to=reply_address(complaint.reference), text="word " * 5_000),
+        received_via="smtp",
+    )
+    flood = receive_email(
+        corpus.with_attachments(
+            sender="jane@example.com",
+            to=reply_address(complaint.reference),
+            files=[(f"logo{n}.gif", b"GIF89a" + b"\x00" * 20, "image", "gif") for n in range(30)],
+        ),
+        received_via="smtp",
+    )
+    first, second = customer_messages(complaint)
+    assert (long_reply.outcome, flood.outcome) == (Outcome.ADDED, Outcome.ADDED)
+    assert len(first.body) <= 10_000
+    assert first.body.endswith("[…the rest is in the original e-mail, kept with the complaint.]")
+    assert "logo9.gif" in second.body
+    assert "logo10.gif" not in second.body
+    assert "and 20 more" in second.body
+
+
+@pytest.mark.parametrize(
+    ("results", "outcome"),
+    [
+        ("mx.netservers.co.uk; dmarc=pass header.from=example.com", Outcome.ADDED),
+        ("mx.netservers.co.uk; dmarc=fail header.from=example.com", Outcome.QUARANTINED),
+        ("attacker.example; dmarc=pass header.from=example.com", Outcome.QUARANTINED),  # not our server's
+        ("", Outcome.QUARANTINED),
+    ],
+)
+def test_with_our_mail_servers_name_set_the_customers_address_counts_only_when_it_passed_dmarc(
+    complaint, settings, results, outcome
+):
+    settings.INBOUND_AUTHSERV_ID = "mx.netservers.co.uk"
+    raw = corpus.new_complaint(sender="jane@example.com", subject=f"About {complaint.reference}")
+    if results:
+        raw = f"Authentication-Results: {results}\r\n".encode() + raw
+    received = receive_email(raw, received_via="smtp")
+    assert received.outcome == outcome
+    if outcome == Outcome.QUARANTINED:
+        assert "DMARC" in received.reason
