@@ -9,6 +9,7 @@ acknowledgements in the outbox), as a mail server's pipe, the SMTP server or the
 
 import os
 import random
+import secrets
 import statistics
 import time
 from collections import defaultdict
@@ -44,6 +45,8 @@ def main():
         for message in OutboundMessage.objects.filter(reference__in=[c.reference for c in complaints])
     }
     randomness = random.Random(12)
+    # New senders each run: the same ones again within the hour would meet the per-sender limit.
+    run = secrets.token_hex(4)
 
     def reply_to_some_complaint():
         complaint = randomness.choice(complaints)
@@ -74,14 +77,14 @@ def main():
             20,
             lambda: (
                 "new complaint",
-                corpus.new_complaint(sender=f"new{randomness.randrange(10**9)}@example.com"),
+                corpus.new_complaint(sender=f"new{randomness.randrange(10**9)}.{run}@example.com"),
             ),
         ),
         (
             10,
             lambda: (
                 "HTML-only new complaint",
-                corpus.html_only(sender=f"html{randomness.randrange(10**9)}@example.com"),
+                corpus.html_only(sender=f"html{randomness.randrange(10**9)}.{run}@example.com"),
             ),
         ),
         (10, lambda: ("auto-reply", corpus.auto_reply())),
