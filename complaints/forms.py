@@ -349,4 +349,6 @@ class StaffEntryForm(forms.Form):
         widget=forms.RadioSelect,
         initial=Kind.NOTE,
     )
-    body = forms.CharField(label="Text", max_length=MAX_MESSAGE, widget=forms.Textarea(attrs={"rows": 5}))
+    body = forms.CharField(
+        label="What was said or written", max_length=MAX_MESSAGE, widget=forms.Textarea(attrs={"rows": 5})
+    )

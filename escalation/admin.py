@@ -328,8 +328,8 @@ def _deadline_state(due, today) -> tuple[str, str]:
     if due < today:
         return "#b3261e", f"overdue {-left or 1} WD"
     if due == today:
-        return "#b26a00", "due today"
-    return ("#b26a00" if left <= 2 else "#1e6b35"), f"{left} WD left"
+        return "#8a4b00", "due today"
+    return ("#8a4b00" if left <= 2 else "#1e6b35"), f"{left} WD left"
 
 
 def clock_rows(complaint: Complaint, escalation: Escalation) -> list[tuple[str, object, str]]:

@@ -1,0 +1,149 @@
+"""WCAG 2.2 AA, measured: axe-core (axe-playwright-python) on every customer page in every state and
+every staff page, at a desktop's and a phone's size, in Debian's Chromium. Any violation fails,
+named with its page and the first element it was found on."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+
+from complaints.tracking_links import make_tracking_token
+from escalation import rules, selectors
+from escalation.models import Escalation
+from escalation.roles import COMPLAINTS_MANAGERS
+from escalation.stage_actions import STAGE_ACTIONS, offered_stage_actions
+from tests.browser.test_staff_journeys import log_in
+from tests.complaints.factories import StaffUserFactory
+from tests.escalation.factories import staff_member
+from tests.escalation.states import STATES, complaint_in
+from tests.notifications.factories import OutboundMessageFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Axe()
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+def violations(page) -> list[str]:
+    """What axe finds on the page as it is now: one line per rule broken."""
+    page.wait_for_load_state("load")
+    found = AXE.run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}}).response["violations"]
+    return [
+        f"{rule['id']} ({rule['impact']}) ×{len(rule['nodes'])}, first at {rule['nodes'][0]['target']}"
+        for rule in found
+    ]
+
+
+class Audit:
+    """Visits pages and keeps what axe found on each."""
+
+    def __init__(self, page, base_url: str):
+        self.page, self.base_url, self.found, self.checked = page, base_url, {}, []
+
+    def visit(self, name: str, path: str | None = None):
+        if path is not None:
+            self.page.goto(self.base_url + path)
+        self.check(name)
+
+    def check(self, name: str):
+        self.checked.append(name)
+        if problems := violations(self.page):
+            self.found[name] = problems
+
+    def assert_clean(self):
+        report = "\n".join(f"{name}:\n  " + "\n  ".join(problems) for name, problems in self.found.items())
+        assert not self.found, f"axe found violations on {len(self.found)} pages:\n{report}"
+
+
+@pytest.fixture(params=sorted(VIEWPORTS))
+def audit(request, browser, live_server):
+    context = browser.new_context(viewport=VIEWPORTS[request.param])
+    yield Audit(context.new_page(), live_server.url)
+    context.close()
+
+
+def customer_page(complaint) -> str:
+    token = make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)
+    return reverse("complaints:tracking_link", args=[token])
+
+
+def test_every_customer_page_in_every_state_has_no_violations(audit):
+    page = audit.page
+    audit.visit("home", "/")
+    audit.visit("complaints code", reverse("complaints_code"))
+    audit.visit("filing form", reverse("complaints:new"))
+    page.get_by_role("button", name="Send my complaint").click()
+    page.get_by_role("heading", name="There is a problem").wait_for()
+    audit.check("filing form with errors")
+    page.get_by_label("Full name").fill("Siân Evans")
+    page.get_by_label("E-mail address").fill("sian@example.com")
+    page.get_by_label("Postal address").fill("1 High Street\nCambridge")
+    page.get_by_label("Postcode").fill("CB5 8LA")
+    page.get_by_label("What is your complaint about?").select_option(label="Broadband fault or speed")
+    page.get_by_label("Tell us what happened").fill("My broadband drops every evening.")
+    page.get_by_label("E-mail", exact=True).check()
+    page.get_by_role("button", name="Send my complaint").click()
+    page.get_by_role("heading", name="We've received your complaint").wait_for()
+    audit.check("complaint filed")
+    page.get_by_role("link", name="See your complaint").click()
+    page.get_by_label("Your message").fill("It dropped again last night.")
+    page.get_by_role("button", name="Send message").click()
+    page.get_by_text("Your message has been added").wait_for()
+    audit.check("complaint page after a message")
+    audit.visit("tracking form", reverse("complaints:track"))
+    page.get_by_label("Complaint reference").fill("NS-7K2M-Q9XD")
+    page.get_by_label("Your e-mail address").fill("someone@example.com")
+    page.get_by_role("button", name="Find my complaint").click()
+    page.get_by_text("We couldn't find a complaint with those details").wait_for()
+    audit.check("tracking form, not found")
+    audit.visit("a complaint not found", reverse("complaints:detail", args=["NS-7K2M-Q9XD"]))
+
+    agent = staff_member(COMPLAINTS_MANAGERS)
+    for state in STATES:
+        complaint = complaint_in(state, by=agent)
+        audit.visit(f"complaint page: {state}", customer_page(complaint))
+        if state == "proposed":
+            audit.visit("referral form", reverse("escalation:refer", args=[complaint.reference]))
+            page.get_by_role("button", name="Refer my complaint").click()
+            audit.check("referral form with errors")
+        if state == "answered by the Complaints Manager":
+            audit.visit("MD review form", reverse("escalation:md_review", args=[complaint.reference]))
+
+    audit.assert_clean()
+
+
+def test_every_staff_page_has_no_violations(audit, settings):
+    # A superuser is offered every stage action the rules allow, whatever the role; as an ISPA
+    # member, the ISPA referral too.
+    settings.ISPA_MEMBER = True
+    staff = StaffUserFactory(is_superuser=True)
+    complaints = [complaint_in(state, by=staff) for state in STATES]
+    OutboundMessageFactory()
+    log_in(audit.page, type("Server", (), {"url": audit.base_url}), staff)
+    audit.check("admin index")
+    changelist = reverse("admin:complaints_complaint_changelist")
+    audit.visit("complaint list", changelist)
+    audit.visit("complaint list, filtered", changelist + "?stage=1&deadline=overdue&waiting=replied")
+    seen_actions = set()
+    for state, complaint in zip(STATES, complaints, strict=True):
+        audit.visit(f"complaint: {state}", reverse("admin:complaints_complaint_change", args=[complaint.pk]))
+        escalation = Escalation.objects.get(pk=complaint.pk)
+        facts = rules.facts_of(complaint, escalation, selectors.ombudsman_case_for(escalation))
+        for action in sorted(set(offered_stage_actions(staff, facts)) - seen_actions):
+            seen_actions.add(action)
+            audit.visit(
+                f"{action} form", reverse("admin:escalation_stage_action", args=[complaint.pk, action])
+            )
+            if audit.page.locator("#content-main form [required]").count():  # empty, it is refused
+                audit.page.locator("#content-main form [type=submit]").click()
+                audit.page.locator(".errorlist").first.wait_for()
+                audit.check(f"{action} form with errors")
+    assert seen_actions == set(STAGE_ACTIONS)  # every stage action's form, at least once
+    audit.visit("log a complaint", reverse("admin:complaints_complaint_add"))
+    audit.visit("outbox", reverse("admin:notifications_outboundmessage_changelist"))
+    audit.visit("calendar adjustments", reverse("admin:escalation_calendaradjustment_changelist"))
+    audit.visit("add a calendar adjustment", reverse("admin:escalation_calendaradjustment_add"))
+    audit.visit("e-mails received", reverse("admin:complaints_inboundemail_changelist"))
+    audit.visit("escalations", reverse("staff:escalations"))
+    audit.visit("reports", reverse("staff:reports"))
+    audit.assert_clean()
