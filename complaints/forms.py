@@ -115,7 +115,20 @@ class AttachmentsField(forms.FileField):
         return files
 
 
-class ComplaintForm(forms.ModelForm):
+class CountedTextMixin:
+    """Long text is never cut by the browser: `maxlength` drops whatever is typed or pasted past the
+    limit without a word. The limit stays on the server, with its message, and static/js/portal.js
+    shows the characters left."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Textarea) and getattr(field, "max_length", None):
+                field.widget.attrs.pop("maxlength", None)
+                field.widget.attrs["data-max-length"] = field.max_length
+
+
+class ComplaintForm(CountedTextMixin, forms.ModelForm):
     support_needs = forms.CharField(
         label="Anything that would help us support you (optional)",
         help_text="For example large print, text relay, someone acting for you, or a health condition "
@@ -314,7 +327,7 @@ class TrackComplaintForm(forms.Form):
     )
 
 
-class CustomerMessageForm(forms.Form):
+class CustomerMessageForm(CountedTextMixin, forms.Form):
     body = forms.CharField(
         label="Your message",
         max_length=MAX_MESSAGE,
@@ -332,7 +345,7 @@ class CustomerMessageForm(forms.Form):
         self.helper.form_tag = False
 
 
-class StaffEntryForm(forms.Form):
+class StaffEntryForm(CountedTextMixin, forms.Form):
     class Kind:
         REPLY = "reply"
         NOTE = "note"

@@ -3,14 +3,14 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from complaints.forms import MAX_MESSAGE, UkDateTimeField, clean_uk_postcode
+from complaints.forms import MAX_MESSAGE, CountedTextMixin, UkDateTimeField, clean_uk_postcode
 from complaints.models import Complaint
 from complaints.uploads import attachment_problems
 from escalation import clocks
 from escalation.models import Escalation, OmbudsmanCase, SubjectAccessExport
 
 
-class CustomerForm(forms.Form):
+class CustomerForm(CountedTextMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
