@@ -127,3 +127,29 @@ def test_customer_pages_reflow_at_320_pixels_without_scrolling_sideways(live_ser
             wide[path] = width
     context.close()
     assert wide == {}
+
+
+def test_staff_pages_fit_a_phone_wide_tables_scroll_in_their_own_region(live_server, browser):
+    from escalation.roles import COMPLAINTS_MANAGERS
+    from tests.browser.test_staff_journeys import log_in
+    from tests.escalation.factories import staff_member
+
+    complaint = filed_complaint(days_ago=50)
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    log_in(page, live_server, manager)
+    wide = {}
+    for path in (
+        reverse("admin:index"),
+        reverse("admin:complaints_complaint_changelist"),
+        reverse("admin:complaints_complaint_change", args=[complaint.pk]),
+        reverse("staff:escalations"),
+        reverse("staff:reports"),
+    ):
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide[path] = width
+    context.close()
+    assert wide == {}
