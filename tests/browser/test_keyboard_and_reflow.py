@@ -153,3 +153,30 @@ def test_staff_pages_fit_a_phone_wide_tables_scroll_in_their_own_region(live_ser
             wide[path] = width
     context.close()
     assert wide == {}
+
+
+@pytest.mark.parametrize(
+    "path_name", ["admin:index", "admin:complaints_complaint_changelist", "staff:escalations"]
+)
+def test_focus_can_be_seen_on_staff_pages_too(live_server, browser, path_name):
+    from escalation.roles import COMPLAINTS_MANAGERS
+    from tests.browser.test_staff_journeys import log_in
+    from tests.escalation.factories import staff_member
+
+    filed_complaint(days_ago=9)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    log_in(page, live_server, staff_member(COMPLAINTS_MANAGERS))
+    page.goto(live_server.url + reverse(path_name))
+    seen = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        ring = page.evaluate(FOCUS_RING)
+        if ring["tag"] == "BODY" or (ring["tag"], ring["id"], ring["text"]) in seen:
+            continue
+        seen.add((ring["tag"], ring["id"], ring["text"]))
+        assert ring["outline"] != "none", ring
+        assert ring["width"] >= 2, ring
+        assert page.evaluate(CONTRAST, [ring["colour"], ring["background"]]) >= 3, ring
+    context.close()
+    assert len(seen) >= 5
