@@ -7,29 +7,36 @@ STAMP := $(VENV)/.installed
 RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run test bench capacity loadtest demo lint format screenshots clean
+.PHONY: help install system-deps run demo-login test bench capacity loadtest demo lint format screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@echo "Installing the pinned dependencies into $(VENV) (a minute or two the first time)…"
+	@$(PY) -m pip install -qq --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install -qq --disable-pip-version-check -e '.[dev]'
+	@echo "Installed: $$($(PY) -m pip list --disable-pip-version-check --format=freeze 2>/dev/null | wc -l) packages in $(VENV)."
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies
 
 run: $(STAMP) ## Serve the portal on http://127.0.0.1:8000 with a Celery worker and beat, and mail in on port 2525 (Ctrl-C stops all)
 	@mkdir -p var/broker/queue var/broker/processed var/broker/control var/media
-	$(RUN_ENV) $(PY) manage.py migrate --noinput
-	@$(RUN_ENV) $(PY) manage.py create_demo_staff
-	@echo "Broker: $${CELERY_BROKER_URL:-$${REDIS_URL:-filesystem:// (var/broker)}}"
+	@$(RUN_ENV) $(PY) manage.py migrate --noinput --verbosity 0
+	@# The worker says only what goes wrong (LOG_LEVEL=INFO for more); the e-mails it sends are printed, framed.
 	@$(RUN_ENV) bash -c ' \
-	  $(PY) -m celery -A config worker -B --loglevel=INFO --without-mingle --without-gossip --pool=threads --concurrency=2 & worker=$$!; \
+	  LOG_LEVEL=$${LOG_LEVEL:-WARNING} $(PY) -m celery -A config --quiet worker -B --loglevel=WARNING --without-mingle --without-gossip --pool=threads --concurrency=2 & worker=$$!; \
 	  $(PY) manage.py run_inbound_smtp & smtp=$$!; \
+	  ( for _ in $$(seq 240); do $(PY) -c "import urllib.request; urllib.request.urlopen(\"http://127.0.0.1:8000/healthz\", timeout=1)" 2>/dev/null && break; sleep 0.5; done; \
+	    $(PY) manage.py create_demo_staff --banner ) & \
 	  trap "kill -INT $$worker $$smtp 2>/dev/null; wait $$worker $$smtp 2>/dev/null" EXIT INT TERM; \
 	  $(PY) manage.py runserver 127.0.0.1:8000'
+
+demo-login: $(STAMP) ## A new password for the demo staff login of `make run`, printed
+	@$(RUN_ENV) $(PY) manage.py migrate --noinput --verbosity 0
+	@$(RUN_ENV) $(PY) manage.py create_demo_staff --reset
 
 system-deps: ## Install Debian's Chromium, docker-compose, Caddy and Dovecot for the browser, deployment and mailbox tests (root)
 	@if ! command -v chromium >/dev/null || ! command -v docker-compose >/dev/null || ! command -v caddy >/dev/null || ! command -v dovecot >/dev/null; then \

@@ -187,6 +187,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/London"
 # Our LOGGING (JSON lines in production) applies in the worker too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# What a task prints (the framed e-mails of development) goes to the terminal as it is, not through
+# the worker's logger as WARNING lines.
+CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 DEADLINE_SWEEP_SECONDS = env.float("DEADLINE_SWEEP_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
@@ -226,7 +229,11 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 OUTBOX_SENDING_STALE = timedelta(seconds=env.int("OUTBOX_SENDING_STALE_SECONDS", default=600))
 
 # --- E-mail -------------------------------------------------------------------------------------
+# The demo staff login of `make run` (DEBUG only), kept for the owner of this checkout alone.
+DEMO_LOGIN_FILE = BASE_DIR / "var" / "demo-login.txt"
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 (set just above)
+    EMAIL_BACKEND = "notifications.console.FramedConsoleBackend"  # printed as e-mails, framed
 # An SMTP server that accepts the connection and never answers must not hold a worker (and the
 # row it is sending) for ever: give up after this long and retry later.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
@@ -495,6 +502,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # Every request is logged once, by portal.request; Django's own line for a 4xx would repeat it.
+        "django.request": {"level": "ERROR"},
+        # Start-up chatter of every process (its version, the file watcher, a filesystem broker's
+        # missing hostname): nothing an operator acts on.
+        "axes.apps": {"level": "WARNING"},
+        "django.utils.autoreload": {"level": "WARNING"},
+        "kombu.connection": {"level": "ERROR"},
         # aiosmtpd logs every SMTP command (senders' and recipients' addresses) at INFO.
         "mail.log": {"level": "WARNING"},
     },

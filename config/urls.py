@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from complaints import views as complaint_views
 from complaints.inbound.webhooks import inbound_webhook
@@ -11,6 +13,8 @@ urlpatterns = [
     path("complaints/", include("escalation.urls")),
     path("staff/", include("escalation.staff_urls")),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico whatever a page says (a PDF, an image opened alone).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # E-mail providers' inbound webhooks, for those named in INBOUND_WEBHOOK_ESPS (404 otherwise).
     path("inbound/email/<str:esp>/", inbound_webhook, name="inbound_email_webhook"),
 ]
