@@ -116,7 +116,7 @@ def _parse(message: Message) -> ParsedEmail:
     parsed.recipients = [
         address
         for name in ("To", "Cc", "Delivered-To", "X-Original-To")
-        for _, address in email.utils.getaddresses([_header(message, name, parsed)])
+        for _, address in _addresses(_header(message, name, parsed), name, parsed)
         if address
     ]
     parsed.sent_at = _date(_header(message, "Date", parsed))
@@ -162,6 +162,14 @@ def _has_undeclared_8_bit(as_sent: str) -> bool:
     return any("\udc80" <= character <= "\udcff" for character in as_sent)
 
 
+def _addresses(value: str, name: str, parsed: ParsedEmail) -> list[tuple[str, str]]:
+    try:
+        return email.utils.getaddresses([value])
+    except RecursionError:  # comments nested thousands deep
+        parsed.doubt(f"The {name} header is nested too deeply to read.")
+        return []
+
+
 def _defects(message: Message) -> list[tuple[Exception, str]]:
     return [
         (defect, f"{type(defect).__name__}: {defect}".rstrip(": "))
@@ -188,6 +196,14 @@ def _first_message_id(value: str) -> str:
 
 
 def _sender(message: Message, parsed: ParsedEmail) -> tuple[str, str]:
+    try:
+        return _one_sender(message, parsed)
+    except RecursionError:  # comments nested thousands deep
+        parsed.doubt("The From header is nested too deeply to read.")
+        return "", ""
+
+
+def _one_sender(message: Message, parsed: ParsedEmail) -> tuple[str, str]:
     # The header as sent and as the policy read it (names decoded) must agree: the policy mends a
     # header it cannot parse, so its reading alone could hide a second address.
     as_sent = [str(value) for key, value in message.raw_items() if key.lower() == "from"]
@@ -220,14 +236,28 @@ def sender_of(from_header: str) -> tuple[str, str]:
 _PLAIN_ADDRESS = re.compile(r"[^\s@<>()\[\],;:\\\"]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
-_DMARC = re.compile(r"\bdmarc\s*=\s*([a-z]+)", re.IGNORECASE)
-
-
 def _dmarc_result(header: str) -> tuple[str, str]:
-    """RFC 8601: `authserv-id; method=result …`; the server's name and its DMARC result, or ""."""
-    server, _, results = " ".join(header.split()).partition(";")
-    found = _DMARC.search(results)
-    return server.strip().lower(), found.group(1).lower() if found else ""
+    """RFC 8601: `authserv-id [version]; method=result [properties]; …`: the server's name and the
+    result of its "dmarc" method ("" if none). Only a clause's method counts: `dmarc=pass` written in
+    a property or a comment (smtp.mailfrom=dmarc=pass@…) is the sender's text, not a result."""
+    server_part, *clauses = _without_comments(" ".join(header.split())).split(";")
+    server = (server_part.split() or [""])[0].lower()
+    for clause in clauses:
+        method, _, rest = clause.strip().partition("=")
+        if method.strip().lower() == "dmarc":
+            return server, (rest.split() or [""])[0].lower()
+    return server, ""
+
+
+_COMMENT = re.compile(r"\([^()]*\)")
+
+
+def _without_comments(text: str) -> str:
+    for _ in range(20):  # nested comments, innermost first; deeper nesting is left as text
+        text, found = _COMMENT.subn(" ", text)
+        if not found:
+            break
+    return text
 
 
 def _date(value: str) -> datetime | None:
@@ -314,13 +344,20 @@ def _body_part(message: Message) -> Message | None:
 
 def _text_of(part: Message, parsed: ParsedEmail) -> str:
     try:
-        return part.get_content()
+        text = part.get_content()
     except Exception:  # an unknown or lying charset: read as UTF-8, keeping every character we can
         parsed.doubt(
             f"The text's character set ({part.get_content_charset()}) could not be used; read as UTF-8."
         )
         payload = part.get_payload(decode=True) or b""
         return payload.decode("utf-8", errors="replace")
+    if "\ufffd" in text and b"\xef\xbf\xbd" not in (part.get_payload(decode=True) or b""):
+        # Bytes the declared charset has no character for (Latin-1 sent as UTF-8): not as written.
+        parsed.doubt(
+            f"The text is not in the character set it declares ({part.get_content_charset()}); "
+            "some characters could not be read."
+        )
+    return text
 
 
 def _bytes_of(part: Message) -> bytes:
@@ -342,10 +379,13 @@ def _bytes_of(part: Message) -> bytes:
 
 def _filename(part: Message, parsed: ParsedEmail) -> str:
     try:
-        return part.get_filename() or ""
+        name = part.get_filename() or ""
     except Exception:  # an undecodable file name: the file is kept, under a made-up name
         parsed.doubt("A file name could not be read.")
         return ""
+    if "\ufffd" in name:
+        parsed.doubt("A file name is not in the character set it declares.")
+    return name
 
 
 def _made_up_name(content_type: str, number: int) -> str:
@@ -359,31 +399,44 @@ def _made_up_name(content_type: str, number: int) -> str:
 
 
 QUOTE_REMOVER_CHARACTERS = 20_000  # the new text is at the top; the history it quotes, below
+QUOTE_REMOVER_LINES = 400
 QUOTE_REMOVER_LINE = 1_000  # its patterns take time growing with the square of a line's length
+_BROKEN = "\ue000"  # marks a line broken for the quote remover (a private-use character), joined after
 
 
 def _new_text(text: str) -> str:
     """The reply without the history it quotes or the signature under it (the whole text if
-    nothing is left, so a reply is never empty because the parser took too much)."""
+    nothing is left, so a reply is never empty because the parser took too much).
+
+    mail-parser-reply takes time growing with the square of a line's length and of the number of
+    blank lines, so it reads a bounded text: trailing spaces and runs of blank lines removed, the
+    first 400 lines, long lines broken (and joined again in what it returns)."""
     try:
-        bounded = _short_lines(text[:QUOTE_REMOVER_CHARACTERS])[:QUOTE_REMOVER_CHARACTERS]
-        replies = _REPLY_PARSER.read(text=bounded).replies
+        replies = _REPLY_PARSER.read(text=_for_the_quote_remover(text)).replies
     except Exception:  # the parser is a heuristic: its failure is not the message's
         return text
     newest = replies[0] if replies else None
-    return ((newest.body or newest.content) if newest else "").strip() or text
+    reply = (
+        ((newest.body or newest.content) if newest else "").replace(_BROKEN + "\n", "").replace(_BROKEN, "")
+    )
+    return reply.strip() or text
 
 
-def _short_lines(text: str) -> str:
-    """Lines of at most QUOTE_REMOVER_LINE characters, a long one broken at a space where it has one."""
-    lines = []
-    for line in text.split("\n"):
+def _for_the_quote_remover(text: str) -> str:
+    lines, blank = [], False
+    for line in text[: QUOTE_REMOVER_CHARACTERS * 2].split("\n"):
+        line = line.rstrip()
+        if not line and blank:
+            continue
+        blank = not line
         while len(line) > QUOTE_REMOVER_LINE:
-            cut = line.rfind(" ", 0, QUOTE_REMOVER_LINE) + 1 or QUOTE_REMOVER_LINE
-            lines.append(line[:cut])
+            cut = line.rfind(" ", 0, QUOTE_REMOVER_LINE - 1) + 1 or QUOTE_REMOVER_LINE - 1
+            lines.append(line[:cut] + _BROKEN)
             line = line[cut:]
         lines.append(line)
-    return "\n".join(lines)
+        if len(lines) >= QUOTE_REMOVER_LINES:
+            break
+    return "\n".join(lines[:QUOTE_REMOVER_LINES])[:QUOTE_REMOVER_CHARACTERS]
 
 
 class _TextExtractor(HTMLParser):
@@ -414,11 +467,16 @@ class _TextExtractor(HTMLParser):
             self.pieces.append(re.sub(r"\s+", " ", data))
 
 
+_UNCLOSED_TAG = re.compile(r"<(?![^<>]*>)")
+
+
 def html_to_text(html: str) -> str:
     """The text of an HTML-only e-mail, never its markup: what staff and the customer see is text."""
     extractor = _TextExtractor()
     with contextlib.suppress(Exception):  # broken markup: what was read so far
-        extractor.feed(html)
+        # A "<" that opens no tag is text: the standard parser looks ahead for each unclosed one
+        # (time growing with the square of their number: 8 s for 10,000).
+        extractor.feed(_UNCLOSED_TAG.sub("&lt;", html))
         extractor.close()
     text = "".join(extractor.pieces)
     lines = [line.strip() for line in text.splitlines()]

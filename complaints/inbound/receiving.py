@@ -267,7 +267,9 @@ def _unauthenticated(parsed: ParsedEmail, reference: str) -> str:
     """Why the sender's address cannot be believed, or "": with INBOUND_AUTHSERV_ID set, only a
     DMARC pass that our own mail server recorded counts (anyone can write any From)."""
     server = settings.INBOUND_AUTHSERV_ID.lower()
-    if not server or (server, "pass") in parsed.dmarc_results:
+    # Our server's own header is the topmost of its name; any further down came with the message.
+    ours = next((result for name, result in parsed.dmarc_results if name == server), None)
+    if not server or ours == "pass":
         return ""
     return (
         f"It is from {reference}'s e-mail address, but our mail server ({server}) did not record a DMARC "
@@ -349,7 +351,11 @@ def _add_to_complaint(
         complaint=complaint,
         template_key="email_reply_received",
         event_id=f"email-day-{day}-files-refused" if refused else f"email-day-{day}",
-        extra={"refused_files": refused[:LISTED_FILES], "accepted_types": ALLOWED_TYPES_LABEL},
+        extra={
+            "refused_files": refused[:LISTED_FILES],
+            "refused_more": max(0, len(refused) - LISTED_FILES),
+            "accepted_types": ALLOWED_TYPES_LABEL,
+        },
     )
     stored.complaint, stored.timeline_entry = complaint, entry
     return _close(stored, Outcome.ADDED, f"Added to {complaint.reference}: {how}.")

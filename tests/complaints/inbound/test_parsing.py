@@ -159,3 +159,41 @@ def test_a_header_in_utf_8_is_read_as_sent():
     )
     parsed = parse_email(raw)
     assert (parsed.sender_name, parsed.doubts) == ("René Dupont", [])
+
+
+def test_the_quote_remover_reads_a_bounded_number_of_lines(monkeypatch):
+    from complaints.inbound import parsing
+
+    seen = []
+    real_read = parsing._REPLY_PARSER.read
+    monkeypatch.setattr(parsing._REPLY_PARSER, "read", lambda text: seen.append(text) or real_read(text=text))
+    parse_email(corpus.new_complaint(text="Hi\n" + "\n" * 19_990 + "thanks"))
+    parse_email(corpus.new_complaint(text="Hi\n" + " \n" * 9_990 + "thanks"))
+    assert all(len(text.splitlines()) <= 400 for text in seen)
+
+
+def test_a_long_paragraph_is_kept_as_written():
+    paragraph = " ".join(["The line has dropped every evening since the engineer came."] * 45)  # 2,700
+    assert len(paragraph) > 2_000
+    assert parse_email(corpus.new_complaint(text=paragraph)).reply_text == paragraph
+
+
+def test_unclosed_tags_in_html_are_text():
+    assert html_to_text("<a <a <a <b>bold</b>") == "<a <a <a bold"
+
+
+def test_nested_comments_in_an_address_header_never_make_the_reader_raise():
+    raw = corpus.new_complaint().replace(
+        b"From: Priya Patel <new.customer@example.com>", b"From: " + b"(" * 3990 + b")" * 3990 + b" a@b.c", 1
+    )
+    raw = raw.replace(b"To: complaints@localhost", b"To: " + b"(" * 3990 + b")" * 3990 + b" x@y.z", 1)
+    parsed = parse_email(raw)
+    assert parsed.sender == ""
+    assert parsed.doubts
+
+
+def test_text_not_in_the_character_set_it_declares_is_doubted():
+    raw = corpus.new_complaint(text="").replace(b"\r\n\r\n", "\r\n\r\nCafé fermé\r\n".encode("latin-1"), 1)
+    assert b"charset=utf-8" in raw
+    parsed = parse_email(raw)
+    assert any("character set it declares" in doubt for doubt in parsed.doubts)

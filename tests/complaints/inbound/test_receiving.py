@@ -627,6 +627,11 @@ def test_a_long_reply_is_cut_with_a_note_and_a_flood_of_refused_files_is_summed_
     assert "logo9.gif" in second.body
     assert "logo10.gif" not in second.body
     assert "and 20 more" in second.body
+    told = OutboundMessage.objects.get(
+        template_key="email_reply_received", idempotency_key__endswith="files-refused"
+    )
+    assert "logo9.gif" in told.body_text
+    assert "and 20 more" in told.body_text
 
 
 @pytest.mark.parametrize(
@@ -649,3 +654,41 @@ def test_with_our_mail_servers_name_set_the_customers_address_counts_only_when_i
     assert received.outcome == outcome
     if outcome == Outcome.QUARANTINED:
         assert "DMARC" in received.reason
+
+
+@pytest.mark.parametrize(
+    ("results", "outcome"),
+    [
+        # Only the result of the method "dmarc" counts, never text in another method's properties.
+        ("mx.netservers.co.uk; spf=pass smtp.mailfrom=dmarc=pass@attacker.example", Outcome.QUARANTINED),
+        ("mx.netservers.co.uk; dkim=pass header.i=dmarc=pass@attacker.example", Outcome.QUARANTINED),
+        ("mx.netservers.co.uk; x-dmarc=pass", Outcome.QUARANTINED),
+        ("mx.netservers.co.uk; arc=pass (dmarc=pass)", Outcome.QUARANTINED),
+        ("mx.netservers.co.uk 1; dmarc=pass header.from=example.com", Outcome.ADDED),
+        ("mx.netservers.co.uk (postfix); dmarc=pass (p=reject) header.from=example.com", Outcome.ADDED),
+        ("MX.Netservers.co.uk;\r\n\tDMARC=Pass header.from=example.com", Outcome.ADDED),
+    ],
+)
+def test_only_our_servers_dmarc_result_counts(complaint, settings, results, outcome):
+    settings.INBOUND_AUTHSERV_ID = "mx.netservers.co.uk"
+    raw = corpus.new_complaint(sender="jane@example.com", subject=f"About {complaint.reference}")
+    received = receive_email(f"Authentication-Results: {results}\r\n".encode() + raw, received_via="smtp")
+    assert received.outcome == outcome
+
+
+def test_a_pass_written_below_our_servers_own_result_does_not_count(complaint, settings):
+    # Our server adds its header at the top; one further down came with the message.
+    settings.INBOUND_AUTHSERV_ID = "mx.netservers.co.uk"
+    raw = corpus.new_complaint(sender="jane@example.com", subject=f"About {complaint.reference}")
+    raw = (
+        b"Authentication-Results: mx.netservers.co.uk; dmarc=fail header.from=example.com\r\n"
+        b"Authentication-Results: mx.netservers.co.uk; dmarc=pass header.from=example.com\r\n" + raw
+    )
+    assert receive_email(raw, received_via="smtp").outcome == Outcome.QUARANTINED
+
+
+def test_a_reply_of_exactly_the_limit_is_kept_whole(complaint):
+    text = ("word " * 2_000).strip()[:9_990]
+    receive_email(corpus.gmail_reply(to=reply_address(complaint.reference), text=text), received_via="smtp")
+    [entry] = customer_messages(complaint)
+    assert "[…the rest is in the original" not in entry.body
