@@ -34,6 +34,21 @@ FOCUS_RING = """() => {
 }"""
 
 
+def assert_focus_seen_tabbing_through(page, *, presses: int):
+    """Tab through the page: every element reached shows a ring of 2 px or more at 3:1 or more."""
+    seen = set()
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        ring = page.evaluate(FOCUS_RING)
+        if ring["tag"] == "BODY" or (ring["tag"], ring["id"], ring["text"]) in seen:
+            continue
+        seen.add((ring["tag"], ring["id"], ring["text"]))
+        assert ring["outline"] != "none", ring
+        assert ring["width"] >= 2, ring
+        assert page.evaluate(CONTRAST, [ring["colour"], ring["background"]]) >= 3, ring
+    assert len(seen) >= 5
+
+
 def test_after_a_failed_submit_focus_is_on_the_error_summary_and_each_link_reaches_its_field(
     live_server, page
 ):
@@ -73,17 +88,7 @@ def test_the_filing_form_is_tabbed_through_in_the_order_it_reads(live_server, pa
 @pytest.mark.parametrize("path_name", ["home", "complaints:new", "complaints:track"])
 def test_focus_can_be_seen_on_everything_a_keyboard_reaches(live_server, page, path_name):
     page.goto(live_server.url + reverse(path_name))
-    seen = set()
-    for _ in range(60):
-        page.keyboard.press("Tab")
-        ring = page.evaluate(FOCUS_RING)
-        if ring["tag"] == "BODY" or (ring["tag"], ring["id"], ring["text"]) in seen:
-            continue
-        seen.add((ring["tag"], ring["id"], ring["text"]))
-        assert ring["outline"] != "none", ring
-        assert ring["width"] >= 2, ring
-        assert page.evaluate(CONTRAST, [ring["colour"], ring["background"]]) >= 3, ring
-    assert len(seen) >= 5
+    assert_focus_seen_tabbing_through(page, presses=60)
 
 
 def test_form_fields_have_borders_that_can_be_seen(live_server, page):
@@ -168,15 +173,5 @@ def test_focus_can_be_seen_on_staff_pages_too(live_server, browser, path_name):
     page = context.new_page()
     log_in(page, live_server, staff_member(COMPLAINTS_MANAGERS))
     page.goto(live_server.url + reverse(path_name))
-    seen = set()
-    for _ in range(40):
-        page.keyboard.press("Tab")
-        ring = page.evaluate(FOCUS_RING)
-        if ring["tag"] == "BODY" or (ring["tag"], ring["id"], ring["text"]) in seen:
-            continue
-        seen.add((ring["tag"], ring["id"], ring["text"]))
-        assert ring["outline"] != "none", ring
-        assert ring["width"] >= 2, ring
-        assert page.evaluate(CONTRAST, [ring["colour"], ring["background"]]) >= 3, ring
+    assert_focus_seen_tabbing_through(page, presses=40)
     context.close()
-    assert len(seen) >= 5
