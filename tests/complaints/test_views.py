@@ -364,3 +364,13 @@ def test_a_representatives_email_address_needs_their_name(client):
     response = client.post(NEW_URL, complaint_form_data(representative_email="carys@example.org"))
     assert response.status_code == 400
     assert "Give your name, as you are complaining for someone else." in response.content.decode()
+
+
+def test_every_page_gives_text_relay_and_the_code_says_how_to_ask_for_another_format(client, settings):
+    phone = settings.COMPANY["phone"]
+    relay = f"18001 {phone}"
+    assert relay in client.get("/").content.decode()  # the footer, on every customer page
+    assert relay in client.get(NEW_URL).content.decode()  # and the contact box beside the form
+    code = client.get("/complaints-code/").content.decode()
+    for words in ("large print", "Braille", "easy read", "Relay UK"):
+        assert words in code
