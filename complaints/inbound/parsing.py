@@ -240,8 +240,11 @@ def _dmarc_result(header: str) -> tuple[str, str]:
     """RFC 8601: `authserv-id [version]; method=result [properties]; …`: the server's name and the
     result of its "dmarc" method ("" if none). Only a clause's method counts: `dmarc=pass` written in
     a property or a comment (smtp.mailfrom=dmarc=pass@…) is the sender's text, not a result."""
-    server_part, *clauses = _without_comments(" ".join(header.split())).split(";")
+    text = _without_comments(" ".join(header.split()))
+    server_part, *clauses = text.split(";")
     server = (server_part.split() or [""])[0].lower()
+    if "(" in text or ")" in text:
+        return server, ""  # comments nested too deep to tell from results: no result read
     for clause in clauses:
         method, _, rest = clause.strip().partition("=")
         if method.strip().lower() == "dmarc":
@@ -253,7 +256,7 @@ _COMMENT = re.compile(r"\([^()]*\)")
 
 
 def _without_comments(text: str) -> str:
-    for _ in range(20):  # nested comments, innermost first; deeper nesting is left as text
+    for _ in range(20):  # nested comments, innermost first; deeper nesting is left (and distrusted)
         text, found = _COMMENT.subn(" ", text)
         if not found:
             break

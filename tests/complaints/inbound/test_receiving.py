@@ -664,6 +664,7 @@ def test_with_our_mail_servers_name_set_the_customers_address_counts_only_when_i
         ("mx.netservers.co.uk; dkim=pass header.i=dmarc=pass@attacker.example", Outcome.QUARANTINED),
         ("mx.netservers.co.uk; x-dmarc=pass", Outcome.QUARANTINED),
         ("mx.netservers.co.uk; arc=pass (dmarc=pass)", Outcome.QUARANTINED),
+        ("mx.netservers.co.uk; arc=pass (x; dmarc=pass" + " (" * 25 + ")" * 25 + ")", Outcome.QUARANTINED),
         ("mx.netservers.co.uk 1; dmarc=pass header.from=example.com", Outcome.ADDED),
         ("mx.netservers.co.uk (postfix); dmarc=pass (p=reject) header.from=example.com", Outcome.ADDED),
         ("MX.Netservers.co.uk;\r\n\tDMARC=Pass header.from=example.com", Outcome.ADDED),
