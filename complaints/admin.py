@@ -13,7 +13,7 @@ from django.utils.html import format_html
 
 from complaints import record_changes, selectors, services
 from complaints.admin_filters import AssigneeFilter, WaitingForUsFilter
-from complaints.forms import StaffEntryForm, StaffLogComplaintForm, clean_uk_postcode
+from complaints.forms import AdjustmentsField, StaffEntryForm, StaffLogComplaintForm, clean_uk_postcode
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from complaints.record_changes import CONTACT_FIELDS as CUSTOMER_FIELDS
 from complaints.references import normalise_reference
@@ -50,6 +50,7 @@ LOGGED_CONTACTS = {
 
 
 class ComplaintAdminForm(forms.ModelForm):
+    adjustments = AdjustmentsField(label="What helps")
     legal_hold_change_reason = forms.CharField(
         label="Why the legal hold is set or lifted",
         max_length=200,

@@ -128,11 +128,22 @@ class CountedTextMixin:
                 field.widget.attrs["data-max-length"] = field.max_length
 
 
+class AdjustmentsField(forms.MultipleChoiceField):
+    """What helps the customer, as tick boxes: the adjustments staff make (Complaint.Adjustment)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", Complaint.Adjustment.choices)
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
 class ComplaintForm(CountedTextMixin, forms.ModelForm):
+    adjustments = AdjustmentsField(label="What would help you? (optional)")
     support_needs = forms.CharField(
-        label="Anything that would help us support you (optional)",
-        help_text="For example large print, text relay, someone acting for you, or a health condition "
-        "we should know about. Only staff who need it can see this.",
+        label="Anything else that would help us support you (optional)",
+        help_text="For example a health condition or circumstances we should know about. Only staff "
+        "who need it can see this.",
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -235,7 +246,7 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
                 "customer_type",
             ),
             Fieldset("Your complaint", "category", "description", "attachments"),
-            Fieldset("How we keep in touch", "reply_preference", "support_needs"),
+            Fieldset("How we keep in touch", "reply_preference", "adjustments", "support_needs"),
             Fieldset(
                 "Complaining for someone else? (optional)",
                 "representative_name",

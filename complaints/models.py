@@ -52,6 +52,19 @@ class Complaint(models.Model):
         POWER_OF_ATTORNEY = "power_of_attorney", "Power of attorney or deputyship"
         ACCOUNT_HOLDER = "account_holder", "I am a named holder of the account"
 
+    class Adjustment(models.TextChoices):
+        """What helps a customer deal with us: staff make these adjustments, whoever looks after them
+        (health details stay in the support needs, for those allowed to read them)."""
+
+        LARGE_PRINT = "large_print", "Letters in large print"
+        BRAILLE = "braille", "Letters in Braille"
+        EASY_READ = "easy_read", "Easy read"
+        TEXT_RELAY = "text_relay", "Calls through text relay (Relay UK)"
+        BSL_VIDEO_RELAY = "bsl_video_relay", "Calls through a BSL video relay"
+        NAMED_CONTACT = "named_contact", "The same person to deal with each time"
+        CARER_OR_REPRESENTATIVE = "carer_or_representative", "A carer or representative to talk to us"
+        NO_PHONE_CALLS = "no_phone_calls", "No phone calls"
+
     class ReplyPreference(models.TextChoices):
         EMAIL = "email", "E-mail"
         PHONE = "phone", "Phone"
@@ -100,6 +113,12 @@ class Complaint(models.Model):
     representative_relationship = models.CharField("relationship to the customer", max_length=100, blank=True)
     representative_authority = models.CharField(
         "authority to act", max_length=20, choices=RepresentativeAuthority.choices, blank=True
+    )
+    adjustments = models.JSONField(
+        "what helps",
+        default=list,
+        blank=True,
+        help_text="Adjustments the customer asked for (Complaint.Adjustment values).",
     )
     representative_email = models.EmailField(
         "representative's e-mail address",

@@ -127,6 +127,7 @@ def customer_context(complaint: Complaint) -> dict:
         "category": complaint.get_category_display(),
         "received_on": received.strftime("%-d %B %Y"),
         "reply_preference": complaint.get_reply_preference_display(),
+        "large_print": Complaint.Adjustment.LARGE_PRINT in complaint.adjustments,
         "tracking_url": tracking_url(reference=complaint.reference, tracking_key=complaint.tracking_key),
         "portal_url": settings.PORTAL_BASE_URL,
         "complaints_code_url": settings.PORTAL_BASE_URL + reverse("complaints_code"),

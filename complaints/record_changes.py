@@ -33,6 +33,7 @@ CONTACT_FIELDS = (
     "postcode",
     "account_number",
     "reply_preference",
+    "adjustments",
     "representative_name",
     "representative_relationship",
     "representative_authority",
@@ -249,6 +250,9 @@ def _label(field: str) -> str:
 def _shown(complaint: Complaint, field: str, value=None) -> str:
     """A field's value as staff read it (choices by their label), on one line; "(none)" when empty."""
     value = getattr(complaint, field) if value is None else value
+    if field == "adjustments":
+        shown = ", ".join(Complaint.Adjustment(item).label for item in value)
+        return shown or "(none)"
     choices = dict(Complaint._meta.get_field(field).flatchoices)
     shown = str(choices.get(value, value))
     return " ".join(shown.split()) or "(none)"

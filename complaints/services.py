@@ -45,6 +45,7 @@ def file_complaint(
     representative_relationship: str = "",
     representative_authority: str = "",
     representative_email: str = "",
+    adjustments: list[str] | tuple[str, ...] = (),
 ) -> Complaint:
     """Record a complaint, filed online or logged by staff, and queue its acknowledgement.
 
@@ -75,6 +76,7 @@ def file_complaint(
         representative_relationship=representative_relationship,
         representative_authority=representative_authority,
         representative_email=representative_email,
+        adjustments=list(adjustments),
     )
     _save_with_unique_reference(complaint)
     if complaint.has_support_needs:
@@ -317,6 +319,7 @@ def anonymise_complaint(*, complaint: Complaint, reason: str) -> Complaint:
     complaint.email = complaint.phone = complaint.account_number = ""
     complaint.representative_name = complaint.representative_relationship = ""
     complaint.representative_email = ""
+    complaint.adjustments = []
     complaint.postal_address = REMOVED
     complaint.postcode = complaint.postcode.split(" ")[0]  # the district, for statistics
     complaint.description = REMOVED

@@ -272,3 +272,17 @@ def test_clearing_the_e_mail_address_also_replaces_the_private_link_and_posts_th
     assert complaint.tracking_key != key
     notice = OutboundMessage.objects.get(template_key="private_link_renewed")
     assert notice.channel == OutboundMessage.Channel.LETTER
+
+
+def test_staff_record_what_helps_the_customer_and_it_is_on_the_record(client, complaint):
+    agent = staff_member(SUPPORT_AGENTS)
+    client.force_login(agent)
+    response = client.post(
+        change_url(complaint),
+        {**form_data(client, complaint), "adjustments": ["large_print", "no_phone_calls"]},
+    )
+    assert response.status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.adjustments == ["large_print", "no_phone_calls"]
+    entry = complaint.timeline.get(kind=TimelineEntry.Kind.RECORD_CHANGED)
+    assert "What helps: (none) → Letters in large print, No phone calls" in entry.body

@@ -374,3 +374,15 @@ def test_every_page_gives_text_relay_and_the_code_says_how_to_ask_for_another_fo
     code = client.get("/complaints-code/").content.decode()
     for words in ("large print", "Braille", "easy read", "Relay UK"):
         assert words in code
+
+
+def test_a_customer_says_what_would_help_and_it_is_kept(client):
+    response = client.post(NEW_URL, complaint_form_data(adjustments=["large_print", "no_phone_calls"]))
+    assert response.status_code == 302
+    assert Complaint.objects.get().adjustments == ["large_print", "no_phone_calls"]
+
+
+def test_what_would_help_takes_only_the_listed_choices(client):
+    response = client.post(NEW_URL, complaint_form_data(adjustments=["telepathy"]))
+    assert response.status_code == 400
+    assert not Complaint.objects.exists()

@@ -38,6 +38,7 @@ def test_a_complaint_past_retention_loses_its_personal_data_and_keeps_its_record
         representative_relationship="daughter",
         representative_authority=Complaint.RepresentativeAuthority.CUSTOMER_CONSENT,
         representative_email="carys@example.org",
+        adjustments=[Complaint.Adjustment.LARGE_PRINT],
     )
     token = make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)
     kinds_before = list(complaint.timeline.values_list("kind", flat=True))
@@ -50,6 +51,7 @@ def test_a_complaint_past_retention_loses_its_personal_data_and_keeps_its_record
     assert complaint.customer_name == "Former customer"
     assert complaint.email == ""
     assert (complaint.representative_name, complaint.representative_email) == ("", "")
+    assert complaint.adjustments == []
     assert complaint.postcode == "CB5"
     assert "refund" not in " ".join(complaint.timeline.values_list("body", flat=True))
     assert list(complaint.timeline.values_list("kind", flat=True))[: len(kinds_before)] == kinds_before

@@ -84,3 +84,32 @@ def test_staff_print_letters_and_mark_calls_made_in_the_admin(client):
     client.post(changelist, {"action": "mark_calls_made", "_selected_action": [call.pk]})
     call.refresh_from_db()
     assert call.status == OutboundMessage.Status.SENT
+
+
+def font_sizes(pdf: bytes) -> set[float]:
+    """The size of every piece of text on every page, as the PDF draws it (font size times the text matrix)."""
+    sizes = set()
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            sizes.add(round(size * abs(tm[3] or 1) * abs(cm[3] or 1), 1))
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        page.extract_text(visitor_text=visit)
+    return sizes
+
+
+def test_a_customer_who_asked_for_large_print_gets_every_letter_in_16_point_or_larger():
+    complaint = filed_complaint(
+        reply_preference=Complaint.ReplyPreference.LETTER,
+        adjustments=[Complaint.Adjustment.LARGE_PRINT],
+    )
+    [letter] = OutboundMessage.objects.filter(
+        reference=complaint.reference, channel=OutboundMessage.Channel.LETTER
+    )
+    assert min(font_sizes(render_letters_pdf([letter]))) >= 16
+    ordinary = filed_complaint(reply_preference=Complaint.ReplyPreference.LETTER)
+    [usual] = OutboundMessage.objects.filter(
+        reference=ordinary.reference, channel=OutboundMessage.Channel.LETTER
+    )
+    assert max(font_sizes(render_letters_pdf([usual]))) < 16
