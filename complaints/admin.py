@@ -140,6 +140,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         "channel",
         "first_received_at",
         "has_support_needs",
+        "what_helps",
         "waiting_for_us",
     )
     list_filter = (
@@ -199,6 +200,11 @@ class ComplaintAdmin(admin.ModelAdmin):
         "close",
         "revoke_private_links",
     )
+
+    @admin.display(description="what helps")
+    def what_helps(self, complaint):
+        """The adjustments to make, for whoever picks the complaint up (no health details here)."""
+        return "; ".join(Complaint.Adjustment(item).label for item in complaint.adjustments) or "–"
 
     @admin.display(description="waiting for us")
     def waiting_for_us(self, complaint):

@@ -283,6 +283,13 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
             and "phone" not in self.errors
         ):
             self.add_error("phone", "Give a phone number, or choose another way for us to reply.")
+        if (
+            preference == Complaint.ReplyPreference.PHONE
+            and Complaint.Adjustment.NO_PHONE_CALLS in cleaned.get("adjustments", [])
+        ):
+            self.add_error(
+                "reply_preference", "You asked us not to phone you: choose another way for us to reply."
+            )
         if cleaned.get("representative_name"):
             if not cleaned.get("representative_relationship"):
                 self.add_error("representative_relationship", "Tell us how you are related to the customer.")

@@ -82,6 +82,7 @@ class EscalationComplaintAdmin(ComplaintAdmin):
         "channel",
         "first_received_at",
         "has_support_needs",
+        "what_helps",
     )
     list_filter = (StageFilter, DeadlineFilter, *ComplaintAdmin.list_filter)
 

@@ -286,3 +286,10 @@ def test_staff_record_what_helps_the_customer_and_it_is_on_the_record(client, co
     assert complaint.adjustments == ["large_print", "no_phone_calls"]
     entry = complaint.timeline.get(kind=TimelineEntry.Kind.RECORD_CHANGED)
     assert "What helps: (none) → Letters in large print, No phone calls" in entry.body
+
+
+def test_the_list_shows_what_helps_each_customer(client, complaint):
+    Complaint.objects.filter(pk=complaint.pk).update(adjustments=["large_print"])
+    client.force_login(staff_member(SUPPORT_AGENTS))
+    page = client.get(reverse("admin:complaints_complaint_changelist")).content.decode()
+    assert "Letters in large print" in page

@@ -386,3 +386,12 @@ def test_what_would_help_takes_only_the_listed_choices(client):
     response = client.post(NEW_URL, complaint_form_data(adjustments=["telepathy"]))
     assert response.status_code == 400
     assert not Complaint.objects.exists()
+
+
+def test_a_reply_by_phone_and_no_phone_calls_cannot_both_be_asked(client):
+    response = client.post(
+        NEW_URL,
+        complaint_form_data(reply_preference="phone", phone="07700 900123", adjustments=["no_phone_calls"]),
+    )
+    assert response.status_code == 400
+    assert "You asked us not to phone you" in response.content.decode()
