@@ -11,6 +11,7 @@ from escalation import rules, selectors
 from escalation.models import Escalation
 from escalation.roles import COMPLAINTS_MANAGERS
 from escalation.stage_actions import STAGE_ACTIONS, offered_stage_actions
+from tests.browser.support import fill_in_the_complaint_form
 from tests.browser.test_staff_journeys import log_in
 from tests.complaints.factories import StaffUserFactory
 from tests.escalation.factories import staff_member
@@ -75,13 +76,7 @@ def test_every_customer_page_in_every_state_has_no_violations(audit):
     page.get_by_role("button", name="Send my complaint").click()
     page.get_by_role("heading", name="There is a problem").wait_for()
     audit.check("filing form with errors")
-    page.get_by_label("Full name").fill("Siân Evans")
-    page.get_by_label("E-mail address").fill("sian@example.com")
-    page.get_by_label("Postal address").fill("1 High Street\nCambridge")
-    page.get_by_label("Postcode").fill("CB5 8LA")
-    page.get_by_label("What is your complaint about?").select_option(label="Broadband fault or speed")
-    page.get_by_label("Tell us what happened").fill("My broadband drops every evening.")
-    page.get_by_label("E-mail", exact=True).check()
+    fill_in_the_complaint_form(page)
     page.get_by_role("button", name="Send my complaint").click()
     page.get_by_role("heading", name="We've received your complaint").wait_for()
     audit.check("complaint filed")

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from complaints.models import TimelineEntry
-from tests.browser.support import screenshot
+from tests.browser.support import fill_in_the_complaint_form, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,14 +15,13 @@ def test_customer_files_a_complaint_tracks_it_and_adds_a_message(live_server, pa
     page.goto(live_server.url)
     page.get_by_role("link", name="Make a complaint").first.click()
 
-    page.get_by_label("Full name").fill("Siân O'Brien")
-    page.get_by_label("E-mail address").fill("sian@example.com")
+    fill_in_the_complaint_form(
+        page,
+        name="Siân O'Brien",
+        postcode="cb5 8la",
+        description="My broadband drops every evening between 7 and 10pm.",
+    )
     page.get_by_label("Phone number").fill("07700 900123")
-    page.get_by_label("Postal address").fill("1 High Street\nCambridge")
-    page.get_by_label("Postcode").fill("cb5 8la")
-    page.get_by_label("What is your complaint about?").select_option(label="Broadband fault or speed")
-    page.get_by_label("Tell us what happened").fill("My broadband drops every evening between 7 and 10pm.")
-    page.get_by_label("E-mail", exact=True).check()
     photo = tmp_path / "router-lights.png"
     photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
     page.get_by_label("Attach files").set_input_files(str(photo))

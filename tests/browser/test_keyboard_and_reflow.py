@@ -113,23 +113,29 @@ def test_a_description_over_the_limit_is_never_cut_by_the_browser_but_refused_wi
     assert Complaint.objects.count() == 0
 
 
+def pages_wider_than(width: int, page, base_url: str, paths) -> dict[str, int]:
+    """{path: its width} for the pages that scroll sideways in a window `width` pixels wide."""
+    wide = {}
+    for path in paths:
+        page.goto(base_url + path)
+        if (scroll_width := page.evaluate("document.documentElement.scrollWidth")) > width:
+            wide[path] = scroll_width
+    return wide
+
+
 def test_customer_pages_reflow_at_320_pixels_without_scrolling_sideways(live_server, browser):
     complaint = filed_complaint(days_ago=50)
     token = make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)
     context = browser.new_context(viewport={"width": 320, "height": 640})
     page = context.new_page()
-    wide = {}
-    for path in (
+    paths = (
         reverse("home"),
         reverse("complaints_code"),
         reverse("complaints:new"),
         reverse("complaints:track"),
         reverse("complaints:tracking_link", args=[token]),
-    ):
-        page.goto(live_server.url + path)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > 320:
-            wide[path] = width
+    )
+    wide = pages_wider_than(320, page, live_server.url, paths)
     context.close()
     assert wide == {}
 
@@ -144,18 +150,14 @@ def test_staff_pages_fit_a_phone_wide_tables_scroll_in_their_own_region(live_ser
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     log_in(page, live_server, manager)
-    wide = {}
-    for path in (
+    paths = (
         reverse("admin:index"),
         reverse("admin:complaints_complaint_changelist"),
         reverse("admin:complaints_complaint_change", args=[complaint.pk]),
         reverse("staff:escalations"),
         reverse("staff:reports"),
-    ):
-        page.goto(live_server.url + path)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > 390:
-            wide[path] = width
+    )
+    wide = pages_wider_than(390, page, live_server.url, paths)
     context.close()
     assert wide == {}
 
