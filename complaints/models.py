@@ -125,6 +125,12 @@ class Complaint(models.Model):
         blank=True,
         help_text="E-mail from this address that quotes the reference is added to the complaint.",
     )
+    language = models.CharField(
+        max_length=7,
+        choices=settings.LANGUAGES,
+        default="en-gb",
+        help_text="The language the customer chose: every later e-mail and letter is written in it.",
+    )
     legal_hold = models.BooleanField(
         default=False, help_text="Keep everything (litigation, a regulator's enquiry): retention skips it."
     )
