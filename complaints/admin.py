@@ -9,11 +9,18 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
-from complaints import record_changes, selectors, services
-from complaints.admin_filters import AssigneeFilter, WaitingForUsFilter
-from complaints.forms import AdjustmentsField, StaffEntryForm, StaffLogComplaintForm, clean_uk_postcode
+from complaints import needs_register, record_changes, selectors, services
+from complaints.admin_filters import AssigneeFilter, LandlineFilter, NeedsFilter, WaitingForUsFilter
+from complaints.forms import (
+    AdjustmentsField,
+    StaffEntryForm,
+    StaffLogComplaintForm,
+    clean_uk_postcode,
+    require_call_times,
+)
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from complaints.record_changes import CONTACT_FIELDS as CUSTOMER_FIELDS
 from complaints.references import normalise_reference
@@ -29,7 +36,7 @@ ALWAYS_READ_ONLY = (
     "first_received_at",
     "logged_by",
     "description",
-    "has_support_needs",
+    "needs_on_record",
     "legal_hold_reason",
     "anonymised_at",
     "created_at",
@@ -67,6 +74,7 @@ class ComplaintAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        require_call_times(self, cleaned)
         if "legal_hold" in self.changed_data and not cleaned.get("legal_hold_change_reason", "").strip():
             self.add_error(
                 "legal_hold_change_reason", "Give the reason for setting or lifting the legal hold."
@@ -74,10 +82,53 @@ class ComplaintAdminForm(forms.ModelForm):
         return cleaned
 
 
+class SupportNeedsForm(forms.ModelForm):
+    needs = forms.MultipleChoiceField(
+        choices=SupportNeeds.Need.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    consent_given_on = forms.DateField(
+        label="Consent given on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="When the customer agreed that we record their needs (asked again at each review).",
+    )
+    review_due_on = forms.DateField(
+        label="Review due on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=f"Moves {needs_register.REVIEW_AFTER_MONTHS} months on from a new consent date unless you set it.",
+    )
+
+    class Meta:
+        model = SupportNeeds
+        fields = ["needs", "details", "consent_given_on", "review_due_on"]
+
+    def clean(self):
+        cleaned = super().clean()
+        given = cleaned.get("consent_given_on")
+        if (cleaned.get("needs") or cleaned.get("details", "").strip()) and not given:
+            self.add_error(
+                "consent_given_on", "Give the date the customer agreed that we record their needs."
+            )
+        elif given and given > timezone.localdate():
+            self.add_error("consent_given_on", "The consent date cannot be in the future.")
+        if "consent_given_on" in self.changed_data and "review_due_on" not in self.changed_data:
+            cleaned["review_due_on"] = None  # the service sets it 12 months on
+        # The row itself is written by the service; the form's instance only has to validate.
+        self.instance.review_due_on = cleaned.get("review_due_on") or timezone.localdate()
+        return cleaned
+
+    def _post_clean(self):
+        review_due_on = self.cleaned_data.get("review_due_on")
+        super()._post_clean()
+        self.cleaned_data["review_due_on"] = review_due_on
+
+
 class SupportNeedsInline(admin.StackedInline):
     """Health and disability details: only for staff with the dedicated permission."""
 
     model = SupportNeeds
+    form = SupportNeedsForm
     can_delete = False
     extra = 0
     max_num = 1
@@ -92,6 +143,17 @@ class SupportNeedsInline(admin.StackedInline):
         return self.has_view_permission(request, obj) and request.user.has_perm(
             "complaints.change_supportneeds"
         )
+
+
+def _needs_badges(complaint: Complaint, needs: list[str]):
+    badges = []
+    if complaint.relies_on_landline_for_safety:
+        badges.append(("badge-priority", "Relies on a landline for safety"))
+    if complaint.has_support_needs:
+        badges.extend(("badge-need", need) for need in needs or ["Needs: see record"])
+    if not badges:
+        return "–"
+    return format_html_join(" ", '<span class="badge {}">{}</span>', badges)
 
 
 def _status_action(new_status, description):
@@ -139,7 +201,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         "status",
         "channel",
         "first_received_at",
-        "has_support_needs",
+        "needs",
         "what_helps",
         "waiting_for_us",
     )
@@ -151,6 +213,8 @@ class ComplaintAdmin(admin.ModelAdmin):
         "channel",
         "customer_type",
         "has_support_needs",
+        LandlineFilter,
+        NeedsFilter,
     )
     search_fields = ("=reference", "customer_name", "email", "postcode", "=account_number")
     list_per_page = 100
@@ -168,7 +232,7 @@ class ComplaintAdmin(admin.ModelAdmin):
                     "first_received_at",
                     "logged_by",
                     "description",
-                    "has_support_needs",
+                    "needs_on_record",
                 )
             },
         ),
@@ -201,6 +265,34 @@ class ComplaintAdmin(admin.ModelAdmin):
         "revoke_private_links",
     )
 
+    @admin.display(description="needs")
+    def needs(self, complaint):
+        """For every agent: that there are needs to take into account (see the record, if allowed)
+        and the priority a landline for safety gives; never which needs they are."""
+        return _needs_badges(complaint, [])
+
+    @admin.display(description="needs")
+    def needs_on_record(self, complaint):
+        """The complaint page's line: the badges and when the record is due for review (the needs
+        themselves are in the support needs below, for staff allowed to read them)."""
+        badges = _needs_badges(complaint, [])
+        record = getattr(complaint, "support_needs", None) if complaint.has_support_needs else None
+        if record is None:
+            return badges
+        return format_html("{} Review due {}.", badges, f"{record.review_due_on:%-d %b %Y}")
+
+    @admin.display(description="needs")
+    def needs_in_full(self, complaint):
+        """For staff allowed to read the register: the needs themselves, as badges."""
+        record = getattr(complaint, "support_needs", None) if complaint.has_support_needs else None
+        needs = [SupportNeeds.Need(need).label for need in record.needs] if record else []
+        return _needs_badges(complaint, [need for need in needs if need != SupportNeeds.Need.TELECARE.label])
+
+    def get_list_display(self, request):
+        if not request.user.has_perm(record_changes.SUPPORT_NEEDS_DETAILS_PERMISSION):
+            return self.list_display
+        return [("needs_in_full" if column == "needs" else column) for column in self.list_display]
+
     @admin.display(description="what helps")
     def what_helps(self, complaint):
         """The adjustments to make, for whoever picks the complaint up (no health details here)."""
@@ -216,7 +308,10 @@ class ComplaintAdmin(admin.ModelAdmin):
         return ", ".join(waiting) or "–"
 
     def get_queryset(self, request):
-        return selectors.complaints_for_admin_list()
+        complaints = selectors.complaints_for_admin_list()
+        if request.user.has_perm(record_changes.SUPPORT_NEEDS_DETAILS_PERMISSION):
+            complaints = complaints.select_related("support_needs")
+        return complaints
 
     def get_search_results(self, request, queryset, search_term):
         """A reference as people type it ("nsxy0w4wda", "XY0W 4WDA") finds its complaint, as tracking does,
@@ -278,10 +373,14 @@ class ComplaintAdmin(admin.ModelAdmin):
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
             if inline_form.has_changed():
+                given = inline_form.cleaned_data
                 record_changes.update_support_needs(
                     complaint=form.instance,
                     by=request.user,
-                    details=inline_form.cleaned_data.get("details", ""),
+                    needs=given.get("needs", []),
+                    details=given.get("details", ""),
+                    consent_given_on=given.get("consent_given_on"),
+                    review_due_on=given.get("review_due_on"),
                 )
 
     def has_revoke_permission(self, request):

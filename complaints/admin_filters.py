@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 
 class AssigneeFilter(admin.SimpleListFilter):
@@ -52,3 +53,31 @@ class WaitingForUsFilter(admin.SimpleListFilter):
 
 def _is_positive_integer(value: str) -> bool:
     return value.isascii() and value.isdigit()
+
+
+class NeedsFilter(admin.SimpleListFilter):
+    """Customers who rely on their landline for safety, and needs records due for review."""
+
+    title = "needs"
+    parameter_name = "needs_review"
+
+    def lookups(self, request, model_admin):
+        return [("due", "Needs review due")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "due":
+            return queryset.filter(support_needs__review_due_on__lte=timezone.localdate())
+        return queryset
+
+
+class LandlineFilter(admin.SimpleListFilter):
+    title = "relies on a landline for safety"
+    parameter_name = "landline"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(relies_on_landline_for_safety=True)
+        return queryset

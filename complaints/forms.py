@@ -5,7 +5,7 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Fieldset, Layout
+from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -13,7 +13,8 @@ from django.forms.fields import BaseTemporalField
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from complaints.models import Complaint
+from complaints import needs_register
+from complaints.models import Complaint, SupportNeeds
 from complaints.uploads import (
     ALLOWED_TYPES_LABEL,
     MAX_ATTACHMENT_BYTES,
@@ -138,16 +139,43 @@ class AdjustmentsField(forms.MultipleChoiceField):
         super().__init__(**kwargs)
 
 
+def require_call_times(form: forms.BaseForm, cleaned: dict) -> None:
+    """ "Calls only at certain times" needs the times; times given are that adjustment asked for."""
+    adjustments = cleaned.get("adjustments") or []
+    if cleaned.get("call_times") and Complaint.Adjustment.CALL_TIMES not in adjustments:
+        cleaned["adjustments"] = [*adjustments, Complaint.Adjustment.CALL_TIMES]
+    elif Complaint.Adjustment.CALL_TIMES in adjustments and not cleaned.get("call_times"):
+        form.add_error("call_times", "Tell us when we may call you.")
+
+
+NEEDS_EXPLAINED = f"""
+<p id="needs-explained" class="form-text mb-3">If something makes it harder for you to deal with us
+(your health, a disability, your circumstances), telling us lets us help: we can write in large print,
+call at times that suit you, or deal with your complaint first if you rely on your landline for your
+safety. Only staff who need to know can see what you tell us here; everyone else sees only that there
+is something to take into account and what helps. We check it with you every {needs_register.REVIEW_AFTER_MONTHS} months, and you can
+ask us to change or remove it at any time.</p>
+"""
+
+
 class ComplaintForm(CountedTextMixin, forms.ModelForm):
     adjustments = AdjustmentsField(label="What would help you? (optional)")
+    needs = forms.MultipleChoiceField(
+        label="Is there anything that makes it harder for you to deal with us? (optional)",
+        choices=SupportNeeds.Need.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     support_needs = forms.CharField(
-        label="Anything else that would help us support you (optional)",
-        help_text="For example a health condition or circumstances we should know about. Only staff "
-        "who need it can see this.",
+        label="Anything else we should know to support you (optional)",
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": too_long(2000, "this")},
+    )
+    needs_consent = forms.BooleanField(
+        label="I agree that you record what I have told you about my needs, to help me",
+        required=False,
     )
     attachments = AttachmentsField(label="Attach files")
 
@@ -164,12 +192,14 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
             "category",
             "description",
             "reply_preference",
+            "call_times",
             "representative_name",
             "representative_relationship",
             "representative_authority",
             "representative_email",
         ]
         labels = {
+            "call_times": "When may we call you?",
             "customer_name": "Full name",
             "email": "E-mail address",
             "phone": "Phone number",
@@ -190,6 +220,7 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
             "postal_address": "The address we should write to (first lines, town).",
             "account_number": "On your bills and in your welcome e-mail. Leave empty if you don't know it.",
             "representative_relationship": "For example: daughter, carer, Citizens Advice adviser.",
+            "call_times": "If you ticked “Calls only at certain times”: for example, weekdays after 2pm.",
             "representative_email": "So that e-mail you send us about it, quoting the reference, reaches it. "
             "We reply to the address above.",
         }
@@ -246,7 +277,14 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
                 "customer_type",
             ),
             Fieldset("Your complaint", "category", "description", "attachments"),
-            Fieldset("How we keep in touch", "reply_preference", "adjustments", "support_needs"),
+            Fieldset("How we keep in touch", "reply_preference", "adjustments", "call_times"),
+            Fieldset(
+                "Extra help (optional)",
+                HTML(NEEDS_EXPLAINED),
+                "needs",
+                "support_needs",
+                "needs_consent",
+            ),
             Fieldset(
                 "Complaining for someone else? (optional)",
                 "representative_name",
@@ -290,6 +328,11 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
             self.add_error(
                 "reply_preference", "You asked us not to phone you: choose another way for us to reply."
             )
+        require_call_times(self, cleaned)
+        if (cleaned.get("needs") or cleaned.get("support_needs")) and not cleaned.get("needs_consent"):
+            self.add_error(
+                "needs_consent", "Tick the box to let us record your needs, or leave the needs empty."
+            )
         if cleaned.get("representative_name"):
             if not cleaned.get("representative_relationship"):
                 self.add_error("representative_relationship", "Tell us how you are related to the customer.")
@@ -319,6 +362,8 @@ class StaffLogComplaintForm(ComplaintForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["needs"].label = "What makes it harder for the customer to deal with us"
+        self.fields["needs_consent"].label = "The customer agreed that we record their needs (today)"
         self.fields["first_received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
     def clean_first_received_at(self):

@@ -63,6 +63,7 @@ class Complaint(models.Model):
         BSL_VIDEO_RELAY = "bsl_video_relay", "Calls through a BSL video relay"
         NAMED_CONTACT = "named_contact", "The same person to deal with each time"
         CARER_OR_REPRESENTATIVE = "carer_or_representative", "A carer or representative to talk to us"
+        CALL_TIMES = "call_times", "Calls only at certain times"
         NO_PHONE_CALLS = "no_phone_calls", "No phone calls"
 
     class ReplyPreference(models.TextChoices):
@@ -120,6 +121,14 @@ class Complaint(models.Model):
         blank=True,
         help_text="Adjustments the customer asked for (Complaint.Adjustment values).",
     )
+    call_times = models.CharField(
+        "when we may call", max_length=100, blank=True, help_text="When the customer asked us to call."
+    )
+    # Set from the needs register, and shown to every agent: a customer whose safety depends on the
+    # line (a telecare alarm, no mobile signal) is dealt with first (Ofcom GC C5). No health detail.
+    relies_on_landline_for_safety = models.BooleanField(
+        "relies on a landline for safety", default=False, editable=False
+    )
     representative_email = models.EmailField(
         "representative's e-mail address",
         blank=True,
@@ -169,10 +178,34 @@ class Complaint(models.Model):
 
 
 class SupportNeeds(models.Model):
-    """What a customer told us would help them: special-category data, kept apart from the complaint."""
+    """The needs register: what makes it harder for a customer to deal with us, recorded with their
+    consent and reviewed with them (Ofcom GC C5). Special-category data, kept apart from the complaint
+    and shown only to staff with the permission; the adjustments to make live on the complaint."""
+
+    class Need(models.TextChoices):
+        HEARING = "hearing", "Hearing"
+        SIGHT = "sight", "Sight"
+        SPEECH = "speech", "Speech"
+        MOBILITY = "mobility", "Mobility"
+        MENTAL_HEALTH = "mental_health", "Mental health"
+        LEARNING = "learning", "A learning disability or difficulty"
+        MEMORY = "memory", "Memory or dementia"
+        FINANCIAL_DIFFICULTY = "financial_difficulty", "Money worries"
+        BEREAVEMENT = "bereavement", "Bereavement"
+        SERIOUS_ILLNESS = "serious_illness", "Serious illness"
+        TELECARE = "telecare", "Dependent on telecare or a landline for safety"
+        LANGUAGE = "language", "Language (English is not my first language)"
+        OTHER = "other", "Something else"
 
     complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="support_needs")
-    details = models.TextField(max_length=2000)
+    needs = models.JSONField(default=list, blank=True, help_text="SupportNeeds.Need values.")
+    details = models.TextField("anything else", max_length=2000, blank=True)
+    consent_given_on = models.DateField(
+        "consent given on", null=True, help_text="When the customer agreed that we record their needs."
+    )
+    review_due_on = models.DateField(
+        "review due on", db_index=True, help_text="When we check the record with the customer again."
+    )
 
     class Meta:
         verbose_name_plural = "support needs"

@@ -5,12 +5,13 @@ is announced with `complaint_details_changed`.
 """
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from complaints import needs_register
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from complaints.notices import notify_customer
 from complaints.services import record_event, refuse_implausible_first_received
@@ -19,7 +20,8 @@ from complaints.transactions import one_transaction
 
 LEGAL_HOLD_PERMISSION = "complaints.set_legal_hold"
 REVOKE_LINK_PERMISSION = "complaints.revoke_private_link"
-SUPPORT_NEEDS_PERMISSIONS = ("complaints.view_support_needs_details", "complaints.change_supportneeds")
+SUPPORT_NEEDS_DETAILS_PERMISSION = "complaints.view_support_needs_details"
+SUPPORT_NEEDS_PERMISSIONS = (SUPPORT_NEEDS_DETAILS_PERMISSION, "complaints.change_supportneeds")
 
 
 # Contact details staff may correct (and a customer may give again when they escalate); what the
@@ -34,6 +36,7 @@ CONTACT_FIELDS = (
     "account_number",
     "reply_preference",
     "adjustments",
+    "call_times",
     "representative_name",
     "representative_relationship",
     "representative_authority",
@@ -135,29 +138,47 @@ def _change_legal_hold(*, complaint: Complaint, by, hold: bool, reason: str) -> 
 
 
 @one_transaction
-def update_support_needs(*, complaint: Complaint, by, details: str) -> Complaint:
-    """Record (or clear) what would help the customer: special-category data, for those allowed to see it.
-
-    The timeline says that the needs changed, never what they are.
+def update_support_needs(
+    *,
+    complaint: Complaint,
+    by,
+    needs: list[str],
+    details: str,
+    consent_given_on: date | None,
+    review_due_on: date | None = None,
+) -> Complaint:
+    """Record, change or clear the customer's needs register: special-category data, for those allowed
+    to see it, kept only with the customer's consent (the date they gave it) and reviewed 12 months on
+    unless another review date is given. The timeline says that the needs changed, never what they are.
     """
     if not all(by.has_perm(permission) for permission in SUPPORT_NEEDS_PERMISSIONS):
         raise PermissionDenied("Only staff who may see support needs can change them.")
+    needs, details = needs_register.clean_needs(needs), details.strip()
+    needs_register.require_consent(needs=needs, details=details, consent_given_on=consent_given_on)
     complaint = Complaint.objects.for_update().get(pk=complaint.pk)
-    details = details.strip()
     current = SupportNeeds.objects.filter(complaint=complaint).first()
-    if (current.details if current else "") == details:
-        return complaint
-    if details:
-        SupportNeeds.objects.update_or_create(complaint=complaint, defaults={"details": details})
+    if needs or details:
+        record, flags = needs_register.record_values(
+            needs=needs, details=details, consent_given_on=consent_given_on, review_due_on=review_due_on
+        )
+        if current and all(getattr(current, field) == value for field, value in record.items()):
+            return complaint
+        SupportNeeds.objects.update_or_create(complaint=complaint, defaults=record)
+        body = (
+            f"Support needs {'changed' if current else 'recorded'} (consent given "
+            f"{consent_given_on:%-d %b %Y}); review due {record['review_due_on']:%-d %b %Y}."
+        )
     else:
-        SupportNeeds.objects.filter(complaint=complaint).delete()
-    complaint.has_support_needs = bool(details)
-    complaint.save(update_fields=["has_support_needs", "updated_at"])
+        if current is None:
+            return complaint
+        current.delete()
+        flags = {"has_support_needs": False, "relies_on_landline_for_safety": False}
+        body = "Support needs removed."
+    for field, value in flags.items():
+        setattr(complaint, field, value)
+    complaint.save(update_fields=[*flags, "updated_at"])
     TimelineEntry.objects.create(
-        complaint=complaint,
-        kind=TimelineEntry.Kind.RECORD_CHANGED,
-        body="Support needs recorded." if details else "Support needs removed.",
-        author=by,
+        complaint=complaint, kind=TimelineEntry.Kind.RECORD_CHANGED, body=body, author=by
     )
     return complaint
 

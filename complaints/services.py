@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from complaints import workflow
+from complaints import needs_register, workflow
 from complaints.models import Attachment, Complaint, InboundEmail, SupportNeeds, TimelineEntry
 from complaints.notices import notify_customer, notify_team
 from complaints.references import generate_reference
@@ -46,13 +46,21 @@ def file_complaint(
     representative_authority: str = "",
     representative_email: str = "",
     adjustments: list[str] | tuple[str, ...] = (),
+    call_times: str = "",
+    needs: list[str] | tuple[str, ...] = (),
+    needs_consent: bool = False,
 ) -> Complaint:
     """Record a complaint, filed online or logged by staff, and queue its acknowledgement.
 
     Staff may give the true first-received time of a complaint that reached us earlier by
     phone, letter or chat; it may be in the past, never in the future, and who set it is kept.
+    Needs (and "anything else", `support_needs`) are recorded only with the customer's consent,
+    given today, and are due for review 12 months on.
     """
     now = timezone.now()
+    needs, support_needs = needs_register.clean_needs(needs), support_needs.strip()
+    consent_given_on = timezone.localdate(now) if needs_consent else None
+    needs_register.require_consent(needs=needs, details=support_needs, consent_given_on=consent_given_on)
     if first_received_at is None:
         first_received_at = now
     refuse_implausible_first_received(first_received_at, now)
@@ -69,7 +77,6 @@ def file_complaint(
         account_number=account_number,
         reply_preference=reply_preference,
         description=description,
-        has_support_needs=bool(support_needs.strip()),
         first_received_at=first_received_at,
         logged_by=by,
         representative_name=representative_name,
@@ -77,10 +84,18 @@ def file_complaint(
         representative_authority=representative_authority,
         representative_email=representative_email,
         adjustments=list(adjustments),
+        call_times=call_times,
     )
+    record, flags = None, {}
+    if needs or support_needs:
+        record, flags = needs_register.record_values(
+            needs=needs, details=support_needs, consent_given_on=consent_given_on, review_due_on=None
+        )
+        for field, value in flags.items():
+            setattr(complaint, field, value)
     _save_with_unique_reference(complaint)
-    if complaint.has_support_needs:
-        SupportNeeds.objects.create(complaint=complaint, details=support_needs.strip())
+    if record:
+        SupportNeeds.objects.create(complaint=complaint, **record)
     entry = TimelineEntry.objects.create(complaint=complaint, kind=TimelineEntry.Kind.FILED, author=by)
     _attach_files(complaint=complaint, entry=entry, files=attachments)
     notify_customer(complaint=complaint, template_key="complaint_acknowledgement", event_id="filed")
@@ -320,6 +335,8 @@ def anonymise_complaint(*, complaint: Complaint, reason: str) -> Complaint:
     complaint.representative_name = complaint.representative_relationship = ""
     complaint.representative_email = ""
     complaint.adjustments = []
+    complaint.call_times = ""
+    complaint.relies_on_landline_for_safety = False
     complaint.postal_address = REMOVED
     complaint.postcode = complaint.postcode.split(" ")[0]  # the district, for statistics
     complaint.description = REMOVED

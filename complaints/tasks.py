@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from complaints.inbound.imap import poll_mailbox
 from complaints.inbound.receiving import forget_old_emails_on_no_complaint
+from complaints.needs_register import send_reviews_due
 
 
 @shared_task(ignore_result=True)
@@ -24,3 +25,9 @@ def forget_old_emails_task() -> dict:
     """Dropped and discarded e-mails on no complaint are emptied after INBOUND_KEEP_UNMATCHED_DAYS."""
     cutoff = timezone.now() - timedelta(days=settings.INBOUND_KEEP_UNMATCHED_DAYS)
     return {"emptied": forget_old_emails_on_no_complaint(received_before=cutoff)}
+
+
+@shared_task(ignore_result=True)
+def list_needs_reviews_due_task() -> dict:
+    """Send the team the needs records due for review (once a day, whatever the schedule)."""
+    return {"due": send_reviews_due(timezone.localdate())}

@@ -210,6 +210,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.requeue_pending_messages_task",
         "schedule": env.float("NOTIFICATIONS_REQUEUE_SECONDS", default=60.0),
     },
+    # The needs records due for review, to the team's inbox (Ofcom GC C5: needs are kept up to date).
+    "list-needs-reviews-due": {
+        "task": "complaints.tasks.list_needs_reviews_due_task",
+        "schedule": 24 * 60 * 60.0,
+    },
     "forget-old-emails": {
         "task": "complaints.tasks.forget_old_emails_task",
         "schedule": 24 * 60 * 60.0,

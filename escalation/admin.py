@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -81,7 +81,7 @@ class EscalationComplaintAdmin(ComplaintAdmin):
         "assigned_to",
         "channel",
         "first_received_at",
-        "has_support_needs",
+        "needs",
         "what_helps",
     )
     list_filter = (StageFilter, DeadlineFilter, *ComplaintAdmin.list_filter)
@@ -195,7 +195,24 @@ class EscalationComplaintAdmin(ComplaintAdmin):
         return paginator
 
     def get_ordering(self, request):
-        return [F("escalation__next_deadline").asc(nulls_last=True), "-pk"]
+        """Next deadline first; within each band (overdue, due today, due soon, later) the customers
+        who rely on a landline for safety first (Ofcom GC C5), never ahead of an earlier band."""
+        today = timezone.localdate()
+        soon = working_calendar().add_working_days(today, clocks.DUE_SOON_WORKING_DAYS)
+        deadline = "escalation__next_deadline"
+        band = Case(
+            When(**{f"{deadline}__lt": today}, then=Value(0)),
+            When(**{deadline: today}, then=Value(1)),
+            When(**{f"{deadline}__lte": soon}, then=Value(2)),
+            When(**{f"{deadline}__isnull": False}, then=Value(3)),
+            default=Value(4),
+        )
+        return [
+            band.asc(),
+            F("relies_on_landline_for_safety").desc(),
+            F(deadline).asc(nulls_last=True),
+            "-pk",
+        ]
 
     @admin.display(description="stage", ordering="escalation__stage")
     def stage(self, complaint):

@@ -8,7 +8,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from complaints import needs_register
 from complaints.models import Complaint
+from complaints.workflow import OPEN_STATUSES
 from escalation import clocks, reporting
 from escalation.csv_export import csv_response
 
@@ -65,6 +67,7 @@ def escalation_dashboard(request):
         "rows": rows,
         "row_limit": reporting.DASHBOARD_ROWS,
         "stages": reporting.counts_per_stage(filters),
+        "relying_on_landline": needs_register.relying_on_landline_count(OPEN_STATUSES),
         "weeks": weeks,
         "chart": _chart_bars(weeks),
         "filters": filters,
@@ -125,6 +128,7 @@ def monthly_report(request):
         "computed_at": computed_at,
         "refresh_minutes": reporting.REPORT_CACHE_SECONDS // 60,
         "months_shown": reporting.REPORT_MONTHS,
+        "needs": needs_register.open_complaint_counts(OPEN_STATUSES),
     }
     return render(request, "escalation/staff/monthly_report.html", context)
 

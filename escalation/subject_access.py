@@ -26,7 +26,7 @@ from django.utils import timezone
 from xhtml2pdf import pisa
 
 from complaints import services as complaint_services
-from complaints.models import Complaint, TimelineEntry
+from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from escalation.models import SubjectAccessExport
 from notifications.selectors import messages_about_each
 
@@ -143,6 +143,16 @@ def _related(complaint: Complaint, name: str):
     return getattr(complaint, name) if hasattr(complaint, name) else None
 
 
+def _needs_record(complaint: Complaint, needs: SupportNeeds) -> dict:
+    return {
+        "needs": [SupportNeeds.Need(need).label for need in needs.needs],
+        "anything_else": needs.details,
+        "consent_given_on": needs.consent_given_on,
+        "review_due_on": needs.review_due_on,
+        "relies_on_landline_for_safety": complaint.relies_on_landline_for_safety,
+    }
+
+
 def _record(complaint: Complaint, *, messages: list, with_needs: bool) -> dict:
     escalation = _related(complaint, "escalation")
     case = _related(complaint, "ombudsman_case")
@@ -162,6 +172,7 @@ def _record(complaint: Complaint, *, messages: list, with_needs: bool) -> dict:
             "account_number": complaint.account_number,
             "reply_preference": complaint.get_reply_preference_display(),
             "what_helps": [Complaint.Adjustment(item).label for item in complaint.adjustments],
+            "when_we_may_call": complaint.call_times,
             "customer_type": complaint.get_customer_type_display(),
             "representative": {
                 "name": complaint.representative_name,
@@ -173,9 +184,9 @@ def _record(complaint: Complaint, *, messages: list, with_needs: bool) -> dict:
             else None,
         },
         "description": complaint.description,
-        "support_needs": (
-            needs.details if needs and with_needs else ("recorded" if complaint.has_support_needs else "none")
-        ),
+        "support_needs": _needs_record(complaint, needs)
+        if needs and with_needs
+        else ("recorded" if complaint.has_support_needs else "none"),
         "timeline": [
             {
                 "at": entry.created_at,

@@ -132,7 +132,9 @@ def test_staff_without_change_permission_cannot_add_entries(client):
 
 def test_support_need_details_need_their_own_permission(client, agent):
     complaint = services.file_complaint(
-        **complaint_form_data(postcode="CB5 8LA", support_needs="Hearing loss; text relay")
+        **complaint_form_data(
+            postcode="CB5 8LA", support_needs="Hearing loss; text relay", needs_consent=True
+        )
     )
     change = reverse("admin:complaints_complaint_change", args=[complaint.pk])
 

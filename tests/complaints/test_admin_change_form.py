@@ -1,7 +1,7 @@
 """The complaint's change form: every change through a service with its timeline entry; a field a role
 may not change is read-only for it, and a crafted POST that changes one is refused and writes nothing."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -192,12 +192,19 @@ def test_support_needs_change_through_the_service_and_the_timeline_keeps_no_deta
     client.force_login(manager)
     data = form_data(client, complaint)
     data.update({"support_needs-TOTAL_FORMS": "1", "support_needs-0-details": "Large print, please."})
+    refused = client.post(change_url(complaint), data)
+    assert refused.status_code == 200
+    assert "Give the date the customer agreed" in refused.content.decode()
+    assert not SupportNeeds.objects.filter(complaint=complaint).exists()
+    data.update({"support_needs-0-needs": ["sight"], "support_needs-0-consent_given_on": "2026-11-02"})
     assert client.post(change_url(complaint), data).status_code == 302
     complaint.refresh_from_db()
     assert complaint.has_support_needs
-    assert SupportNeeds.objects.get(complaint=complaint).details == "Large print, please."
+    record = SupportNeeds.objects.get(complaint=complaint)
+    assert (record.details, record.needs) == ("Large print, please.", ["sight"])
+    assert record.review_due_on == date(2027, 11, 2)
     entry = complaint.timeline.get(kind=TimelineEntry.Kind.RECORD_CHANGED)
-    assert entry.body == "Support needs recorded."
+    assert entry.body == "Support needs recorded (consent given 2 Nov 2026); review due 2 Nov 2027."
 
 
 def test_the_auditor_can_post_nothing(client, complaint):

@@ -47,7 +47,7 @@ def test_a_customer_without_email_is_acknowledged_by_letter():
 
 
 def test_support_needs_are_kept_apart_and_flagged():
-    complaint = file(support_needs="  I use text relay.  ")
+    complaint = file(support_needs="  I use text relay.  ", needs_consent=True)
 
     assert complaint.has_support_needs
     assert SupportNeeds.objects.get(complaint=complaint).details == "I use text relay."

@@ -22,7 +22,9 @@ SEVEN_YEARS = timedelta(days=7 * 365)
 
 
 def closed_long_ago(**overrides) -> Complaint:
-    complaint = filed_complaint(attachments=[png_upload()], support_needs="Hard of hearing.", **overrides)
+    complaint = filed_complaint(
+        attachments=[png_upload()], support_needs="Hard of hearing.", needs_consent=True, **overrides
+    )
     agent = StaffUserFactory()
     services.propose_resolution(complaint=complaint, by=agent, resolution="A refund of £40.")
     services.record_customer_acceptance(complaint=complaint, by=agent)

@@ -81,12 +81,14 @@ def test_the_auditor_changes_nothing(client):
 
 
 def test_support_need_details_are_for_managers_and_the_flag_for_everyone(client):
-    complaint = filed_complaint(support_needs="I am partially sighted; large print please.")
+    complaint = filed_complaint(
+        support_needs="I am partially sighted; large print please.", needs_consent=True
+    )
     url = reverse("admin:complaints_complaint_change", args=[complaint.pk])
     client.force_login(staff_member(AGENT))
     agent_page = client.get(url).content.decode()
     assert "partially sighted" not in agent_page
-    assert "Needs support" in agent_page
+    assert "Needs: see record" in agent_page
     client.force_login(staff_member(MANAGER))
     assert "partially sighted" in client.get(url).content.decode()
 

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from complaints.services import add_internal_note
@@ -48,7 +49,10 @@ def export(
 def test_a_manager_exports_all_of_a_customers_complaints_with_notes_files_and_messages(client):
     manager = staff_member(COMPLAINTS_MANAGERS)
     first = filed_complaint(
-        email="nia@example.com", attachments=[png_upload("router.png")], support_needs="Uses a screen reader."
+        email="nia@example.com",
+        attachments=[png_upload("router.png")],
+        support_needs="Uses a screen reader.",
+        needs_consent=True,
     )
     second = filed_complaint(email="NIA@example.com", category="installation")
     filed_complaint(email="someone.else@example.com")
@@ -62,7 +66,9 @@ def test_a_manager_exports_all_of_a_customers_complaints_with_notes_files_and_me
     assert [c["reference"] for c in data["complaints"]] == [first.reference, second.reference]
     texts = [entry["text"] for entry in data["complaints"][0]["timeline"]]
     assert "Customer was upset; call back Friday." in texts  # internal notes are disclosable
-    assert data["complaints"][0]["support_needs"] == "Uses a screen reader."
+    needs = data["complaints"][0]["support_needs"]
+    assert needs["anything_else"] == "Uses a screen reader."
+    assert needs["consent_given_on"] == timezone.localdate().isoformat()
     assert data["complaints"][0]["messages_sent"][0]["subject"].startswith("We've received your complaint")
     assert any(name.endswith("router.png") for name in archive.namelist())
     summary = " ".join(
@@ -77,7 +83,7 @@ def test_without_the_support_needs_permission_the_export_says_only_that_needs_ar
     exporter.user_permissions.set(
         Permission.objects.filter(codename__in=["view_complaint", "change_complaint", "export_customer_data"])
     )
-    complaint = filed_complaint(support_needs="Uses a screen reader.")
+    complaint = filed_complaint(support_needs="Uses a screen reader.", needs_consent=True)
     client.force_login(exporter)
     data = json.loads(zipfile.ZipFile(io.BytesIO(export(client, complaint).content)).read("data.json"))
     assert data["complaints"][0]["support_needs"] == "recorded"
@@ -95,7 +101,10 @@ def test_an_agent_cannot_export(client):
 def test_a_stranger_with_the_same_name_and_postcode_is_only_a_suggestion_never_exported_unless_chosen(client):
     manager = staff_member(COMPLAINTS_MANAGERS)
     victim = filed_complaint(
-        customer_name="Nia Jones", email="nia@example.com", support_needs="Uses a screen reader."
+        customer_name="Nia Jones",
+        email="nia@example.com",
+        support_needs="Uses a screen reader.",
+        needs_consent=True,
     )
     add_internal_note(complaint=victim, by=manager, body="Called about her late husband's account.")
     stranger = filed_complaint(customer_name="nia jones", email="stranger@example.com")

@@ -1,0 +1,112 @@
+"""The needs register's rules: consent before anything is recorded, a review 12 months on, and the
+list of reviews due that the team is sent each day. The writes are in services (filing) and
+record_changes (staff changes); this module holds what both follow."""
+
+import calendar
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints.models import Complaint, SupportNeeds
+from notifications.models import OutboundMessage
+from notifications.services import queue_notification_once
+
+REVIEW_AFTER_MONTHS = 12
+NO_CONSENT = "We need the customer's agreement to record their needs: tick the box, or leave the needs empty."
+
+
+def review_date_after(given: date, months: int = REVIEW_AFTER_MONTHS) -> date:
+    """The same day `months` later; the month's last day when it has no such day (29 February)."""
+    years, month_index = divmod(given.month - 1 + months, 12)
+    year, month = given.year + years, month_index + 1
+    return date(year, month, min(given.day, calendar.monthrange(year, month)[1]))
+
+
+def clean_needs(needs: Iterable[str]) -> list[str]:
+    """Known needs, once each, in the list's order (what the form and the admin send, checked again)."""
+    given = set(needs)
+    unknown = given - set(SupportNeeds.Need.values)
+    if unknown:
+        raise ValidationError({"needs": f"Unknown needs: {', '.join(sorted(unknown))}"})
+    return [need for need in SupportNeeds.Need.values if need in given]
+
+
+def require_consent(*, needs: list[str], details: str, consent_given_on: date | None) -> None:
+    if (needs or details) and consent_given_on is None:
+        raise ValidationError({"needs_consent": NO_CONSENT})
+
+
+def record_values(*, needs: list[str], details: str, consent_given_on: date, review_due_on: date | None):
+    """The register's row and the complaint's flags, from what was given."""
+    return (
+        {
+            "needs": needs,
+            "details": details,
+            "consent_given_on": consent_given_on,
+            "review_due_on": review_due_on or review_date_after(consent_given_on),
+        },
+        {"has_support_needs": True, "relies_on_landline_for_safety": SupportNeeds.Need.TELECARE in needs},
+    )
+
+
+def reviews_due(today: date):
+    """Complaints still held whose needs record is due for review, oldest review first."""
+    return (
+        Complaint.objects.filter(support_needs__review_due_on__lte=today, anonymised_at__isnull=True)
+        .select_related("support_needs")
+        .order_by("support_needs__review_due_on", "pk")
+    )
+
+
+def send_reviews_due(today: date) -> int:
+    """Queue the team's list of needs reviews due today or earlier (references only, never a need);
+    once a day, however often it runs. The number due."""
+    due = list(reviews_due(today).values_list("pk", "reference", "support_needs__review_due_on"))
+    if not due:
+        return 0
+    changelist = settings.PORTAL_BASE_URL + reverse("admin:complaints_complaint_changelist")
+    queue_notification_once(
+        idempotency_key=f"needs_reviews_due:{today:%Y-%m-%d}",
+        reference=f"needs reviews {today:%Y-%m-%d}",
+        template_key="needs_reviews_due",
+        context={
+            "today": f"{today:%-d %B %Y}",
+            "review_after": f"{REVIEW_AFTER_MONTHS} months",
+            "reviews": [
+                {
+                    "reference": reference,
+                    "due": f"{due_on:%-d %B %Y}",
+                    "admin_url": settings.PORTAL_BASE_URL
+                    + reverse("admin:complaints_complaint_change", args=[pk]),
+                }
+                for pk, reference, due_on in due
+            ],
+            "list_url": f"{changelist}?needs_review=due",
+        },
+        channel=OutboundMessage.Channel.EMAIL,
+        recipient_name="Complaints team",
+        recipient_email=settings.COMPLAINTS_TEAM_EMAIL,
+    )
+    return len(due)
+
+
+def open_complaint_counts(open_statuses) -> dict:
+    """How many open complaints record each need (counted, never named), with the reviews due."""
+    counted = Counter()
+    records = SupportNeeds.objects.filter(complaint__status__in=open_statuses, complaint__anonymised_at=None)
+    for needs in records.values_list("needs", flat=True).iterator():
+        counted.update(needs)
+    return {
+        "with_needs": records.count(),
+        "reviews_due": records.filter(review_due_on__lte=timezone.localdate()).count(),
+        "by_need": [(need.label, counted[need.value]) for need in SupportNeeds.Need],
+    }
+
+
+def relying_on_landline_count(open_statuses) -> int:
+    return Complaint.objects.filter(status__in=open_statuses, relies_on_landline_for_safety=True).count()
