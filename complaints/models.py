@@ -59,6 +59,7 @@ class Complaint(models.Model):
         LARGE_PRINT = "large_print", "Letters in large print"
         BRAILLE = "braille", "Letters in Braille"
         EASY_READ = "easy_read", "Easy read"
+        PLAIN_TEXT_EMAIL = "plain_text_email", "E-mails in plain text (no pictures or layout)"
         TEXT_RELAY = "text_relay", "Calls through text relay (Relay UK)"
         BSL_VIDEO_RELAY = "bsl_video_relay", "Calls through a BSL video relay"
         NAMED_CONTACT = "named_contact", "The same person to deal with each time"

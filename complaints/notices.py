@@ -10,6 +10,7 @@ from complaints.models import Complaint
 from complaints.reply_addresses import reply_address
 from complaints.tracking_links import tracking_url
 from notifications.models import OutboundMessage
+from notifications.rendering import PLAIN_TEXT_ONLY
 from notifications.services import queue_notification
 
 NoticeContext = Callable[[Complaint], dict]
@@ -128,6 +129,7 @@ def customer_context(complaint: Complaint) -> dict:
         "received_on": received.strftime("%-d %B %Y"),
         "reply_preference": complaint.get_reply_preference_display(),
         "large_print": Complaint.Adjustment.LARGE_PRINT in complaint.adjustments,
+        PLAIN_TEXT_ONLY: Complaint.Adjustment.PLAIN_TEXT_EMAIL in complaint.adjustments,
         "tracking_url": tracking_url(reference=complaint.reference, tracking_key=complaint.tracking_key),
         "portal_url": settings.PORTAL_BASE_URL,
         "complaints_code_url": settings.PORTAL_BASE_URL + reverse("complaints_code"),

@@ -1,9 +1,11 @@
 """Public pages: thin adapters between HTTP, the forms, the access functions and the services."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from complaints import rate_limits, selectors, services
@@ -17,6 +19,7 @@ from complaints.access import (
 )
 from complaints.forms import ComplaintForm, CustomerMessageForm, TrackComplaintForm
 from complaints.tracking_links import make_tracking_token
+from notifications.letters import html_to_pdf
 
 NOT_FOUND_ANSWER = (
     "We couldn't find a complaint with those details. Check the reference and the e-mail address "
@@ -32,6 +35,24 @@ def home(request):
 @require_GET
 def complaints_code(request):
     return render(request, "complaints/complaints_code.html")
+
+
+_printed_codes: dict[str, bytes] = {}
+
+
+@require_GET
+def complaints_code_pdf(request):
+    """The same code, from the same template, as a large-print PDF to print or keep. Made once per
+    process and language (a few hundred milliseconds of CPU each time would invite abuse)."""
+    language = get_language()
+    if language not in _printed_codes:
+        html = render_to_string(
+            "complaints/complaints_code.html", {"base_template": "complaints/printable.html"}, request
+        )
+        _printed_codes[language] = html_to_pdf(html, what="the complaints code")
+    response = HttpResponse(_printed_codes[language], content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="complaints-code-large-print.pdf"'
+    return response
 
 
 @require_http_methods(["GET", "POST"])

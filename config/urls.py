@@ -9,6 +9,7 @@ from complaints.inbound.webhooks import inbound_webhook
 urlpatterns = [
     path("", complaint_views.home, name="home"),
     path("complaints-code/", complaint_views.complaints_code, name="complaints_code"),
+    path("complaints-code.pdf", complaint_views.complaints_code_pdf, name="complaints_code_pdf"),
     path("complaints/", include("complaints.urls")),
     path("complaints/", include("escalation.urls")),
     path("staff/", include("escalation.staff_urls")),

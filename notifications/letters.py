@@ -27,8 +27,13 @@ def render_letters_pdf(messages: Iterable[OutboundMessage]) -> bytes:
         for message in messages
     ]
     html = render_to_string("notifications/letter.html", {"letters": letters})
+    return html_to_pdf(html, what=f"{len(letters)} letter(s)")
+
+
+def html_to_pdf(html: str, *, what: str = "the document") -> bytes:
+    """A printable PDF of a self-contained HTML page (inline styles, no external files)."""
     output = io.BytesIO()
     result = pisa.CreatePDF(html, dest=output, encoding="utf-8")
     if result.err:
-        raise LetterRenderingFailed(f"{result.err} error(s) rendering {len(letters)} letter(s)")
+        raise LetterRenderingFailed(f"{result.err} error(s) rendering {what}")
     return output.getvalue()

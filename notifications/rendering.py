@@ -4,6 +4,9 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
+# A context key callers set for customers who asked for plain-text e-mail: no HTML part is made.
+PLAIN_TEXT_ONLY = "plain_text_only"
+
 
 @dataclass(frozen=True)
 class RenderedMessage:
@@ -20,5 +23,5 @@ def render_message(*, template_key: str, context: dict) -> RenderedMessage:
         # A header must be one line, whatever the template's whitespace.
         subject=" ".join(subject.split())[:300],
         body_text=render_to_string(f"{folder}/body.txt", context).strip() + "\n",
-        body_html=render_to_string(f"{folder}/body.html", context),
+        body_html="" if context.get(PLAIN_TEXT_ONLY) else render_to_string(f"{folder}/body.html", context),
     )

@@ -14,6 +14,7 @@ from notifications.models import OutboundMessage
 from tests.complaints.factories import StaffUserFactory
 from tests.escalation.factories import filed_complaint
 from tests.notifications.factories import OutboundMessageFactory
+from tests.notifications.pdf import font_sizes
 
 pytestmark = pytest.mark.django_db
 
@@ -84,19 +85,6 @@ def test_staff_print_letters_and_mark_calls_made_in_the_admin(client):
     client.post(changelist, {"action": "mark_calls_made", "_selected_action": [call.pk]})
     call.refresh_from_db()
     assert call.status == OutboundMessage.Status.SENT
-
-
-def font_sizes(pdf: bytes) -> set[float]:
-    """The size of every piece of text on every page, as the PDF draws it (font size times the text matrix)."""
-    sizes = set()
-
-    def visit(text, cm, tm, font, size):
-        if text.strip():
-            sizes.add(round(size * abs(tm[3] or 1) * abs(cm[3] or 1), 1))
-
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        page.extract_text(visitor_text=visit)
-    return sizes
 
 
 def test_a_customer_who_asked_for_large_print_gets_every_letter_in_16_point_or_larger():
