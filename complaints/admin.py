@@ -114,14 +114,7 @@ class SupportNeedsForm(forms.ModelForm):
             self.add_error("consent_given_on", "The consent date cannot be in the future.")
         if "consent_given_on" in self.changed_data and "review_due_on" not in self.changed_data:
             cleaned["review_due_on"] = None  # the service sets it 12 months on
-        # The row itself is written by the service; the form's instance only has to validate.
-        self.instance.review_due_on = cleaned.get("review_due_on") or timezone.localdate()
         return cleaned
-
-    def _post_clean(self):
-        review_due_on = self.cleaned_data.get("review_due_on")
-        super()._post_clean()
-        self.cleaned_data["review_due_on"] = review_due_on
 
 
 class SupportNeedsInline(admin.StackedInline):

@@ -40,6 +40,8 @@ def form_data(client, complaint) -> dict:
             {formset.management_form.add_prefix(k): v for k, v in formset.management_form.initial.items()}
         )
         for inline_form in formset.forms:
+            if inline_form.instance.pk:  # the hidden input that says which row the form is
+                data[inline_form.add_prefix("id")] = inline_form.instance.pk
             for name in inline_form.fields:
                 value = inline_form.initial.get(name)
                 if value is not None:
@@ -205,6 +207,21 @@ def test_support_needs_change_through_the_service_and_the_timeline_keeps_no_deta
     assert record.review_due_on == date(2027, 11, 2)
     entry = complaint.timeline.get(kind=TimelineEntry.Kind.RECORD_CHANGED)
     assert entry.body == "Support needs recorded (consent given 2 Nov 2026); review due 2 Nov 2027."
+
+    # At the review: the customer agrees again, and the review moves 12 months on from that day.
+    data = form_data(client, complaint)
+    data["support_needs-0-consent_given_on"] = "2026-11-20"
+    assert client.post(change_url(complaint), data).status_code == 302
+    assert SupportNeeds.objects.get(complaint=complaint).review_due_on == date(2027, 11, 20)
+    # The customer asks us to remove it: emptied, it goes, and the flag with it.
+    data = form_data(client, complaint)
+    data.pop("support_needs-0-needs", None)
+    data["support_needs-0-details"] = ""
+    assert client.post(change_url(complaint), data).status_code == 302
+    complaint.refresh_from_db()
+    assert not complaint.has_support_needs
+    assert not SupportNeeds.objects.filter(complaint=complaint).exists()
+    assert complaint.timeline.filter(body="Support needs removed.").exists()
 
 
 def test_the_auditor_can_post_nothing(client, complaint):
