@@ -112,6 +112,7 @@ def test_every_main_button_on_the_customer_pages_is_at_least_44_by_44_pixels(liv
     measured = {}
 
     def measure(name):
+        page.wait_for_load_state("load")  # the styles too
         measured[name] = page.evaluate(TAP_TARGETS)
 
     page.goto(base + reverse("home"))
@@ -177,6 +178,7 @@ def test_after_a_failed_submit_each_message_is_between_its_label_and_its_field_w
     page.get_by_label("E-mail address").fill("sian@example.com")
     page.get_by_role("button", name="Send my complaint").click()
     page.get_by_role("heading", name="There is a problem").wait_for()
+    page.wait_for_load_state("load")
     normal_border = page.locator("#id_email").evaluate("el => getComputedStyle(el).borderTopColor")
     normal_radio_border = page.locator("#id_adjustments_0").evaluate(
         "el => getComputedStyle(el).borderTopColor"

@@ -24,6 +24,7 @@ VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, 
 
 def picture(page, name: str):
     if prefix := os.environ.get("LOOK_PICTURES"):
+        page.wait_for_load_state("load")
         PICTURES.mkdir(parents=True, exist_ok=True)
         # The first screen and a little more: what a customer sees first, at a size a README can carry.
         width = page.viewport_size["width"]
