@@ -99,8 +99,10 @@ def test_one_brand_colour_for_the_header_the_main_buttons_and_the_links_with_aa_
     assert contrast(page, secondary["borderTopColor"], page_background) >= 3
     assert contrast(page, link, page_background) >= 4.5
 
+    page.emulate_media(reduced_motion="reduce")  # no transition: the hover colours at once
     page.locator("main .btn-primary").first.hover()
     hovered = style(page, "main .btn-primary:hover", "backgroundColor", "color")
+    assert hovered["backgroundColor"] != primary["backgroundColor"]
     assert contrast(page, hovered["color"], hovered["backgroundColor"]) >= 4.5
 
 
