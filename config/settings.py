@@ -411,6 +411,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- The provider and its ADR scheme (shown on every customer-facing page and message) ----------
 COMPANY = {
     "name": env("COMPANY_NAME", default="Netservers Ltd."),
+    # The header's text logo: the name customers know, without "Ltd.".
+    "wordmark": env("COMPANY_WORDMARK", default="Netservers"),
     "phone": env("COMPANY_PHONE", default="01223 446000"),
     "email": env("COMPANY_EMAIL", default="support@netservers.co.uk"),
     "address_lines": env.list(
