@@ -34,7 +34,7 @@ def home(request):
 
 @require_GET
 def complaints_code(request):
-    return render(request, "complaints/complaints_code.html")
+    return render(request, "complaints/complaints_code.html", {"base_template": "base.html"})
 
 
 _printed_codes: dict[str, bytes] = {}

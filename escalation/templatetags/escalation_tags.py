@@ -3,7 +3,7 @@
 from django import template
 from django.conf import settings
 
-from escalation import selectors
+from escalation import clocks, selectors
 
 register = template.Library()
 
@@ -16,4 +16,6 @@ def customer_progress(complaint):
         "company": settings.COMPANY,
         "progress": selectors.customer_progress(complaint=complaint),
         "scheme": settings.ADR_SCHEME,
+        # An inclusion tag sees only what it returns: without this the page read "within ."
+        "rules": clocks.procedure_rules(),
     }

@@ -1,5 +1,6 @@
 """The customer's escalation steps in the portal: what the page offers, and what each step does."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -229,3 +230,42 @@ def test_what_the_customer_reads_agrees_with_itself_at_the_ombudsman(client, age
         in page
     )
     assert "Resolution proposed" not in page
+
+
+@pytest.fixture
+def missing_variables_shown(settings):
+    """Every template variable that resolves to nothing is printed as MISSING[name]: a sentence
+    like "They reply in writing within ." cannot pass unseen."""
+    settings.TEMPLATES = [
+        {**engine, "OPTIONS": {**engine.get("OPTIONS", {}), "string_if_invalid": "MISSING[%s]"}}
+        for engine in settings.TEMPLATES
+    ]
+
+
+def test_no_customer_page_or_message_in_any_state_prints_a_missing_value(
+    client, agent, missing_variables_shown
+):
+    from tests.escalation.states import STATES, complaint_in
+
+    pages = {
+        name: reverse(name) for name in ("home", "complaints:new", "complaints:track", "complaints_code")
+    }
+    for state in STATES:
+        complaint = complaint_in(state, by=agent)
+        signed_in(client, complaint)
+        pages[f"complaint page: {state}"] = reverse("complaints:detail", args=[complaint.reference])
+        pages[f"referral: {state}"] = reverse("escalation:refer", args=[complaint.reference])
+        pages[f"MD review: {state}"] = reverse("escalation:md_review", args=[complaint.reference])
+    missing = {}
+    for name, url in pages.items():
+        response = client.get(url)
+        found = sorted(set(re.findall(r"MISSING\[[^\]]*\]", response.content.decode())))
+        if found:
+            missing[name] = found
+    # The messages those states queued were rendered with the same setting.
+    for message in OutboundMessage.objects.all():
+        text = f"{message.subject} {message.body_text} {message.body_html}"
+        found = sorted(set(re.findall(r"MISSING\[[^\]]*\]", text)))
+        if found:
+            missing[f"{message.template_key} ({message.channel})"] = found
+    assert not missing
