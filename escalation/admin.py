@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, F, Value, When
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -14,7 +14,7 @@ from complaints import services as complaint_services
 from complaints.admin import ComplaintAdmin
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
-from escalation import calendar_adjustments, clocks, forms, rules, selectors, subject_access
+from escalation import calendar_adjustments, clocks, forms, list_order, rules, selectors, subject_access
 from escalation.models import CalendarAdjustment, Escalation, StageChange, SubjectAccessExport
 from escalation.stage_actions import STAGE_ACTIONS, offered_stage_actions
 from escalation.stages import Stage
@@ -187,7 +187,9 @@ class EscalationComplaintAdmin(ComplaintAdmin):
         )
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+        # The default order, paged by sorting only what can be on the page; a column chosen by staff sorts by it.
+        paginator_class = list_order.LandlineFirstPaginator if "o" not in request.GET else Paginator
+        paginator = paginator_class(queryset, per_page, orphans, allow_empty_first_page)
         if not set(request.GET) - UNFILTERING_PARAMETERS:
             # Unfiltered, the list is every complaint (each has its clocks' row), so count the
             # complaints alone rather than the join the page needs for its deadline order.
@@ -195,24 +197,7 @@ class EscalationComplaintAdmin(ComplaintAdmin):
         return paginator
 
     def get_ordering(self, request):
-        """Next deadline first; within each band (overdue, due today, due soon, later) the customers
-        who rely on a landline for safety first (Ofcom GC C5), never ahead of an earlier band."""
-        today = timezone.localdate()
-        soon = working_calendar().add_working_days(today, clocks.DUE_SOON_WORKING_DAYS)
-        deadline = "escalation__next_deadline"
-        band = Case(
-            When(**{f"{deadline}__lt": today}, then=Value(0)),
-            When(**{deadline: today}, then=Value(1)),
-            When(**{f"{deadline}__lte": soon}, then=Value(2)),
-            When(**{f"{deadline}__isnull": False}, then=Value(3)),
-            default=Value(4),
-        )
-        return [
-            band.asc(),
-            F("relies_on_landline_for_safety").desc(),
-            F(deadline).asc(nulls_last=True),
-            "-pk",
-        ]
+        return list_order.banded_order()
 
     @admin.display(description="stage", ordering="escalation__stage")
     def stage(self, complaint):

@@ -15,7 +15,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from complaints.models import Complaint, TimelineEntry
+from complaints import needs_register
+from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from complaints.references import CROCKFORD_ALPHABET, REFERENCE_PREFIX
 from escalation import clocks
 from escalation.case import compute_clocks
@@ -113,12 +114,16 @@ class DemoReport:
 def seed_demo(*, complaints: int, seed: int | None = None) -> DemoReport:
     """Create `complaints` demo complaints with their clocks, timelines and ombudsman cases."""
     rng = random.Random(seed)  # noqa: S311  (demo data, not security)
+    # Needs drawn apart, so that the rest of the demo is the same whether or not they are made.
+    needs_rng = random.Random(f"needs-{seed}")  # noqa: S311
     now = timezone.now()
     calendar = working_calendar()
     plan = _plan(complaints, rng)
     created = 0
     for start in range(0, len(plan), BATCH_SIZE):
-        _write_batch(plan[start : start + BATCH_SIZE], rng=rng, now=now, calendar=calendar)
+        _write_batch(
+            plan[start : start + BATCH_SIZE], rng=rng, now=now, calendar=calendar, needs_rng=needs_rng
+        )
         created += len(plan[start : start + BATCH_SIZE])
     counts = {situation: plan.count(situation) for situation in SITUATIONS}
     return DemoReport(complaints=created, by_situation=counts)
@@ -136,7 +141,12 @@ def _plan(total: int, rng: random.Random) -> list[str]:
 
 @transaction.atomic
 def _write_batch(
-    situations: list[str], *, rng: random.Random, now: datetime, calendar: WorkingCalendar
+    situations: list[str],
+    *,
+    rng: random.Random,
+    now: datetime,
+    calendar: WorkingCalendar,
+    needs_rng: random.Random,
 ) -> None:
     references = _unused_references(len(situations), rng)
     rows = [_situation(name, rng=rng, now=now, calendar=calendar) for name in situations]
@@ -171,6 +181,32 @@ def _write_batch(
     Escalation.objects.bulk_create(escalations)
     OmbudsmanCase.objects.bulk_create(cases)
     TimelineEntry.objects.bulk_create(entries)
+    _add_needs(complaints, rng=needs_rng, today=timezone.localdate(now))
+
+
+# About one customer in 25 tells us of a need; one in ten of them relies on a landline for safety.
+NEEDS_SHARE, TELECARE_SHARE = 0.04, 0.1
+
+
+def _add_needs(complaints: list[Complaint], *, rng: random.Random, today) -> None:
+    records, relying = [], []
+    for complaint in complaints:
+        if rng.random() >= NEEDS_SHARE:
+            continue
+        needs = rng.sample([n for n in SupportNeeds.Need.values if n != SupportNeeds.Need.TELECARE], 1)
+        if rng.random() < TELECARE_SHARE:
+            needs.append(SupportNeeds.Need.TELECARE)
+            relying.append(complaint.pk)
+        given = today - timedelta(days=rng.randrange(400))
+        record, _ = needs_register.record_values(
+            needs=needs_register.clean_needs(needs), details="", consent_given_on=given, review_due_on=None
+        )
+        records.append(SupportNeeds(complaint=complaint, **record))
+    SupportNeeds.objects.bulk_create(records)
+    Complaint.objects.filter(pk__in=[record.complaint_id for record in records]).update(
+        has_support_needs=True
+    )
+    Complaint.objects.filter(pk__in=relying).update(relies_on_landline_for_safety=True)
 
 
 def _unused_references(count: int, rng: random.Random) -> list[str]:

@@ -72,4 +72,12 @@ class Migration(migrations.Migration):
                 verbose_name="review due on",
             ),
         ),
+        migrations.AddIndex(
+            model_name="complaint",
+            index=models.Index(
+                condition=models.Q(("relies_on_landline_for_safety", True)),
+                fields=["status"],
+                name="complaint_relies_on_landline",
+            ),
+        ),
     ]

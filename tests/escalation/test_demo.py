@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from complaints.models import Complaint
+from complaints.models import Complaint, SupportNeeds
 from escalation.demo import SITUATIONS
 from escalation.models import Escalation
 from escalation.sweep import enforce_deadlines
@@ -21,6 +21,17 @@ def test_seed_demo_covers_every_situation_and_the_sweep_sends_what_is_due_once(c
     assert Complaint.objects.count() == Escalation.objects.count() == 300
     assert not OutboundMessage.objects.exists()  # demo acknowledgements count as sent
     assert set(Escalation.objects.values_list("stage", flat=True)) == {1, 2, 3, 4}
+    # Some customers told us of needs, with their consent; the flags agree with the records.
+    with_needs = Complaint.objects.filter(has_support_needs=True)
+    assert 0 < with_needs.count() == SupportNeeds.objects.count() < 300
+    assert not SupportNeeds.objects.filter(consent_given_on__isnull=True).exists()
+    relying = {
+        pk for pk, needs in SupportNeeds.objects.values_list("complaint_id", "needs") if "telecare" in needs
+    }
+    assert (
+        set(Complaint.objects.filter(relies_on_landline_for_safety=True).values_list("pk", flat=True))
+        == relying
+    )
 
     first = enforce_deadlines()
     assert first.adr_letters >= 3  # two past the ADR period, one deadlocked

@@ -1,10 +1,17 @@
 """A customer who relies on a landline for safety (telecare) comes first within their deadline band,
 and managers see how many there are; the reports count needs without naming anyone."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from complaints.models import SupportNeeds
+from complaints.models import Complaint, SupportNeeds
+from escalation import list_order
+from escalation.models import Escalation
 from escalation.roles import COMPLAINTS_MANAGERS, SUPPORT_AGENTS
 from tests.escalation.factories import filed_complaint, staff_member
 
@@ -62,3 +69,36 @@ def test_the_report_counts_needs_without_naming_anyone(client):
     assert f'<th scope="row">{Need.HEARING.label}</th><td>2</td>' in page
     assert f'<th scope="row">{Need.TELECARE.label}</th><td>1</td>' in page
     assert "Ffion Hughes" not in page
+
+
+ROWS = st.lists(
+    st.tuples(st.none() | st.integers(min_value=-6, max_value=8), st.booleans()), min_size=1, max_size=9
+)
+
+
+@pytest.fixture
+def pool():
+    """Nine complaints with their clocks, made once for the test; each example rewrites their deadlines."""
+    return [filed_complaint(acknowledged=False) for _ in range(9)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=ROWS, per_page=st.integers(min_value=1, max_value=4), orphans=st.integers(min_value=0, max_value=2)
+)
+def test_each_page_of_the_default_order_is_the_slice_of_the_full_banded_sort(pool, rows, per_page, orphans):
+    """The paginator sorts only the rows that can be on a page: its pages, end to end, are the list
+    sorted by band, landline first and deadline, whatever the deadlines, flags and page sizes."""
+    today = timezone.localdate()
+    chosen = pool[: len(rows)]
+    for complaint, (offset, landline) in zip(chosen, rows, strict=True):
+        due = None if offset is None else today + timedelta(days=offset)
+        Escalation.objects.filter(pk=complaint.pk).update(next_deadline=due)
+        Complaint.objects.filter(pk=complaint.pk).update(relies_on_landline_for_safety=landline)
+    listed = Complaint.objects.filter(pk__in=[c.pk for c in chosen], escalation__isnull=False)
+    expected = list(listed.order_by(*list_order.banded_order()).values_list("pk", flat=True))
+    paginator = list_order.LandlineFirstPaginator(
+        listed.order_by(*list_order.banded_order()), per_page, orphans=orphans
+    )
+    paged = [c.pk for number in paginator.page_range for c in paginator.page(number).object_list]
+    assert paged == expected

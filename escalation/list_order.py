@@ -1,0 +1,55 @@
+"""The complaint list's default order: by next deadline, and within each deadline band (overdue, due
+today, due within the due-soon period, later, none) the customers who rely on a landline for
+safety first (Ofcom GC C5), never ahead of an earlier band.
+
+The band is relative to today, so no index gives that order, and sorting the whole list by it
+cost a whole scan (1 ms → 230 ms at 100,000 complaints). A page of it never needs that: its
+first L rows are among the first L other complaints in plain deadline order (which the
+next-deadline index gives) and the few who rely on a landline (a partial index), because every
+complaint ahead of one of the others, in the banded order, is either in an earlier band, so due
+earlier, or in the same band and due no later, or relies on a landline. The paginator sorts only those.
+"""
+
+from django.core.paginator import Paginator
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from escalation import clocks
+from escalation.working_days import working_calendar
+
+DEADLINE = "escalation__next_deadline"
+LANDLINE = "relies_on_landline_for_safety"
+
+
+def banded_order() -> list:
+    today = timezone.localdate()
+    soon = working_calendar().add_working_days(today, clocks.DUE_SOON_WORKING_DAYS)
+    band = Case(
+        When(**{f"{DEADLINE}__lt": today}, then=Value(0)),
+        When(**{DEADLINE: today}, then=Value(1)),
+        When(**{f"{DEADLINE}__lte": soon}, then=Value(2)),
+        When(**{f"{DEADLINE}__isnull": False}, then=Value(3)),
+        default=Value(4),
+    )
+    return [band.asc(), F(LANDLINE).desc(), F(DEADLINE).asc(nulls_last=True), "-pk"]
+
+
+def deadline_order() -> list:
+    return [F(DEADLINE).asc(nulls_last=True), "-pk"]
+
+
+class LandlineFirstPaginator(Paginator):
+    """Pages of a queryset in `banded_order()`, each read by sorting only the rows that can be on it."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:  # as Paginator.page: the orphans join the last page
+            top = self.count
+        queryset = self.object_list
+        # Read as lists: an OR of two subqueries would have the database test every row against them.
+        others = queryset.filter(**{LANDLINE: False}).order_by(*deadline_order())
+        landline = queryset.filter(**{LANDLINE: True}).order_by()
+        candidates = [*others.values_list("pk", flat=True)[:top], *landline.values_list("pk", flat=True)]
+        return self._get_page(list(queryset.filter(pk__in=candidates)[bottom:top]), number, self)
