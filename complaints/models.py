@@ -203,7 +203,10 @@ class SupportNeeds(models.Model):
         FINANCIAL_DIFFICULTY = "financial_difficulty", "Money worries"
         BEREAVEMENT = "bereavement", "Bereavement"
         SERIOUS_ILLNESS = "serious_illness", "Serious illness"
-        TELECARE = "telecare", "Dependent on telecare or a landline for safety"
+        TELECARE = (
+            "telecare",
+            "Dependent on telecare or a landline for safety (a personal alarm, a care line)",
+        )
         LANGUAGE = "language", "Language (English is not my first language)"
         OTHER = "other", "Something else"
 
