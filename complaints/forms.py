@@ -265,6 +265,7 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
         self.fields["representative_authority"].choices = Complaint.RepresentativeAuthority.choices
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the page's own form carries the token
         self.helper.layout = Layout(
             Fieldset(
                 "About you",
@@ -406,6 +407,7 @@ class CustomerMessageForm(CountedTextMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the page's own form carries the token
 
 
 class StaffEntryForm(CountedTextMixin, forms.Form):

@@ -15,6 +15,7 @@ class CustomerForm(CountedTextMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the page's own form carries the token
 
 
 class ReferralForm(CustomerForm):

@@ -34,7 +34,14 @@ class StaticFragmentNode(template.Node):
         )
         text = _rendered.get(key)
         if text is None:
-            text = _rendered[key] = self.nodelist.render(context)
+            text = self.nodelist.render(context)
+            if "csrfmiddlewaretoken" in text:
+                # One visitor's token, served to every later one, is refused as forged (403).
+                raise template.TemplateSyntaxError(
+                    f"The static fragment {self.name!r} holds a CSRF token: render the token outside it "
+                    "(crispy forms: helper.disable_csrf = True)."
+                )
+            _rendered[key] = text
         return text
 
 

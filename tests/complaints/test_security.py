@@ -1,10 +1,12 @@
 """Security headers on every page, and the admin login lockout."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.complaints.factories import StaffUserFactory
+from tests.complaints.factories import StaffUserFactory, complaint_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +55,20 @@ def test_five_wrong_passwords_lock_the_admin_login_even_against_the_right_one(cl
 def test_a_post_without_the_csrf_token_is_refused(url, data):
     response = Client(enforce_csrf_checks=True).post(url, data)
     assert response.status_code == 403
+
+
+def _as_a_browser_posts(page: str) -> list[str]:
+    """Every CSRF token input in the page, in order: a browser sends them all, and Django reads the last."""
+    return re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+
+
+@pytest.mark.django_db
+def test_a_second_visitor_can_file_a_complaint_with_csrf_enforced():
+    """The empty form is rendered once per process and kept: nothing of one visitor's may be in it,
+    such as their CSRF token (a second visitor posting it was refused, 403)."""
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.get(reverse("complaints:new"))
+    page = second.get(reverse("complaints:new")).content.decode()
+    data = {**complaint_form_data(), "csrfmiddlewaretoken": _as_a_browser_posts(page)}
+    response = second.post(reverse("complaints:new"), data)
+    assert response.status_code == 302, response.status_code

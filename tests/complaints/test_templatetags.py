@@ -74,3 +74,15 @@ def test_a_static_fragment_is_rendered_once_for_each_variant_and_language():
     assert [render(1), render(2), render(1), render(2)] == ["1:1", "2:2", "1:1", "2:2"]
     assert render(1, language="de") == "1:3"  # another language is another rendering
     assert counter.calls == 3
+
+
+def test_a_static_fragment_refuses_to_keep_a_csrf_token():
+    from django.template import TemplateSyntaxError
+    from django.test import RequestFactory
+
+    page = Template(
+        '{% load fragments %}{% static_fragment "with-a-token" %}{% csrf_token %}{% endstatic_fragment %}'
+    )
+    request = RequestFactory().get("/")
+    with pytest.raises(TemplateSyntaxError, match="CSRF token"):
+        page.render(Context({"csrf_token": "a-token", "request": request}))
