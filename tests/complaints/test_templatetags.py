@@ -4,7 +4,8 @@ filter says, and a static fragment is rendered once per name, language and varia
 from datetime import UTC, date, datetime
 
 import pytest
-from django.template import Context, Template
+from django.template import Context, Template, TemplateSyntaxError
+from django.test import RequestFactory
 from django.utils import translation
 
 from complaints.templatetags.dates import day, day_and_time, machine_time
@@ -77,9 +78,6 @@ def test_a_static_fragment_is_rendered_once_for_each_variant_and_language():
 
 
 def test_a_static_fragment_refuses_to_keep_a_csrf_token():
-    from django.template import TemplateSyntaxError
-    from django.test import RequestFactory
-
     page = Template(
         '{% load fragments %}{% static_fragment "with-a-token" %}{% csrf_token %}{% endstatic_fragment %}'
     )
