@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from complaints.workflow import OPEN_STATUSES
+
 
 class AssigneeFilter(admin.SimpleListFilter):
     title = "assigned to"
@@ -56,7 +58,7 @@ def _is_positive_integer(value: str) -> bool:
 
 
 class NeedsFilter(admin.SimpleListFilter):
-    """Customers who rely on their landline for safety, and needs records due for review."""
+    """Needs records due for review (today or before)."""
 
     title = "needs"
     parameter_name = "needs_review"
@@ -75,9 +77,9 @@ class LandlineFilter(admin.SimpleListFilter):
     parameter_name = "landline"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Yes")]
+        return [("yes", "Yes, open complaints")]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(relies_on_landline_for_safety=True)
+            return queryset.filter(relies_on_landline_for_safety=True, status__in=OPEN_STATUSES)
         return queryset

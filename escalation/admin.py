@@ -187,6 +187,8 @@ class EscalationComplaintAdmin(ComplaintAdmin):
         )
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if queryset.model is not Complaint:  # the history page pages its log entries here too
+            return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
         # The default order, paged by sorting only what can be on the page; a column chosen by staff sorts by it.
         paginator_class = list_order.LandlineFirstPaginator if "o" not in request.GET else Paginator
         paginator = paginator_class(queryset, per_page, orphans, allow_empty_first_page)

@@ -41,15 +41,25 @@ def deadline_order() -> list:
 class LandlineFirstPaginator(Paginator):
     """Pages of a queryset in `banded_order()`, each read by sorting only the rows that can be on it."""
 
+    # The early pages, which people read, are read this way; past them the ids a page needs grow
+    # with its number (and an IN list of them would meet SQLite's limit), so the database sorts.
+    CANDIDATES_AT_MOST = 1_000
+
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:  # as Paginator.page: the orphans join the last page
             top = self.count
+        if top > self.CANDIDATES_AT_MOST:
+            return super().page(number)
         queryset = self.object_list
         # Read as lists: an OR of two subqueries would have the database test every row against them.
+        # No more than `top` of either kind can be ahead of the page's end.
         others = queryset.filter(**{LANDLINE: False}).order_by(*deadline_order())
-        landline = queryset.filter(**{LANDLINE: True}).order_by()
-        candidates = [*others.values_list("pk", flat=True)[:top], *landline.values_list("pk", flat=True)]
+        landline = queryset.filter(**{LANDLINE: True})
+        candidates = [
+            *others.values_list("pk", flat=True)[:top],
+            *landline.values_list("pk", flat=True)[:top],
+        ]
         return self._get_page(list(queryset.filter(pk__in=candidates)[bottom:top]), number, self)

@@ -50,6 +50,8 @@ def test_the_dashboard_counts_open_telecare_complaints_and_links_to_them(client)
     telecare_complaint()
     telecare_complaint(days_ago=8)
     filed_complaint()
+    closed = telecare_complaint()
+    Complaint.objects.filter(pk=closed.pk).update(status=Complaint.Status.CLOSED)
     client.force_login(staff_member(COMPLAINTS_MANAGERS))
     page = client.get(reverse("staff:escalations")).content.decode()
     assert "Rely on a landline for safety" in page
@@ -102,3 +104,24 @@ def test_each_page_of_the_default_order_is_the_slice_of_the_full_banded_sort(poo
     )
     paged = [c.pk for number in paginator.page_range for c in paginator.page(number).object_list]
     assert paged == expected
+
+
+def test_a_complaints_history_page_still_opens(client):
+    """The admin's history page pages log entries with the same paginator hook as the list."""
+    complaint = telecare_complaint()
+    client.force_login(staff_member(COMPLAINTS_MANAGERS))
+    response = client.get(reverse("admin:complaints_complaint_history", args=[complaint.pk]))
+    assert response.status_code == 200
+
+
+def test_deep_pages_are_read_by_the_database_sort(monkeypatch, pool):
+    """Past the first pages, the ids a page would need grow with its number: the database sorts instead."""
+    monkeypatch.setattr(list_order.LandlineFirstPaginator, "CANDIDATES_AT_MOST", 4)
+    today = timezone.localdate()
+    for offset, complaint in enumerate(pool):
+        Escalation.objects.filter(pk=complaint.pk).update(next_deadline=today + timedelta(days=offset - 4))
+    Complaint.objects.filter(pk__in=[pool[5].pk, pool[8].pk]).update(relies_on_landline_for_safety=True)
+    listed = Complaint.objects.filter(pk__in=[c.pk for c in pool]).order_by(*list_order.banded_order())
+    expected = list(listed.values_list("pk", flat=True))
+    paginator = list_order.LandlineFirstPaginator(listed, 2)
+    assert [c.pk for n in paginator.page_range for c in paginator.page(n).object_list] == expected
