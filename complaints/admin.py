@@ -82,6 +82,10 @@ class ComplaintAdminForm(forms.ModelForm):
         return cleaned
 
 
+# A date input reads and writes only YYYY-MM-DD: the locale's 06/12/2026 would show as empty.
+ISO_DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
 class SupportNeedsForm(forms.ModelForm):
     needs = forms.MultipleChoiceField(
         choices=SupportNeeds.Need.choices, widget=forms.CheckboxSelectMultiple, required=False
@@ -89,13 +93,13 @@ class SupportNeedsForm(forms.ModelForm):
     consent_given_on = forms.DateField(
         label="Consent given on",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=ISO_DATE_INPUT,
         help_text="When the customer agreed that we record their needs (asked again at each review).",
     )
     review_due_on = forms.DateField(
         label="Review due on",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=ISO_DATE_INPUT,
         help_text=f"Moves {needs_register.REVIEW_AFTER_MONTHS} months on from a new consent date unless you set it.",
     )
 
@@ -105,6 +109,10 @@ class SupportNeedsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if not self.has_changed():
+            # Left as it was (a record kept from before consent was asked, say): the rest of the
+            # page still saves, and the record waits for its review.
+            return cleaned
         given = cleaned.get("consent_given_on")
         if (cleaned.get("needs") or cleaned.get("details", "").strip()) and not given:
             self.add_error(
@@ -270,7 +278,8 @@ class ComplaintAdmin(admin.ModelAdmin):
         themselves are in the support needs below, for staff allowed to read them)."""
         badges = _needs_badges(complaint, [])
         record = getattr(complaint, "support_needs", None) if complaint.has_support_needs else None
-        if record is None:
+        # A refused save leaves the form's values on the record shown: a date may be missing.
+        if record is None or record.review_due_on is None:
             return badges
         return format_html("{} Review due {}.", badges, f"{record.review_due_on:%-d %b %Y}")
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
+from complaints import record_changes
 from complaints import services as complaint_services
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from complaints.tracking_links import make_tracking_token
@@ -317,3 +318,35 @@ def test_the_list_shows_what_helps_each_customer(client, complaint):
     client.force_login(staff_member(SUPPORT_AGENTS))
     page = client.get(reverse("admin:complaints_complaint_changelist")).content.decode()
     assert "Letters in large print" in page
+
+
+def test_the_needs_dates_are_shown_as_a_date_input_reads_them_and_a_refused_save_shows_its_error(
+    client, complaint
+):
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    client.force_login(manager)
+    record_changes.update_support_needs(
+        complaint=complaint, by=manager, needs=["sight"], details="", consent_given_on=date(2026, 11, 2)
+    )
+    page = client.get(change_url(complaint)).content.decode()
+    assert 'name="support_needs-0-consent_given_on" value="2026-11-02"' in page
+    assert 'name="support_needs-0-review_due_on" value="2027-11-02"' in page
+    data = form_data(client, complaint)
+    data["support_needs-0-consent_given_on"] = ""  # what a browser sends when it cannot read the date
+    response = client.post(change_url(complaint), data)
+    assert response.status_code == 200
+    assert "Give the date the customer agreed" in response.content.decode()
+
+
+def test_a_record_kept_from_before_consent_was_asked_does_not_stop_other_changes(client, complaint):
+    SupportNeeds.objects.create(
+        complaint=complaint, details="Hard of hearing.", review_due_on=date(2026, 12, 6)
+    )
+    Complaint.objects.filter(pk=complaint.pk).update(has_support_needs=True)
+    client.force_login(staff_member(COMPLAINTS_MANAGERS))
+    data = form_data(client, complaint)
+    data["phone"] = "07700 900999"
+    assert client.post(change_url(complaint), data).status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.phone == "07700 900999"
+    assert SupportNeeds.objects.get(complaint=complaint).details == "Hard of hearing."
