@@ -51,6 +51,7 @@ FIELD_ERRORS = """() => [...document.querySelectorAll("form .invalid-feedback[id
   const box = (el) => { const r = el.getBoundingClientRect(); return {top: r.top, bottom: r.bottom}; };
   const described = (grouped ? fieldset : field).getAttribute("aria-describedby") || "";
   return {id, text: error.innerText.trim(), visible: error.getClientRects().length > 0,
+          single: field.type === "checkbox" && !grouped,
           label: box(label), message: box(error), field: box(field),
           border: getComputedStyle(field).borderTopColor, describedBy: described.split(/\\s+/).includes(error.id)};
 })"""
@@ -178,6 +179,7 @@ def test_after_a_failed_submit_each_message_is_between_its_label_and_its_field_w
     page = sized_page
     page.goto(live_server.url + reverse("complaints:new"))
     page.get_by_label("E-mail address").fill("sian@example.com")
+    page.get_by_label("Hearing").check()  # a need without the consent box: a single tick box's error
     page.get_by_role("button", name="Send my complaint").click()
     page.get_by_role("heading", name="There is a problem").wait_for()
     page.wait_for_load_state("load")
@@ -194,11 +196,15 @@ def test_after_a_failed_submit_each_message_is_between_its_label_and_its_field_w
         "id_category",
         "id_description",
         "id_reply_preference",
+        "id_needs_consent",
     }
     for error in errors:
         assert error["visible"], error
         assert error["text"], error
-        assert error["label"]["bottom"] <= error["message"]["top"] + 1, error  # below its label
+        if error["single"]:  # a tick box has its label beside it: the message is above both
+            assert error["message"]["bottom"] <= error["label"]["top"] + 1, error
+        else:
+            assert error["label"]["bottom"] <= error["message"]["top"] + 1, error  # below its label
         assert error["message"]["bottom"] <= error["field"]["top"] + 1, error  # above its field
         assert error["describedBy"], error
         normal = normal_radio_border if error["id"] == "id_reply_preference" else normal_border
