@@ -37,6 +37,7 @@ ALWAYS_READ_ONLY = (
     "logged_by",
     "description",
     "needs_on_record",
+    "needs_on_record_in_full",
     "legal_hold_reason",
     "anonymised_at",
     "created_at",
@@ -120,6 +121,8 @@ class SupportNeedsForm(forms.ModelForm):
             )
         elif given and given > timezone.localdate():
             self.add_error("consent_given_on", "The consent date cannot be in the future.")
+        elif given and cleaned.get("review_due_on") and cleaned["review_due_on"] <= given:
+            self.add_error("review_due_on", "The review is due after the consent date.")
         if "consent_given_on" in self.changed_data and "review_due_on" not in self.changed_data:
             cleaned["review_due_on"] = None  # the service sets it 12 months on
         return cleaned
@@ -274,9 +277,15 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     @admin.display(description="needs")
     def needs_on_record(self, complaint):
-        """The complaint page's line: the badges and when the record is due for review (the needs
-        themselves are in the support needs below, for staff allowed to read them)."""
-        badges = _needs_badges(complaint, [])
+        """The complaint page's line for every agent: the badges, and when the record is due for
+        review (the needs themselves only for staff allowed to read them: `needs_on_record_in_full`)."""
+        return self._needs_line(complaint, self.needs(complaint))
+
+    @admin.display(description="needs")
+    def needs_on_record_in_full(self, complaint):
+        return self._needs_line(complaint, self.needs_in_full(complaint))
+
+    def _needs_line(self, complaint, badges):
         record = getattr(complaint, "support_needs", None) if complaint.has_support_needs else None
         # A refused save leaves the form's values on the record shown: a date may be missing.
         if record is None or record.review_due_on is None:
@@ -287,8 +296,11 @@ class ComplaintAdmin(admin.ModelAdmin):
     def needs_in_full(self, complaint):
         """For staff allowed to read the register: the needs themselves, as badges."""
         record = getattr(complaint, "support_needs", None) if complaint.has_support_needs else None
-        needs = [SupportNeeds.Need(need).label for need in record.needs] if record else []
-        return _needs_badges(complaint, [need for need in needs if need != SupportNeeds.Need.TELECARE.label])
+        # Telecare shows as the priority badge every agent sees, not twice.
+        given = record.needs if record else []
+        return _needs_badges(
+            complaint, [SupportNeeds.Need(need).label for need in given if need != SupportNeeds.Need.TELECARE]
+        )
 
     def get_list_display(self, request):
         if not request.user.has_perm(record_changes.SUPPORT_NEEDS_DETAILS_PERMISSION):
@@ -298,7 +310,12 @@ class ComplaintAdmin(admin.ModelAdmin):
     @admin.display(description="what helps")
     def what_helps(self, complaint):
         """The adjustments to make, for whoever picks the complaint up (no health details here)."""
-        return "; ".join(Complaint.Adjustment(item).label for item in complaint.adjustments) or "–"
+        helps = [
+            f"{label}: {complaint.call_times}" if item == Complaint.Adjustment.CALL_TIMES else label
+            for item in complaint.adjustments
+            for label in [Complaint.Adjustment(item).label]
+        ]
+        return "; ".join(helps) or "–"
 
     @admin.display(description="waiting for us")
     def waiting_for_us(self, complaint):
@@ -329,12 +346,25 @@ class ComplaintAdmin(admin.ModelAdmin):
         return (*ALWAYS_READ_ONLY, *guarded)
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if request.user.has_perm(record_changes.LEGAL_HOLD_PERMISSION):
-            return fieldsets
+        hidden = (
+            set()
+            if request.user.has_perm(record_changes.LEGAL_HOLD_PERMISSION)
+            else {"legal_hold_change_reason"}
+        )
+        in_full = request.user.has_perm(record_changes.SUPPORT_NEEDS_DETAILS_PERMISSION)
         return [
-            (name, {**options, "fields": [f for f in options["fields"] if f != "legal_hold_change_reason"]})
-            for name, options in fieldsets
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        "needs_on_record_in_full" if in_full and field == "needs_on_record" else field
+                        for field in options["fields"]
+                        if field not in hidden
+                    ],
+                },
+            )
+            for name, options in super().get_fieldsets(request, obj)
         ]
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -153,7 +153,8 @@ NEEDS_EXPLAINED = f"""
 (your health, a disability, your circumstances), telling us lets us help: we can write in large print,
 call at times that suit you, or deal with your complaint first if you rely on your landline for your
 safety. Only staff who need to know can see what you tell us here; everyone else sees only that there
-is something to take into account and what helps. We check it with you every {needs_register.REVIEW_AFTER_MONTHS} months, and you can
+is something to take into account, what helps, and, if you rely on your landline for your safety, that
+your complaint comes first. We check it with you every {needs_register.REVIEW_AFTER_MONTHS} months, and you can
 ask us to change or remove it at any time.</p>
 """
 
@@ -310,6 +311,11 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         preference = cleaned.get("reply_preference")
+        adjustments = cleaned.get("adjustments") or []
+        if Complaint.Adjustment.NO_PHONE_CALLS in adjustments and (
+            cleaned.get("call_times") or Complaint.Adjustment.CALL_TIMES in adjustments
+        ):
+            self.add_error("call_times", "You asked us not to phone you: leave the times to call empty.")
         if (
             preference == Complaint.ReplyPreference.EMAIL
             and not cleaned.get("email")
@@ -365,6 +371,12 @@ class StaffLogComplaintForm(ComplaintForm):
         super().__init__(*args, **kwargs)
         self.fields["needs"].label = "What makes it harder for the customer to deal with us"
         self.fields["needs_consent"].label = "The customer agreed that we record their needs (today)"
+        self.fields["needs_consent"].help_text = (
+            "Ask before you record anything, and say why: “So that we can help, for example by writing "
+            "in large print or dealing with your complaint first if you rely on your landline for your "
+            "safety, may I note this? Only staff who need to know will see it; we'll check it with you "
+            f"every {needs_register.REVIEW_AFTER_MONTHS} months, and you can ask us to remove it.”"
+        )
         self.fields["first_received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
     def clean_first_received_at(self):

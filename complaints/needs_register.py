@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import Complaint, SupportNeeds
+from complaints.workflow import OPEN_STATUSES
 from notifications.models import OutboundMessage
 from notifications.services import queue_notification_once
 
@@ -37,6 +38,7 @@ def clean_needs(needs: Iterable[str]) -> list[str]:
 
 
 def require_consent(*, needs: list[str], details: str, consent_given_on: date | None) -> None:
+    """Nothing is recorded without the date the customer agreed to it."""
     if (needs or details) and consent_given_on is None:
         raise ValidationError({"needs_consent": NO_CONSENT})
 
@@ -55,9 +57,11 @@ def record_values(*, needs: list[str], details: str, consent_given_on: date, rev
 
 
 def reviews_due(today: date):
-    """Complaints still held whose needs record is due for review, oldest review first."""
+    """Open complaints whose needs record is due for review, oldest review first. A closed
+    complaint's record is not reviewed: we no longer deal with the customer about it, and
+    retention removes it with the rest."""
     return (
-        Complaint.objects.filter(support_needs__review_due_on__lte=today, anonymised_at__isnull=True)
+        Complaint.objects.filter(support_needs__review_due_on__lte=today, status__in=OPEN_STATUSES)
         .select_related("support_needs")
         .order_by("support_needs__review_due_on", "pk")
     )
@@ -109,4 +113,5 @@ def open_complaint_counts(open_statuses) -> dict:
 
 
 def relying_on_landline_count(open_statuses) -> int:
+    """Open complaints of customers who rely on a landline for safety (the managers' dashboard)."""
     return Complaint.objects.filter(status__in=open_statuses, relies_on_landline_for_safety=True).count()

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints import needs_register, record_changes, services
+from complaints.forms import ComplaintForm
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from escalation.roles import COMPLAINTS_MANAGERS, SUPPORT_AGENTS
 from notifications.models import OutboundMessage
@@ -70,8 +71,6 @@ def test_needs_given_with_consent_are_recorded_with_the_date_and_a_review_in_12_
 
 
 def test_calls_only_at_certain_times_asks_when():
-    from complaints.forms import ComplaintForm
-
     form = ComplaintForm(form_post(adjustments=[Complaint.Adjustment.CALL_TIMES]))
     assert not form.is_valid()
     assert form.errors["call_times"] == ["Tell us when we may call you."]
@@ -129,6 +128,7 @@ def test_staff_with_the_permission_see_the_needs_as_badges(client):
     assert Need.MENTAL_HEALTH.label in listed
     assert "Anxiety" not in listed  # the free text only on the complaint's own page
     page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
+    assert f'<span class="badge badge-need">{Need.MENTAL_HEALTH.label}</span>' in page
     assert "Anxiety after a bereavement." in page
     assert f"Review due {needs_register.review_date_after(timezone.localdate()):%-d %b %Y}" in page
 
@@ -188,3 +188,28 @@ def test_retention_removes_the_register():
     assert not SupportNeeds.objects.exists()
     assert not complaint.relies_on_landline_for_safety
     assert complaint.call_times == ""
+
+
+def test_a_closed_complaints_record_is_not_sent_for_review():
+    closed = needy_complaint()
+    SupportNeeds.objects.filter(complaint=closed).update(review_due_on=timezone.localdate())
+    Complaint.objects.filter(pk=closed.pk).update(status=Complaint.Status.CLOSED)
+    assert not needs_register.reviews_due(timezone.localdate()).exists()
+
+
+def test_no_phone_calls_and_times_to_call_cannot_both_be_asked():
+    form = ComplaintForm(
+        form_post(
+            adjustments=[Complaint.Adjustment.NO_PHONE_CALLS],
+            call_times="After 2pm",
+            reply_preference="email",
+        )
+    )
+    assert not form.is_valid()
+    assert form.errors["call_times"] == ["You asked us not to phone you: leave the times to call empty."]
+
+
+def test_the_list_shows_when_to_call(client):
+    filed_complaint(adjustments=[Complaint.Adjustment.CALL_TIMES], call_times="Weekdays after 2pm")
+    client.force_login(staff_member(SUPPORT_AGENTS))
+    assert "Calls only at certain times: Weekdays after 2pm" in client.get(CHANGELIST).content.decode()
