@@ -9,6 +9,7 @@ from django.utils import timezone
 from complaints.models import Complaint
 from complaints.reply_addresses import reply_address
 from complaints.tracking_links import tracking_url
+from notifications.letters import FORMAT_NOTE
 from notifications.models import OutboundMessage
 from notifications.rendering import PLAIN_TEXT_ONLY
 from notifications.services import queue_notification
@@ -117,6 +118,13 @@ def notify_team(*, complaint: Complaint, template_key: str, event_id: str):
     )
 
 
+# What staff do before a letter goes to a customer who asked for another format.
+LETTER_FORMAT_NOTES = {
+    Complaint.Adjustment.BRAILLE: "Braille: have it transcribed and post the Braille copy",
+    Complaint.Adjustment.EASY_READ: "Easy read: send the easy-read version",
+}
+
+
 def customer_context(complaint: Complaint) -> dict:
     """Plain values (the outbox stores them as JSON) every customer message may use."""
     received = timezone.localtime(complaint.first_received_at)
@@ -130,6 +138,9 @@ def customer_context(complaint: Complaint) -> dict:
         "reply_preference": complaint.get_reply_preference_display(),
         "large_print": Complaint.Adjustment.LARGE_PRINT in complaint.adjustments,
         PLAIN_TEXT_ONLY: Complaint.Adjustment.PLAIN_TEXT_EMAIL in complaint.adjustments,
+        FORMAT_NOTE: "; ".join(
+            note for adjustment, note in LETTER_FORMAT_NOTES.items() if adjustment in complaint.adjustments
+        ),
         "tracking_url": tracking_url(reference=complaint.reference, tracking_key=complaint.tracking_key),
         "portal_url": settings.PORTAL_BASE_URL,
         "complaints_code_url": settings.PORTAL_BASE_URL + reverse("complaints_code"),

@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from notifications import services
-from notifications.letters import render_letters_pdf
+from notifications.letters import FORMAT_NOTE, render_letters_pdf
 from notifications.models import OutboundMessage
 
 
@@ -23,12 +23,19 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         "status",
         "attempts",
         "next_attempt_at",
+        "format_note",
     )
     list_filter = ("status", "channel", "template_key")
     search_fields = ("=reference", "recipient_email", "recipient_name")
     date_hierarchy = "created_at"
     actions = ("print_letters", "retry", "mark_handled", "mark_posted", "mark_calls_made")
     exclude = ("context",)
+
+    @admin.display(description="format")
+    def format_note(self, message):
+        return (
+            message.context.get(FORMAT_NOTE, "") if message.channel == OutboundMessage.Channel.LETTER else ""
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields if field.name != "context"]
@@ -60,6 +67,18 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         if not letters:
             self.message_user(request, "None of the selected messages is a letter.")
             return None
+        in_another_format = [
+            f"{letter.reference}: {letter.context[FORMAT_NOTE]}"
+            for letter in letters
+            if letter.context.get(FORMAT_NOTE)
+        ]
+        if in_another_format:
+            # The print is the text to work from; the customer gets the version they asked for.
+            self.message_user(
+                request,
+                f"Not to be posted as printed: {'; '.join(in_another_format)}",
+                messages.WARNING,
+            )
         response = HttpResponse(render_letters_pdf(letters), content_type="application/pdf")
         response["Content-Disposition"] = (
             f'attachment; filename="letters-{timezone.localdate():%Y-%m-%d}.pdf"'

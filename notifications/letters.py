@@ -9,6 +9,10 @@ from xhtml2pdf import pisa
 
 from notifications.models import OutboundMessage
 
+# A context key: what staff must do before posting a letter in another format (Braille, easy read);
+# shown in the outbox and when the letters are printed.
+FORMAT_NOTE = "format_note"
+
 
 class LetterRenderingFailed(Exception):
     pass

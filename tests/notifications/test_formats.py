@@ -3,12 +3,14 @@ printable large-print PDF."""
 
 import pytest
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
 
 from complaints.models import Complaint
 from notifications.delivery import deliver_message
 from notifications.models import OutboundMessage
+from tests.complaints.factories import StaffUserFactory
 from tests.escalation.factories import filed_complaint
 from tests.notifications.pdf import font_sizes, pdf_text
 
@@ -49,3 +51,23 @@ def test_the_complaints_code_is_a_large_print_pdf_linked_from_its_page(client):
     assert settings.ADR_SCHEME["name"] in text
     assert "18001" in text  # Relay UK
     assert "<" not in text  # no markup left in the words
+
+
+def test_a_letter_for_a_customer_who_reads_braille_is_flagged_in_the_outbox_and_when_printed(client):
+    complaint = filed_complaint(
+        reply_preference=Complaint.ReplyPreference.LETTER, adjustments=[Complaint.Adjustment.BRAILLE]
+    )
+    letter = OutboundMessage.objects.get(
+        reference=complaint.reference, channel=OutboundMessage.Channel.LETTER
+    )
+    client.force_login(StaffUserFactory(is_superuser=True))
+    changelist = reverse("admin:notifications_outboundmessage_changelist")
+    assert "Braille: have it transcribed" in client.get(changelist).content.decode()
+    response = client.post(
+        changelist, {"action": "print_letters", "_selected_action": [letter.pk]}, follow=False
+    )
+    assert response["Content-Type"] == "application/pdf"
+    warnings = [str(m) for m in get_messages(response.wsgi_request)]
+    assert warnings == [
+        f"Not to be posted as printed: {complaint.reference}: Braille: have it transcribed and post the Braille copy"
+    ]
