@@ -7,7 +7,9 @@ from django.urls import reverse
 
 from complaints.models import Complaint
 from complaints.tracking_links import make_tracking_token
-from tests.escalation.factories import filed_complaint
+from escalation.roles import COMPLAINTS_MANAGERS
+from tests.escalation.factories import filed_complaint, staff_member
+from tests.escalation.states import STATES, complaint_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -124,8 +126,9 @@ def pages_wider_than(width: int, page, base_url: str, paths) -> dict[str, int]:
 
 
 def test_customer_pages_reflow_at_320_pixels_without_scrolling_sideways(live_server, browser):
-    complaint = filed_complaint(days_ago=50)
-    token = make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)
+    """Every customer page, and the complaint's page in every state (each has its own status line)."""
+    agent = staff_member(COMPLAINTS_MANAGERS)
+    complaints = [filed_complaint(days_ago=50), *(complaint_in(state, by=agent) for state in STATES)]
     context = browser.new_context(viewport={"width": 320, "height": 640})
     page = context.new_page()
     paths = (
@@ -133,7 +136,13 @@ def test_customer_pages_reflow_at_320_pixels_without_scrolling_sideways(live_ser
         reverse("complaints_code"),
         reverse("complaints:new"),
         reverse("complaints:track"),
-        reverse("complaints:tracking_link", args=[token]),
+        *(
+            reverse(
+                "complaints:tracking_link",
+                args=[make_tracking_token(reference=c.reference, tracking_key=c.tracking_key)],
+            )
+            for c in complaints
+        ),
     )
     wide = pages_wider_than(320, page, live_server.url, paths)
     context.close()
