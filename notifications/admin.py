@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -36,6 +37,14 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         return (
             message.context.get(FORMAT_NOTE, "") if message.channel == OutboundMessage.Channel.LETTER else ""
         )
+
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except OverflowError as error:
+            # A year past 9999 in the date hierarchy: Django turns a ValueError into its "?e=1"
+            # answer, but datetime() overflows first for a long enough number.
+            raise IncorrectLookupParameters(error) from error
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields if field.name != "context"]
