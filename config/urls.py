@@ -9,6 +9,7 @@ from complaints.inbound.webhooks import inbound_webhook
 urlpatterns = [
     path("", complaint_views.home, name="home"),
     path("complaints-code/", complaint_views.complaints_code, name="complaints_code"),
+    path("language/", complaint_views.choose_language, name="set_language"),
     path("complaints/", include("complaints.urls")),
     path("complaints/", include("escalation.urls")),
     path("staff/", include("escalation.staff_urls")),
