@@ -61,9 +61,19 @@ class ComplaintAdminForm(forms.ModelForm):
     class Meta:
         model = Complaint
         fields = ["category", "assigned_to", *CUSTOMER_FIELDS, "legal_hold"]
+        labels = {"language": "Language for letters and e-mails"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "language" in self.fields:
+            # Left out of a post (an older form, a script): the customer's choice stays as it is.
+            self.fields["language"].required = False
 
     def clean_postcode(self):
         return clean_uk_postcode(self.cleaned_data["postcode"])
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or self.instance.language
 
     def clean(self):
         cleaned = super().clean()
@@ -204,7 +214,7 @@ class ComplaintAdmin(admin.ModelAdmin):
     @admin.display(description="what helps")
     def what_helps(self, complaint):
         """The adjustments to make, for whoever picks the complaint up (no health details here)."""
-        return "; ".join(Complaint.Adjustment(item).label for item in complaint.adjustments) or "–"
+        return "; ".join(str(Complaint.Adjustment(item).label) for item in complaint.adjustments) or "–"
 
     @admin.display(description="waiting for us")
     def waiting_for_us(self, complaint):

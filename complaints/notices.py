@@ -4,7 +4,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext as _
 
 from complaints.models import Complaint
 from complaints.reply_addresses import reply_address
@@ -57,12 +58,13 @@ def customer_messages(
         # On paper a private link is too long to type and unsafe to leave lying about: the
         # tracking page with the reference filled in instead (the customer adds their e-mail address or postcode).
         track = settings.PORTAL_BASE_URL + reverse("complaints:track") + f"?reference={complaint.reference}"
-        secret = "the e-mail address you gave us" if complaint.email else "your postcode"
-        messages[0]["context"] = {
-            **message["context"],
-            "tracking_url": track,
-            "on_paper": f"your reference and {secret}",
-        }
+        with translation.override(complaint.language):
+            on_paper = (
+                _("your reference and the e-mail address you gave us")
+                if complaint.email
+                else _("your reference and your postcode")
+            )
+        messages[0]["context"] = {**message["context"], "tracking_url": track, "on_paper": on_paper}
     if preference == Complaint.ReplyPreference.PHONE and complaint.phone:
         messages.append(
             {**message, "idempotency_key": f"{key}:call", "channel": OutboundMessage.Channel.CALL}
@@ -88,6 +90,8 @@ def _customer_message(*, complaint: Complaint, template_key: str, extra: dict | 
     return {
         "reference": complaint.reference,
         "template_key": template_key,
+        # Written in the customer's language, whoever or whatever sends it.
+        "language": complaint.language,
         "context": {**customer_context(complaint), **(extra or {})},
         "recipient_name": complaint.customer_name,
         "recipient_email": complaint.email,
@@ -106,7 +110,7 @@ def notify_team(*, complaint: Complaint, template_key: str, event_id: str):
         template_key=template_key,
         context={
             "reference": complaint.reference,
-            "category": complaint.get_category_display(),
+            "category": str(complaint.get_category_display()),
             "admin_url": settings.PORTAL_BASE_URL
             + reverse("admin:complaints_complaint_change", args=[complaint.pk]),
         },
@@ -117,16 +121,22 @@ def notify_team(*, complaint: Complaint, template_key: str, event_id: str):
 
 
 def customer_context(complaint: Complaint) -> dict:
-    """Plain values (the outbox stores them as JSON) every customer message may use."""
+    """Plain values (the outbox stores them as JSON) every customer message may use, with the words
+    and dates in them (a category, "1 Mehefin 2026") in the customer's language."""
+    with translation.override(complaint.language):
+        return _customer_context(complaint)
+
+
+def _customer_context(complaint: Complaint) -> dict:
     received = timezone.localtime(complaint.first_received_at)
     added = {key: value for provider in _notice_context for key, value in provider(complaint).items()}
     return {
         **added,
         "reference": complaint.reference,
         "customer_name": complaint.customer_name,
-        "category": complaint.get_category_display(),
-        "received_on": received.strftime("%-d %B %Y"),
-        "reply_preference": complaint.get_reply_preference_display(),
+        "category": str(complaint.get_category_display()),
+        "received_on": dateformat.format(received, "j F Y"),
+        "reply_preference": str(complaint.get_reply_preference_display()),
         "large_print": Complaint.Adjustment.LARGE_PRINT in complaint.adjustments,
         "tracking_url": tracking_url(reference=complaint.reference, tracking_key=complaint.tracking_key),
         "portal_url": settings.PORTAL_BASE_URL,

@@ -46,6 +46,7 @@ def file_complaint(
     representative_authority: str = "",
     representative_email: str = "",
     adjustments: list[str] | tuple[str, ...] = (),
+    language: str = settings.LANGUAGE_CODE,
 ) -> Complaint:
     """Record a complaint, filed online or logged by staff, and queue its acknowledgement.
 
@@ -77,6 +78,8 @@ def file_complaint(
         representative_authority=representative_authority,
         representative_email=representative_email,
         adjustments=list(adjustments),
+        # The customer's language (the filing page's): every message and letter to them uses it.
+        language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
     )
     _save_with_unique_reference(complaint)
     if complaint.has_support_needs:
