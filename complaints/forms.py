@@ -12,6 +12,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.forms.fields import BaseTemporalField
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint
 from complaints.uploads import (
@@ -39,12 +43,19 @@ def clean_uk_postcode(raw: str) -> str:
     """The normalised postcode, or a validation error a customer understands."""
     postcode = normalise_postcode(raw)
     if postcode is None:
-        raise forms.ValidationError("Enter a UK postcode, like CB5 8LA.")
+        raise forms.ValidationError(_("Enter a UK postcode, like CB5 8LA."))
     return postcode
 
 
-def too_long(limit: int, what: str) -> str:
-    return f"Please keep {what} to {limit:,} characters or fewer (it has %(show_value)s)."
+def _too_long(limit: int, what: str) -> str:
+    # %(show_value)s is left for Django to fill in with the length it measured.
+    return gettext("Please keep {what} to {limit} characters or fewer (it has %(show_value)s).").format(
+        what=what, limit=f"{limit:,}"
+    )
+
+
+# Lazy: a form's error messages are set once, at import, and shown in each visitor's language.
+too_long = lazy(_too_long, str)
 
 
 UK_TIME = ZoneInfo("Europe/London")
@@ -96,8 +107,12 @@ class AttachmentsField(forms.FileField):
         kwargs.setdefault("required", False)
         kwargs.setdefault(
             "help_text",
-            f"Optional. Up to {MAX_ATTACHMENTS} files: {ALLOWED_TYPES_LABEL}, "
-            f"each up to {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.",
+            format_lazy(
+                _("Optional. Up to {count} files: {types}, each up to {megabytes} MB."),
+                count=MAX_ATTACHMENTS,
+                types=ALLOWED_TYPES_LABEL,
+                megabytes=MAX_ATTACHMENT_BYTES // (1024 * 1024),
+            ),
         )
         kwargs.setdefault(
             "widget",
@@ -108,7 +123,7 @@ class AttachmentsField(forms.FileField):
     def clean(self, data, initial=None):
         files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
         if any(not isinstance(item, UploadedFile) for item in files):
-            raise forms.ValidationError("The files did not arrive; please choose them again.")
+            raise forms.ValidationError(_("The files did not arrive; please choose them again."))
         problems = attachment_problems(files)
         if problems:
             raise forms.ValidationError(problems)
@@ -139,17 +154,19 @@ class AdjustmentsField(forms.MultipleChoiceField):
 
 
 class ComplaintForm(CountedTextMixin, forms.ModelForm):
-    adjustments = AdjustmentsField(label="What would help you? (optional)")
+    adjustments = AdjustmentsField(label=_("What would help you? (optional)"))
     support_needs = forms.CharField(
-        label="Anything else that would help us support you (optional)",
-        help_text="For example a health condition or circumstances we should know about. Only staff "
-        "who need it can see this.",
+        label=_("Anything else that would help us support you (optional)"),
+        help_text=_(
+            "For example a health condition or circumstances we should know about. Only staff "
+            "who need it can see this."
+        ),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": too_long(2000, "this")},
+        error_messages={"max_length": too_long(2000, _("this"))},
     )
-    attachments = AttachmentsField(label="Attach files")
+    attachments = AttachmentsField(label=_("Attach files"))
 
     class Meta:
         model = Complaint
@@ -170,28 +187,32 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
             "representative_email",
         ]
         labels = {
-            "customer_name": "Full name",
-            "email": "E-mail address",
-            "phone": "Phone number",
-            "postal_address": "Postal address",
-            "account_number": "Account number (optional)",
-            "customer_type": "You are a",
-            "category": "What is your complaint about?",
-            "description": "Tell us what happened and what you would like us to do",
-            "reply_preference": "How should we reply?",
-            "representative_name": "Your name, if you are complaining for someone else",
-            "representative_relationship": "Your relationship to them",
-            "representative_authority": "What allows you to act for them?",
-            "representative_email": "Your own e-mail (optional)",
+            "customer_name": _("Full name"),
+            "email": _("E-mail address"),
+            "phone": _("Phone number"),
+            "postal_address": _("Postal address"),
+            "account_number": _("Account number (optional)"),
+            "customer_type": _("You are a"),
+            "category": _("What is your complaint about?"),
+            "description": _("Tell us what happened and what you would like us to do"),
+            "reply_preference": _("How should we reply?"),
+            "representative_name": _("Your name, if you are complaining for someone else"),
+            "representative_relationship": _("Your relationship to them"),
+            "representative_authority": _("What allows you to act for them?"),
+            "representative_email": _("Your own e-mail (optional)"),
         }
         help_texts = {
-            "email": "We send your reference and updates here. Leave empty if you have no e-mail address.",
-            "phone": "So that we can call you back; phone is often the quickest way to sort things out.",
-            "postal_address": "The address we should write to (first lines, town).",
-            "account_number": "On your bills and in your welcome e-mail. Leave empty if you don't know it.",
-            "representative_relationship": "For example: daughter, carer, Citizens Advice adviser.",
-            "representative_email": "So that e-mail you send us about it, quoting the reference, reaches it. "
-            "We reply to the address above.",
+            "email": _("We send your reference and updates here. Leave empty if you have no e-mail address."),
+            "phone": _("So that we can call you back; phone is often the quickest way to sort things out."),
+            "postal_address": _("The address we should write to (first lines, town)."),
+            "account_number": _(
+                "On your bills and in your welcome e-mail. Leave empty if you don't know it."
+            ),
+            "representative_relationship": _("For example: daughter, carer, Citizens Advice adviser."),
+            "representative_email": _(
+                "So that e-mail you send us about it, quoting the reference, reaches it. "
+                "We reply to the address above."
+            ),
         }
         widgets = {
             "customer_name": forms.TextInput(attrs={"autocomplete": "name"}),
@@ -208,27 +229,30 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
             "representative_email": forms.EmailInput(attrs={"autocomplete": "email"}),
         }
         error_messages = {
-            "customer_name": {"required": "Enter your full name."},
+            "customer_name": {"required": _("Enter your full name.")},
             "postal_address": {
-                "required": "Enter your postal address.",
-                "max_length": too_long(500, "the address"),
+                "required": _("Enter your postal address."),
+                "max_length": too_long(500, _("the address")),
             },
-            "postcode": {"required": "Enter your postcode."},
-            "category": {"required": "Choose what your complaint is about."},
-            "customer_type": {"required": "Choose whether you are a home or a business customer."},
+            "postcode": {"required": _("Enter your postcode.")},
+            "category": {"required": _("Choose what your complaint is about.")},
+            "customer_type": {"required": _("Choose whether you are a home or a business customer.")},
             "description": {
-                "required": "Tell us what happened.",
-                "max_length": too_long(MAX_DESCRIPTION, "your description")
-                + " You can add more as a message once your complaint is filed.",
+                "required": _("Tell us what happened."),
+                "max_length": format_lazy(
+                    "{} {}",
+                    too_long(MAX_DESCRIPTION, _("your description")),
+                    _("You can add more as a message once your complaint is filed."),
+                ),
             },
-            "reply_preference": {"required": "Choose how we should reply."},
-            "email": {"invalid": "Enter an e-mail address like name@example.com."},
-            "representative_email": {"invalid": "Enter an e-mail address like name@example.com."},
+            "reply_preference": {"required": _("Choose how we should reply.")},
+            "email": {"invalid": _("Enter an e-mail address like name@example.com.")},
+            "representative_email": {"invalid": _("Enter an e-mail address like name@example.com.")},
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "Choose one…"), *Complaint.Category.choices]
+        self.fields["category"].choices = [("", _("Choose one…")), *Complaint.Category.choices]
         self.fields["customer_type"].initial = Complaint.CustomerType.RESIDENTIAL
         self.fields["reply_preference"].choices = Complaint.ReplyPreference.choices  # no blank radio
         self.fields["representative_authority"].choices = Complaint.RepresentativeAuthority.choices
@@ -236,7 +260,7 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
         self.helper.form_tag = False
         self.helper.layout = Layout(
             Fieldset(
-                "About you",
+                _("About you"),
                 "customer_name",
                 "email",
                 "phone",
@@ -245,10 +269,10 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
                 "account_number",
                 "customer_type",
             ),
-            Fieldset("Your complaint", "category", "description", "attachments"),
-            Fieldset("How we keep in touch", "reply_preference", "adjustments", "support_needs"),
+            Fieldset(_("Your complaint"), "category", "description", "attachments"),
+            Fieldset(_("How we keep in touch"), "reply_preference", "adjustments", "support_needs"),
             Fieldset(
-                "Complaining for someone else? (optional)",
+                _("Complaining for someone else? (optional)"),
                 "representative_name",
                 "representative_relationship",
                 "representative_authority",
@@ -265,7 +289,7 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
         if phone and (not PHONE_CHARACTERS.match(phone) or not 10 <= sum(c.isdigit() for c in phone) <= 15):
-            raise forms.ValidationError("Enter a phone number like 01223 446000 or +44 7700 900123.")
+            raise forms.ValidationError(_("Enter a phone number like 01223 446000 or +44 7700 900123."))
         return phone
 
     def clean(self):
@@ -276,30 +300,36 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
             and not cleaned.get("email")
             and "email" not in self.errors
         ):
-            self.add_error("email", "Give an e-mail address, or choose another way for us to reply.")
+            self.add_error("email", _("Give an e-mail address, or choose another way for us to reply."))
         if (
             preference == Complaint.ReplyPreference.PHONE
             and not cleaned.get("phone")
             and "phone" not in self.errors
         ):
-            self.add_error("phone", "Give a phone number, or choose another way for us to reply.")
+            self.add_error("phone", _("Give a phone number, or choose another way for us to reply."))
         if (
             preference == Complaint.ReplyPreference.PHONE
             and Complaint.Adjustment.NO_PHONE_CALLS in cleaned.get("adjustments", [])
         ):
             self.add_error(
-                "reply_preference", "You asked us not to phone you: choose another way for us to reply."
+                "reply_preference", _("You asked us not to phone you: choose another way for us to reply.")
             )
         if cleaned.get("representative_name"):
             if not cleaned.get("representative_relationship"):
-                self.add_error("representative_relationship", "Tell us how you are related to the customer.")
+                self.add_error(
+                    "representative_relationship", _("Tell us how you are related to the customer.")
+                )
             if not cleaned.get("representative_authority"):
-                self.add_error("representative_authority", "Tell us what allows you to act for the customer.")
+                self.add_error(
+                    "representative_authority", _("Tell us what allows you to act for the customer.")
+                )
         elif any(
             cleaned.get(field)
             for field in ("representative_relationship", "representative_authority", "representative_email")
         ):
-            self.add_error("representative_name", "Give your name, as you are complaining for someone else.")
+            self.add_error(
+                "representative_name", _("Give your name, as you are complaining for someone else.")
+            )
         return cleaned
 
 
@@ -330,32 +360,32 @@ class StaffLogComplaintForm(ComplaintForm):
 
 class TrackComplaintForm(forms.Form):
     reference = forms.CharField(
-        label="Complaint reference",
+        label=_("Complaint reference"),
         max_length=30,
-        help_text="It looks like NS-7K2M-Q9XD. You'll find it in our acknowledgement.",
+        help_text=_("It looks like NS-7K2M-Q9XD. You'll find it in our acknowledgement."),
         widget=forms.TextInput(
             attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
         ),
-        error_messages={"required": "Enter your complaint reference."},
+        error_messages={"required": _("Enter your complaint reference.")},
     )
     email_or_postcode = forms.CharField(
-        label="Your e-mail address (or your postcode, if you gave us no e-mail address)",
+        label=_("Your e-mail address (or your postcode, if you gave us no e-mail address)"),
         max_length=254,
-        error_messages={"required": "Enter the e-mail address or postcode you gave us."},
+        error_messages={"required": _("Enter the e-mail address or postcode you gave us.")},
     )
 
 
 class CustomerMessageForm(CountedTextMixin, forms.Form):
     body = forms.CharField(
-        label="Your message",
+        label=_("Your message"),
         max_length=MAX_MESSAGE,
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={
-            "required": "Write your message.",
-            "max_length": too_long(MAX_MESSAGE, "your message"),
+            "required": _("Write your message."),
+            "max_length": too_long(MAX_MESSAGE, _("your message")),
         },
     )
-    attachments = AttachmentsField(label="Attach files")
+    attachments = AttachmentsField(label=_("Attach files"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
