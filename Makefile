@@ -31,8 +31,8 @@ messages: $(STAMP) ## Refresh locale/cy's msgids from the code and templates (ne
 	@command -v xgettext >/dev/null || { echo "makemessages needs GNU gettext (apt-get install gettext); edit locale/cy/LC_MESSAGES/django.po by hand meanwhile."; exit 1; }
 	@$(RUN_ENV) $(PY) manage.py makemessages --locale cy --no-location --no-obsolete \
 	  --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'static/*' --ignore 'staticfiles/*' --ignore 'var/*'
-	@$(PY) -m config.compile_messages
-	@echo "New or changed msgids have an empty (or fuzzy) msgstr in locale/cy/LC_MESSAGES/django.po: translate them; tests/notifications/test_language.py fails until every one is done."
+	@echo "New or changed msgids have an empty (or fuzzy: a guess) msgstr in locale/cy/LC_MESSAGES/django.po: translate them; tests/notifications/test_language.py fails until every one is done."
+	@$(PY) -m config.compile_messages || echo "Not compiled: the catalogue still has fuzzy entries (check each, then remove its '#, fuzzy')."
 
 run: $(STAMP) $(CATALOGUES) ## Serve the portal on http://127.0.0.1:8000 with a Celery worker and beat, and mail in on port 2525 (Ctrl-C stops all)
 	@mkdir -p var/broker/queue var/broker/processed var/broker/control var/media
