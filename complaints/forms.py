@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.fields import BaseTemporalField
@@ -350,6 +351,17 @@ class StaffLogComplaintForm(ComplaintForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["first_received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+    language = forms.ChoiceField(
+        label="Language for letters and e-mails",
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+        help_text="The customer's choice: the acknowledgement and every later message are written in it.",
+    )
+
+    def clean_language(self):
+        return self.cleaned_data["language"] or settings.LANGUAGE_CODE
 
     def clean_first_received_at(self):
         value = self.cleaned_data["first_received_at"]

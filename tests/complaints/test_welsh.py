@@ -4,6 +4,7 @@ the complaint so that every later message is written in it, whoever sends it."""
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from complaints.models import Complaint
 from notifications.models import OutboundMessage
@@ -131,3 +132,21 @@ def test_a_welsh_visitor_without_access_to_a_complaint_changes_nothing(client):
     choose_welsh(stranger, on_page=reverse("complaints:detail", args=[complaint.reference]))
     complaint.refresh_from_db()
     assert complaint.language == "en-gb"
+
+
+def test_staff_logging_a_welsh_speakers_phone_complaint_choose_welsh_for_the_letters(client):
+    staff = StaffUserFactory()
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="complaints"))
+    client.force_login(staff)
+    data = complaint_form_data(channel="phone", first_received_at=_now_typed(), language="cy")
+    response = client.post(reverse("admin:complaints_complaint_add"), data)
+    assert response.status_code == 302
+    complaint = Complaint.objects.get()
+    assert complaint.language == "cy"
+    acknowledgement = OutboundMessage.objects.get(template_key="complaint_acknowledgement")
+    assert acknowledgement.subject.startswith("Mae eich cwyn wedi dod i law")
+    assert '<html lang="cy"' not in client.get(reverse("admin:complaints_complaint_changelist")).content.decode()
+
+
+def _now_typed() -> str:
+    return f"{timezone.localtime():%Y-%m-%dT%H:%M}"
