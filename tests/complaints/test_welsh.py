@@ -145,7 +145,9 @@ def test_staff_logging_a_welsh_speakers_phone_complaint_choose_welsh_for_the_let
     assert complaint.language == "cy"
     acknowledgement = OutboundMessage.objects.get(template_key="complaint_acknowledgement")
     assert acknowledgement.subject.startswith("Mae eich cwyn wedi dod i law")
-    assert '<html lang="cy"' not in client.get(reverse("admin:complaints_complaint_changelist")).content.decode()
+    assert (
+        '<html lang="cy"' not in client.get(reverse("admin:complaints_complaint_changelist")).content.decode()
+    )
 
 
 def _now_typed() -> str:
