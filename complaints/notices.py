@@ -103,14 +103,17 @@ def _customer_message(*, complaint: Complaint, template_key: str, extra: dict | 
 
 
 def notify_team(*, complaint: Complaint, template_key: str, event_id: str):
-    """Queue a message to the complaints team's shared inbox."""
+    """Queue a message to the complaints team's shared inbox, in English whichever language the
+    customer whose action caused it is using."""
+    with translation.override(settings.LANGUAGE_CODE):
+        category = str(complaint.get_category_display())
     return queue_notification(
         idempotency_key=f"{complaint.reference}:{template_key}:{event_id}",
         reference=complaint.reference,
         template_key=template_key,
         context={
             "reference": complaint.reference,
-            "category": str(complaint.get_category_display()),
+            "category": category,
             "admin_url": settings.PORTAL_BASE_URL
             + reverse("admin:complaints_complaint_change", args=[complaint.pk]),
         },

@@ -152,3 +152,14 @@ def test_staff_logging_a_welsh_speakers_phone_complaint_choose_welsh_for_the_let
 
 def _now_typed() -> str:
     return f"{timezone.localtime():%Y-%m-%dT%H:%M}"
+
+
+def test_the_team_hears_of_a_welsh_customers_message_in_english(client):
+    choose_welsh(client)
+    client.post(reverse("complaints:new"), complaint_form_data(), follow=True)
+    complaint = Complaint.objects.get()
+    client.post(reverse("complaints:detail", args=[complaint.reference]), {"body": "Dal yn torri."})
+    alert = OutboundMessage.objects.get(template_key="customer_message_received")
+    assert alert.language == "en-gb"
+    assert "(Broadband fault or speed)" in alert.body_text
+    assert "The customer has added a message" in alert.body_text
