@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import workflow
 from complaints.models import Attachment, Complaint, InboundEmail, SupportNeeds, TimelineEntry
@@ -89,6 +89,13 @@ def file_complaint(
     notify_customer(complaint=complaint, template_key="complaint_acknowledgement", event_id="filed")
     complaint_filed.send(sender=Complaint, complaint=complaint)
     return complaint
+
+
+def english_label(label) -> str:
+    """A choice's label as the record keeps it: in English, whichever language the page that caused
+    the change was in (a Welsh customer's referral, say)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(label)
 
 
 def refuse_implausible_first_received(first_received_at: datetime, now: datetime) -> None:
@@ -273,7 +280,7 @@ def change_complaint_status(*, complaint: Complaint, new_status: str, by, note: 
     TimelineEntry.objects.create(
         complaint=complaint,
         kind=TimelineEntry.Kind.STATUS_CHANGED,
-        body=note or f"Status changed to “{complaint.get_status_display()}”.",
+        body=note or f"Status changed to “{english_label(Complaint.Status(new_status).label)}”.",
         author=by,
     )
     complaint_status_changed.send(

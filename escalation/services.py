@@ -186,7 +186,7 @@ def advance_stage(*, complaint: Complaint, to_stage: int, reason: str, by=None) 
         complaint_services.record_event(
             complaint=case.complaint,
             kind=TimelineEntry.Kind.STAGE_CHANGED,
-            body=f"Moved to {Stage(to_stage).label}. {reason}".strip(),
+            body=f"Moved to {complaint_services.english_label(Stage(to_stage).label)}. {reason}".strip(),
             by=by,
         )
     return case.escalation

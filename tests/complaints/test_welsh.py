@@ -3,10 +3,12 @@ the complaint so that every later message is written in it, whoever sends it."""
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.test import TestCase
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from complaints.models import Complaint
+from complaints import services
+from complaints.models import Complaint, TimelineEntry
 from notifications.models import OutboundMessage
 from tests.complaints.factories import StaffUserFactory, complaint_form_data
 
@@ -163,3 +165,13 @@ def test_the_team_hears_of_a_welsh_customers_message_in_english(client):
     assert alert.language == "en-gb"
     assert "(Broadband fault or speed)" in alert.body_text
     assert "The customer has added a message" in alert.body_text
+
+
+def test_the_record_stays_in_english_when_a_welsh_page_causes_a_change():
+    with translation.override("cy"), TestCase.captureOnCommitCallbacks(execute=True):
+        complaint = services.file_complaint(**complaint_form_data(postcode="CB5 8LA"), language="cy")
+        services.change_complaint_status(
+            complaint=complaint, new_status=Complaint.Status.IN_PROGRESS, by=None
+        )
+    entry = complaint.timeline.get(kind=TimelineEntry.Kind.STATUS_CHANGED)
+    assert entry.body == "Status changed to “Being looked into”."
