@@ -111,7 +111,7 @@ class AttachmentsField(forms.FileField):
             format_lazy(
                 _("Optional. Up to {count} files: {types}, each up to {megabytes} MB."),
                 count=MAX_ATTACHMENTS,
-                types=ALLOWED_TYPES_LABEL,
+                types=_(ALLOWED_TYPES_LABEL),
                 megabytes=MAX_ATTACHMENT_BYTES // (1024 * 1024),
             ),
         )
@@ -192,6 +192,7 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
             "email": _("E-mail address"),
             "phone": _("Phone number"),
             "postal_address": _("Postal address"),
+            "postcode": _("Postcode"),
             "account_number": _("Account number (optional)"),
             "customer_type": _("You are a"),
             "category": _("What is your complaint about?"),

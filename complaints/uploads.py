@@ -3,11 +3,11 @@
 import os
 import unicodedata
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-ALLOWED_TYPES_LABEL = "PDF, PNG or JPEG"
+ALLOWED_TYPES_LABEL = gettext_noop("PDF, PNG or JPEG")  # translated where shown
 
 # The first bytes of each accepted format.
 _SIGNATURES = (
@@ -55,6 +55,7 @@ def attachment_problems(files) -> list[str]:
             problems.append(gettext("“%(name)s” is empty.") % {"name": name})
         elif sniff_content_type(uploaded_file) is None:
             problems.append(
-                gettext("“%(name)s” is not a %(types)s file.") % {"name": name, "types": ALLOWED_TYPES_LABEL}
+                gettext("“%(name)s” is not a %(types)s file.")
+                % {"name": name, "types": gettext(ALLOWED_TYPES_LABEL)}
             )
     return problems

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
@@ -23,7 +23,7 @@ from complaints.access import (
 from complaints.forms import ComplaintForm, CustomerMessageForm, TrackComplaintForm
 from complaints.tracking_links import make_tracking_token
 
-NOT_FOUND_ANSWER = _lazy(
+NOT_FOUND_ANSWER = gettext_lazy(
     "We couldn't find a complaint with those details. Check the reference and the e-mail address "
     "(or postcode) you gave us, and try again."
 )

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
@@ -47,10 +47,10 @@ class CustomerProgress:
 
 
 CUSTOMER_DEADLINE_TEXT = {
-    DeadlineKind.ACKNOWLEDGEMENT: _lazy("We will acknowledge your complaint by"),
-    DeadlineKind.STAGE_ONE: _lazy("We aim to resolve your complaint by"),
-    DeadlineKind.STAGE_TWO: _lazy("The Complaints Manager's written response is due by"),
-    DeadlineKind.OMBUDSMAN_REMEDY: _lazy("We will do what the ombudsman decided by"),
+    DeadlineKind.ACKNOWLEDGEMENT: gettext_lazy("We will acknowledge your complaint by"),
+    DeadlineKind.STAGE_ONE: gettext_lazy("We aim to resolve your complaint by"),
+    DeadlineKind.STAGE_TWO: gettext_lazy("The Complaints Manager's written response is due by"),
+    DeadlineKind.OMBUDSMAN_REMEDY: gettext_lazy("We will do what the ombudsman decided by"),
 }
 
 

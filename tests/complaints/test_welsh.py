@@ -175,3 +175,18 @@ def test_the_record_stays_in_english_when_a_welsh_page_causes_a_change():
         )
     entry = complaint.timeline.get(kind=TimelineEntry.Kind.STATUS_CHANGED)
     assert entry.body == "Status changed to “Being looked into”."
+
+
+def test_a_welsh_customers_complaint_page_is_welsh_throughout(client):
+    choose_welsh(client)
+    client.post(reverse("complaints:new"), complaint_form_data(), follow=True)
+    complaint = Complaint.objects.get()
+    page = client.get(reverse("complaints:detail", args=[complaint.reference])).content.decode()
+    assert "Byddwn yn cydnabod eich cwyn erbyn Dydd " in page  # the next step, from the clocks
+    assert "Ble mae eich cwyn" in page
+    assert "Nam ar y band eang neu ei gyflymder" in page
+    assert "PDF, PNG neu JPEG" in page
+    for english in ("We will acknowledge", "Where your complaint is", "Send message", "PNG or JPEG"):
+        assert english not in page
+    form = client.get(reverse("complaints:new")).content.decode()
+    assert "Cod post<span" in form
