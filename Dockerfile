@@ -10,8 +10,10 @@ COPY pyproject.toml ./
 RUN pip install .
 
 COPY . .
+# The Welsh catalogue (locale/cy), compiled with polib: the .mo is build output, not in git.
 # Hashed, compressed static files for WhiteNoise; a throw-away key, only to import the settings.
-RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+RUN python -m config.compile_messages \
+    && DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     python manage.py collectstatic --noinput \
     && useradd --create-home --uid 1000 portal \
     && mkdir -p /data/media && chown portal /data/media

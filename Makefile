@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run demo-login test bench capacity loadtest demo lint format screenshots clean
+.PHONY: help install system-deps run demo-login test bench capacity loadtest demo lint format screenshots messages clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -20,9 +20,21 @@ $(STAMP): pyproject.toml
 	@echo "Installed: $$($(PY) -m pip list --disable-pip-version-check --format=freeze 2>/dev/null | wc -l) packages in $(VENV)."
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the pinned dependencies
+# The Welsh catalogue, compiled with polib (pure Python: no GNU gettext needed); the .mo is not in git.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+$(CATALOGUES): %.mo: %.po $(STAMP)
+	@$(PY) -m config.compile_messages
 
-run: $(STAMP) ## Serve the portal on http://127.0.0.1:8000 with a Celery worker and beat, and mail in on port 2525 (Ctrl-C stops all)
+install: $(STAMP) $(CATALOGUES) ## Create .venv, install the pinned dependencies and compile the Welsh catalogue
+
+messages: $(STAMP) ## Refresh locale/cy's msgids from the code and templates (needs GNU gettext), then compile
+	@command -v xgettext >/dev/null || { echo "makemessages needs GNU gettext (apt-get install gettext); edit locale/cy/LC_MESSAGES/django.po by hand meanwhile."; exit 1; }
+	@$(RUN_ENV) $(PY) manage.py makemessages --locale cy --no-location --no-obsolete \
+	  --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'static/*' --ignore 'staticfiles/*' --ignore 'var/*'
+	@echo "New or changed msgids have an empty (or fuzzy: a guess) msgstr in locale/cy/LC_MESSAGES/django.po: translate them; tests/notifications/test_language.py fails until every one is done."
+	@$(PY) -m config.compile_messages || echo "Not compiled: the catalogue still has fuzzy entries (check each, then remove its '#, fuzzy')."
+
+run: $(STAMP) $(CATALOGUES) ## Serve the portal on http://127.0.0.1:8000 with a Celery worker and beat, and mail in on port 2525 (Ctrl-C stops all)
 	@mkdir -p var/broker/queue var/broker/processed var/broker/control var/media
 	@$(RUN_ENV) $(PY) manage.py migrate --noinput --verbosity 0
 	@# The worker says only what goes wrong (LOG_LEVEL=INFO for more); the e-mails it sends are printed, framed.
@@ -48,7 +60,7 @@ system-deps: ## Install Debian's Chromium, docker-compose, Caddy and Dovecot for
 	  fi; \
 	fi
 
-test: $(STAMP) system-deps ## Run the whole suite (real PostgreSQL and Redis when they answer)
+test: $(STAMP) $(CATALOGUES) system-deps ## Run the whole suite (real PostgreSQL and Redis when they answer)
 	@eval "$$($(PY) tests/detect_services.py)" && $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) ## Benchmarks: speed, queries, memory and capacity (never asserted in the tests); about 5 minutes
@@ -79,7 +91,7 @@ format: $(STAMP) ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-screenshots: $(STAMP) ## Refresh the README's screenshots from the browser tests
+screenshots: $(STAMP) $(CATALOGUES) ## Refresh the README's screenshots from the browser tests
 	@eval "$$($(PY) tests/detect_services.py)" && SCREENSHOT_DIR=tests/browser/screenshots $(PY) -m pytest -m browser -q
 
 clean: ## Remove the virtualenv and runtime files (database, broker folders, uploads)

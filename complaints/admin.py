@@ -69,9 +69,19 @@ class ComplaintAdminForm(forms.ModelForm):
     class Meta:
         model = Complaint
         fields = ["category", "assigned_to", *CUSTOMER_FIELDS, "legal_hold"]
+        labels = {"language": "Language for letters and e-mails"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "language" in self.fields:
+            # Left out of a post (an older form, a script): the customer's choice stays as it is.
+            self.fields["language"].required = False
 
     def clean_postcode(self):
         return clean_uk_postcode(self.cleaned_data["postcode"])
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or self.instance.language
 
     def clean(self):
         cleaned = super().clean()
@@ -311,7 +321,7 @@ class ComplaintAdmin(admin.ModelAdmin):
     def what_helps(self, complaint):
         """The adjustments to make, for whoever picks the complaint up (no health details here)."""
         helps = [
-            f"{label}: {complaint.call_times}" if item == Complaint.Adjustment.CALL_TIMES else label
+            f"{label}: {complaint.call_times}" if item == Complaint.Adjustment.CALL_TIMES else str(label)
             for item in complaint.adjustments
             for label in [Complaint.Adjustment(item).label]
         ]

@@ -7,11 +7,17 @@ from zoneinfo import ZoneInfo
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.fields import BaseTemporalField
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from complaints import needs_register
 from complaints.models import Complaint, SupportNeeds
@@ -40,12 +46,19 @@ def clean_uk_postcode(raw: str) -> str:
     """The normalised postcode, or a validation error a customer understands."""
     postcode = normalise_postcode(raw)
     if postcode is None:
-        raise forms.ValidationError("Enter a UK postcode, like CB5 8LA.")
+        raise forms.ValidationError(_("Enter a UK postcode, like CB5 8LA."))
     return postcode
 
 
-def too_long(limit: int, what: str) -> str:
-    return f"Please keep {what} to {limit:,} characters or fewer (it has %(show_value)s)."
+def _too_long(limit: int, what: str) -> str:
+    # %(show_value)s is left for Django to fill in with the length it measured.
+    return gettext("Please keep {what} to {limit} characters or fewer (it has %(show_value)s).").format(
+        what=what, limit=f"{limit:,}"
+    )
+
+
+# Lazy: a form's error messages are set once, at import, and shown in each visitor's language.
+too_long = lazy(_too_long, str)
 
 
 UK_TIME = ZoneInfo("Europe/London")
@@ -97,8 +110,12 @@ class AttachmentsField(forms.FileField):
         kwargs.setdefault("required", False)
         kwargs.setdefault(
             "help_text",
-            f"Optional. Up to {MAX_ATTACHMENTS} files: {ALLOWED_TYPES_LABEL}, "
-            f"each up to {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.",
+            format_lazy(
+                _("Optional. Up to {count} files: {types}, each up to {megabytes} MB."),
+                count=MAX_ATTACHMENTS,
+                types=_(ALLOWED_TYPES_LABEL),
+                megabytes=MAX_ATTACHMENT_BYTES // (1024 * 1024),
+            ),
         )
         kwargs.setdefault(
             "widget",
@@ -109,7 +126,7 @@ class AttachmentsField(forms.FileField):
     def clean(self, data, initial=None):
         files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
         if any(not isinstance(item, UploadedFile) for item in files):
-            raise forms.ValidationError("The files did not arrive; please choose them again.")
+            raise forms.ValidationError(_("The files did not arrive; please choose them again."))
         problems = attachment_problems(files)
         if problems:
             raise forms.ValidationError(problems)
@@ -145,40 +162,49 @@ def require_call_times(form: forms.BaseForm, cleaned: dict) -> None:
     if cleaned.get("call_times") and Complaint.Adjustment.CALL_TIMES not in adjustments:
         cleaned["adjustments"] = [*adjustments, Complaint.Adjustment.CALL_TIMES]
     elif Complaint.Adjustment.CALL_TIMES in adjustments and not cleaned.get("call_times"):
-        form.add_error("call_times", "Tell us when we may call you.")
+        form.add_error("call_times", _("Tell us when we may call you."))
 
 
-NEEDS_EXPLAINED = f"""
-<p id="needs-explained" class="form-text mb-3">If something makes it harder for you to deal with us
-(your health, a disability, your circumstances), telling us lets us help: we can write in large print,
-call at times that suit you, or deal with your complaint first if you rely on your landline for your
-safety. Only staff who need to know can see what you tell us here; everyone else sees only that there
-is something to take into account, what helps, and, if you rely on your landline for your safety, that
-your complaint comes first. We check it with you every {needs_register.REVIEW_AFTER_MONTHS} months, and you can
-ask us to change or remove it at any time.</p>
-"""
+def _needs_explained() -> str:
+    return format_html(
+        '<p id="needs-explained" class="form-text mb-3">{}</p>',
+        gettext(
+            "If something makes it harder for you to deal with us (your health, a disability, your "
+            "circumstances), telling us lets us help: we can write in large print, call at times that "
+            "suit you, or deal with your complaint first if you rely on your landline for your safety. "
+            "Only staff who need to know can see what you tell us here; everyone else sees only that "
+            "there is something to take into account, what helps, and, if you rely on your landline for "
+            "your safety, that your complaint comes first. We check it with you every %(months)s months, "
+            "and you can ask us to change or remove it at any time."
+        )
+        % {"months": needs_register.REVIEW_AFTER_MONTHS},
+    )
+
+
+# Put into the form by crispy's HTML(), read when the page is rendered: in the page's language.
+NEEDS_EXPLAINED = lazy(_needs_explained, str)()
 
 
 class ComplaintForm(CountedTextMixin, forms.ModelForm):
-    adjustments = AdjustmentsField(label="What would help you? (optional)")
+    adjustments = AdjustmentsField(label=_("What would help you? (optional)"))
     needs = forms.MultipleChoiceField(
-        label="Is there anything that makes it harder for you to deal with us? (optional)",
+        label=_("Is there anything that makes it harder for you to deal with us? (optional)"),
         choices=SupportNeeds.Need.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     support_needs = forms.CharField(
-        label="Anything else we should know to support you (optional)",
+        label=_("Anything else we should know to support you (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": too_long(2000, "this")},
+        error_messages={"max_length": too_long(2000, _("this"))},
     )
     needs_consent = forms.BooleanField(
-        label="I agree that you record what I have told you about my needs, to help me",
+        label=_("I agree that you record what I have told you about my needs, to help me"),
         required=False,
     )
-    attachments = AttachmentsField(label="Attach files")
+    attachments = AttachmentsField(label=_("Attach files"))
 
     class Meta:
         model = Complaint
@@ -200,30 +226,35 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
             "representative_email",
         ]
         labels = {
-            "call_times": "When may we call you?",
-            "customer_name": "Full name",
-            "email": "E-mail address",
-            "phone": "Phone number",
-            "postal_address": "Postal address",
-            "account_number": "Account number (optional)",
-            "customer_type": "You are a",
-            "category": "What is your complaint about?",
-            "description": "Tell us what happened and what you would like us to do",
-            "reply_preference": "How should we reply?",
-            "representative_name": "Your name, if you are complaining for someone else",
-            "representative_relationship": "Your relationship to them",
-            "representative_authority": "What allows you to act for them?",
-            "representative_email": "Your own e-mail (optional)",
+            "call_times": _("When may we call you?"),
+            "customer_name": _("Full name"),
+            "email": _("E-mail address"),
+            "phone": _("Phone number"),
+            "postal_address": _("Postal address"),
+            "postcode": _("Postcode"),
+            "account_number": _("Account number (optional)"),
+            "customer_type": _("You are a"),
+            "category": _("What is your complaint about?"),
+            "description": _("Tell us what happened and what you would like us to do"),
+            "reply_preference": _("How should we reply?"),
+            "representative_name": _("Your name, if you are complaining for someone else"),
+            "representative_relationship": _("Your relationship to them"),
+            "representative_authority": _("What allows you to act for them?"),
+            "representative_email": _("Your own e-mail (optional)"),
         }
         help_texts = {
-            "email": "We send your reference and updates here. Leave empty if you have no e-mail address.",
-            "phone": "So that we can call you back; phone is often the quickest way to sort things out.",
-            "postal_address": "The address we should write to (first lines, town).",
-            "account_number": "On your bills and in your welcome e-mail. Leave empty if you don't know it.",
-            "representative_relationship": "For example: daughter, carer, Citizens Advice adviser.",
-            "call_times": "If you ticked “Calls only at certain times”: for example, weekdays after 2pm.",
-            "representative_email": "So that e-mail you send us about it, quoting the reference, reaches it. "
-            "We reply to the address above.",
+            "email": _("We send your reference and updates here. Leave empty if you have no e-mail address."),
+            "phone": _("So that we can call you back; phone is often the quickest way to sort things out."),
+            "postal_address": _("The address we should write to (first lines, town)."),
+            "account_number": _(
+                "On your bills and in your welcome e-mail. Leave empty if you don't know it."
+            ),
+            "representative_relationship": _("For example: daughter, carer, Citizens Advice adviser."),
+            "call_times": _("If you ticked “Calls only at certain times”: for example, weekdays after 2pm."),
+            "representative_email": _(
+                "So that e-mail you send us about it, quoting the reference, reaches it. "
+                "We reply to the address above."
+            ),
         }
         widgets = {
             "customer_name": forms.TextInput(attrs={"autocomplete": "name"}),
@@ -240,27 +271,30 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
             "representative_email": forms.EmailInput(attrs={"autocomplete": "email"}),
         }
         error_messages = {
-            "customer_name": {"required": "Enter your full name."},
+            "customer_name": {"required": _("Enter your full name.")},
             "postal_address": {
-                "required": "Enter your postal address.",
-                "max_length": too_long(500, "the address"),
+                "required": _("Enter your postal address."),
+                "max_length": too_long(500, _("the address")),
             },
-            "postcode": {"required": "Enter your postcode."},
-            "category": {"required": "Choose what your complaint is about."},
-            "customer_type": {"required": "Choose whether you are a home or a business customer."},
+            "postcode": {"required": _("Enter your postcode.")},
+            "category": {"required": _("Choose what your complaint is about.")},
+            "customer_type": {"required": _("Choose whether you are a home or a business customer.")},
             "description": {
-                "required": "Tell us what happened.",
-                "max_length": too_long(MAX_DESCRIPTION, "your description")
-                + " You can add more as a message once your complaint is filed.",
+                "required": _("Tell us what happened."),
+                "max_length": format_lazy(
+                    "{} {}",
+                    too_long(MAX_DESCRIPTION, _("your description")),
+                    _("You can add more as a message once your complaint is filed."),
+                ),
             },
-            "reply_preference": {"required": "Choose how we should reply."},
-            "email": {"invalid": "Enter an e-mail address like name@example.com."},
-            "representative_email": {"invalid": "Enter an e-mail address like name@example.com."},
+            "reply_preference": {"required": _("Choose how we should reply.")},
+            "email": {"invalid": _("Enter an e-mail address like name@example.com.")},
+            "representative_email": {"invalid": _("Enter an e-mail address like name@example.com.")},
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "Choose one…"), *Complaint.Category.choices]
+        self.fields["category"].choices = [("", _("Choose one…")), *Complaint.Category.choices]
         self.fields["customer_type"].initial = Complaint.CustomerType.RESIDENTIAL
         self.fields["reply_preference"].choices = Complaint.ReplyPreference.choices  # no blank radio
         self.fields["representative_authority"].choices = Complaint.RepresentativeAuthority.choices
@@ -269,7 +303,7 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
         self.helper.disable_csrf = True  # the page's own form carries the token
         self.helper.layout = Layout(
             Fieldset(
-                "About you",
+                _("About you"),
                 "customer_name",
                 "email",
                 "phone",
@@ -278,17 +312,17 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
                 "account_number",
                 "customer_type",
             ),
-            Fieldset("Your complaint", "category", "description", "attachments"),
-            Fieldset("How we keep in touch", "reply_preference", "adjustments", "call_times"),
+            Fieldset(_("Your complaint"), "category", "description", "attachments"),
+            Fieldset(_("How we keep in touch"), "reply_preference", "adjustments", "call_times"),
             Fieldset(
-                "Extra help (optional)",
+                _("Extra help (optional)"),
                 HTML(NEEDS_EXPLAINED),
                 "needs",
                 "support_needs",
                 "needs_consent",
             ),
             Fieldset(
-                "Complaining for someone else? (optional)",
+                _("Complaining for someone else? (optional)"),
                 "representative_name",
                 "representative_relationship",
                 "representative_authority",
@@ -305,7 +339,7 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
         if phone and (not PHONE_CHARACTERS.match(phone) or not 10 <= sum(c.isdigit() for c in phone) <= 15):
-            raise forms.ValidationError("Enter a phone number like 01223 446000 or +44 7700 900123.")
+            raise forms.ValidationError(_("Enter a phone number like 01223 446000 or +44 7700 900123."))
         return phone
 
     def clean(self):
@@ -315,41 +349,47 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
         if Complaint.Adjustment.NO_PHONE_CALLS in adjustments and (
             cleaned.get("call_times") or Complaint.Adjustment.CALL_TIMES in adjustments
         ):
-            self.add_error("call_times", "You asked us not to phone you: leave the times to call empty.")
+            self.add_error("call_times", _("You asked us not to phone you: leave the times to call empty."))
         if (
             preference == Complaint.ReplyPreference.EMAIL
             and not cleaned.get("email")
             and "email" not in self.errors
         ):
-            self.add_error("email", "Give an e-mail address, or choose another way for us to reply.")
+            self.add_error("email", _("Give an e-mail address, or choose another way for us to reply."))
         if (
             preference == Complaint.ReplyPreference.PHONE
             and not cleaned.get("phone")
             and "phone" not in self.errors
         ):
-            self.add_error("phone", "Give a phone number, or choose another way for us to reply.")
+            self.add_error("phone", _("Give a phone number, or choose another way for us to reply."))
         if (
             preference == Complaint.ReplyPreference.PHONE
             and Complaint.Adjustment.NO_PHONE_CALLS in cleaned.get("adjustments", [])
         ):
             self.add_error(
-                "reply_preference", "You asked us not to phone you: choose another way for us to reply."
+                "reply_preference", _("You asked us not to phone you: choose another way for us to reply.")
             )
         require_call_times(self, cleaned)
         if (cleaned.get("needs") or cleaned.get("support_needs")) and not cleaned.get("needs_consent"):
             self.add_error(
-                "needs_consent", "Tick the box to let us record your needs, or leave the needs empty."
+                "needs_consent", _("Tick the box to let us record your needs, or leave the needs empty.")
             )
         if cleaned.get("representative_name"):
             if not cleaned.get("representative_relationship"):
-                self.add_error("representative_relationship", "Tell us how you are related to the customer.")
+                self.add_error(
+                    "representative_relationship", _("Tell us how you are related to the customer.")
+                )
             if not cleaned.get("representative_authority"):
-                self.add_error("representative_authority", "Tell us what allows you to act for the customer.")
+                self.add_error(
+                    "representative_authority", _("Tell us what allows you to act for the customer.")
+                )
         elif any(
             cleaned.get(field)
             for field in ("representative_relationship", "representative_authority", "representative_email")
         ):
-            self.add_error("representative_name", "Give your name, as you are complaining for someone else.")
+            self.add_error(
+                "representative_name", _("Give your name, as you are complaining for someone else.")
+            )
         return cleaned
 
 
@@ -379,6 +419,17 @@ class StaffLogComplaintForm(ComplaintForm):
         )
         self.fields["first_received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
+    language = forms.ChoiceField(
+        label="Language for letters and e-mails",
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+        help_text="The customer's choice: the acknowledgement and every later message are written in it.",
+    )
+
+    def clean_language(self):
+        return self.cleaned_data["language"] or settings.LANGUAGE_CODE
+
     def clean_first_received_at(self):
         value = self.cleaned_data["first_received_at"]
         if value > timezone.now():
@@ -388,32 +439,32 @@ class StaffLogComplaintForm(ComplaintForm):
 
 class TrackComplaintForm(forms.Form):
     reference = forms.CharField(
-        label="Complaint reference",
+        label=_("Complaint reference"),
         max_length=30,
-        help_text="It looks like NS-7K2M-Q9XD. You'll find it in our acknowledgement.",
+        help_text=_("It looks like NS-7K2M-Q9XD. You'll find it in our acknowledgement."),
         widget=forms.TextInput(
             attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
         ),
-        error_messages={"required": "Enter your complaint reference."},
+        error_messages={"required": _("Enter your complaint reference.")},
     )
     email_or_postcode = forms.CharField(
-        label="Your e-mail address (or your postcode, if you gave us no e-mail address)",
+        label=_("Your e-mail address (or your postcode, if you gave us no e-mail address)"),
         max_length=254,
-        error_messages={"required": "Enter the e-mail address or postcode you gave us."},
+        error_messages={"required": _("Enter the e-mail address or postcode you gave us.")},
     )
 
 
 class CustomerMessageForm(CountedTextMixin, forms.Form):
     body = forms.CharField(
-        label="Your message",
+        label=_("Your message"),
         max_length=MAX_MESSAGE,
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={
-            "required": "Write your message.",
-            "max_length": too_long(MAX_MESSAGE, "your message"),
+            "required": _("Write your message."),
+            "max_length": too_long(MAX_MESSAGE, _("your message")),
         },
     )
-    attachments = AttachmentsField(label="Attach files")
+    attachments = AttachmentsField(label=_("Attach files"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from complaints.references import REFERENCE_REGEX
 
@@ -18,11 +19,11 @@ class Complaint(models.Model):
     """A customer's complaint and the contact details it was made with."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received", "Received"
-        IN_PROGRESS = "in_progress", "Being looked into"
-        RESOLUTION_PROPOSED = "resolution_proposed", "Resolution proposed"
-        RESOLVED = "resolved", "Resolved"
-        CLOSED = "closed", "Closed"
+        RECEIVED = "received", _("Received")
+        IN_PROGRESS = "in_progress", _("Being looked into")
+        RESOLUTION_PROPOSED = "resolution_proposed", _("Resolution proposed")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
 
     class Channel(models.TextChoices):
         PORTAL = "portal", "Online (this portal)"
@@ -33,44 +34,44 @@ class Complaint(models.Model):
         IN_PERSON = "in_person", "In person"
 
     class Category(models.TextChoices):
-        BILLING = "billing", "Billing"
-        BROADBAND_FAULT = "broadband_fault", "Broadband fault or speed"
-        INSTALLATION = "installation", "Installation or provisioning"
-        CONTRACT = "contract", "Contract, moving or cancellation"
-        CUSTOMER_SERVICE = "customer_service", "Customer service"
-        DATA_PROTECTION = "data_protection", "Data protection or privacy"
-        OTHER = "other", "Something else"
+        BILLING = "billing", _("Billing")
+        BROADBAND_FAULT = "broadband_fault", _("Broadband fault or speed")
+        INSTALLATION = "installation", _("Installation or provisioning")
+        CONTRACT = "contract", _("Contract, moving or cancellation")
+        CUSTOMER_SERVICE = "customer_service", _("Customer service")
+        DATA_PROTECTION = "data_protection", _("Data protection or privacy")
+        OTHER = "other", _("Something else")
 
     class CustomerType(models.TextChoices):
-        RESIDENTIAL = "residential", "Residential (home) customer"
-        SMALL_BUSINESS = "small_business", "Small business (10 or fewer people)"
-        LARGER_BUSINESS = "larger_business", "Larger business (more than 10 people)"
+        RESIDENTIAL = "residential", _("Residential (home) customer")
+        SMALL_BUSINESS = "small_business", _("Small business (10 or fewer people)")
+        LARGER_BUSINESS = "larger_business", _("Larger business (more than 10 people)")
 
     class RepresentativeAuthority(models.TextChoices):
-        CUSTOMER_CONSENT = "customer_consent", "The customer has agreed (they can confirm it to you)"
-        WRITTEN_AUTHORITY = "written_authority", "A signed letter of authority"
-        POWER_OF_ATTORNEY = "power_of_attorney", "Power of attorney or deputyship"
-        ACCOUNT_HOLDER = "account_holder", "I am a named holder of the account"
+        CUSTOMER_CONSENT = "customer_consent", _("The customer has agreed (they can confirm it to you)")
+        WRITTEN_AUTHORITY = "written_authority", _("A signed letter of authority")
+        POWER_OF_ATTORNEY = "power_of_attorney", _("Power of attorney or deputyship")
+        ACCOUNT_HOLDER = "account_holder", _("I am a named holder of the account")
 
     class Adjustment(models.TextChoices):
         """What helps a customer deal with us: staff make these adjustments, whoever looks after them
         (health details stay in the support needs, for those allowed to read them)."""
 
-        LARGE_PRINT = "large_print", "Letters in large print"
-        BRAILLE = "braille", "Letters in Braille"
-        EASY_READ = "easy_read", "Easy read"
-        PLAIN_TEXT_EMAIL = "plain_text_email", "E-mails in plain text (no pictures or layout)"
-        TEXT_RELAY = "text_relay", "Calls through text relay (Relay UK)"
-        BSL_VIDEO_RELAY = "bsl_video_relay", "Calls through a BSL video relay"
-        NAMED_CONTACT = "named_contact", "The same person to deal with each time"
-        CARER_OR_REPRESENTATIVE = "carer_or_representative", "A carer or representative to talk to us"
-        CALL_TIMES = "call_times", "Calls only at certain times"
-        NO_PHONE_CALLS = "no_phone_calls", "No phone calls"
+        LARGE_PRINT = "large_print", _("Letters in large print")
+        BRAILLE = "braille", _("Letters in Braille")
+        EASY_READ = "easy_read", _("Easy read")
+        PLAIN_TEXT_EMAIL = "plain_text_email", _("E-mails in plain text (no pictures or layout)")
+        TEXT_RELAY = "text_relay", _("Calls through text relay (Relay UK)")
+        BSL_VIDEO_RELAY = "bsl_video_relay", _("Calls through a BSL video relay")
+        NAMED_CONTACT = "named_contact", _("The same person to deal with each time")
+        CARER_OR_REPRESENTATIVE = "carer_or_representative", _("A carer or representative to talk to us")
+        CALL_TIMES = "call_times", _("Calls only at certain times")
+        NO_PHONE_CALLS = "no_phone_calls", _("No phone calls")
 
     class ReplyPreference(models.TextChoices):
-        EMAIL = "email", "E-mail"
-        PHONE = "phone", "Phone"
-        LETTER = "letter", "Letter"
+        EMAIL = "email", _("E-mail")
+        PHONE = "phone", _("Phone")
+        LETTER = "letter", _("Letter")
 
     reference = models.CharField(max_length=12, unique=True, editable=False)
     # Mixed into private tracking links; replacing it revokes every link sent so far.
@@ -193,22 +194,22 @@ class SupportNeeds(models.Model):
     and shown only to staff with the permission; the adjustments to make live on the complaint."""
 
     class Need(models.TextChoices):
-        HEARING = "hearing", "Hearing"
-        SIGHT = "sight", "Sight"
-        SPEECH = "speech", "Speech"
-        MOBILITY = "mobility", "Mobility"
-        MENTAL_HEALTH = "mental_health", "Mental health"
-        LEARNING = "learning", "A learning disability or difficulty"
-        MEMORY = "memory", "Memory or dementia"
-        FINANCIAL_DIFFICULTY = "financial_difficulty", "Money worries"
-        BEREAVEMENT = "bereavement", "Bereavement"
-        SERIOUS_ILLNESS = "serious_illness", "Serious illness"
+        HEARING = "hearing", _("Hearing")
+        SIGHT = "sight", _("Sight")
+        SPEECH = "speech", _("Speech")
+        MOBILITY = "mobility", _("Mobility")
+        MENTAL_HEALTH = "mental_health", _("Mental health")
+        LEARNING = "learning", _("A learning disability or difficulty")
+        MEMORY = "memory", _("Memory or dementia")
+        FINANCIAL_DIFFICULTY = "financial_difficulty", _("Money worries")
+        BEREAVEMENT = "bereavement", _("Bereavement")
+        SERIOUS_ILLNESS = "serious_illness", _("Serious illness")
         TELECARE = (
             "telecare",
-            "Dependent on telecare or a landline for safety (a personal alarm, a care line)",
+            _("Dependent on telecare or a landline for safety (a personal alarm, a care line)"),
         )
-        LANGUAGE = "language", "Language (English is not my first language)"
-        OTHER = "other", "Something else"
+        LANGUAGE = "language", _("Language (English is not my first language)")
+        OTHER = "other", _("Something else")
 
     complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="support_needs")
     needs = models.JSONField(default=list, blank=True, help_text="SupportNeeds.Need values.")
@@ -232,18 +233,18 @@ class TimelineEntry(models.Model):
     """One event on a complaint: append-only, so it is also the complaint's record."""
 
     class Kind(models.TextChoices):
-        FILED = "filed", "Complaint received"
-        CUSTOMER_MESSAGE = "customer_message", "Message from the customer"
-        STAFF_REPLY = "staff_reply", "Reply to the customer"
-        INTERNAL_NOTE = "internal_note", "Internal note"
-        STATUS_CHANGED = "status_changed", "Status changed"
-        STAGE_CHANGED = "stage_changed", "Escalated"
-        UPDATE = "update", "Update"
-        RECORD_CORRECTED = "record_corrected", "Record corrected"
-        RECORD_CHANGED = "record_changed", "Record changed"
-        CALL_LOGGED = "call_logged", "Phone call"
-        LETTER_RECEIVED = "letter_received", "Letter received"
-        ASSIGNED = "assigned", "Assigned"
+        FILED = "filed", _("Complaint received")
+        CUSTOMER_MESSAGE = "customer_message", _("Message from the customer")
+        STAFF_REPLY = "staff_reply", _("Reply to the customer")
+        INTERNAL_NOTE = "internal_note", _("Internal note")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        STAGE_CHANGED = "stage_changed", _("Escalated")
+        UPDATE = "update", _("Update")
+        RECORD_CORRECTED = "record_corrected", _("Record corrected")
+        RECORD_CHANGED = "record_changed", _("Record changed")
+        CALL_LOGGED = "call_logged", _("Phone call")
+        LETTER_RECEIVED = "letter_received", _("Letter received")
+        ASSIGNED = "assigned", _("Assigned")
 
     # Internal notes and corrections are for staff only; the rest is the customer's own history.
     CUSTOMER_VISIBLE_KINDS = (

@@ -4,7 +4,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext as _
 
 from complaints.models import Complaint
 from complaints.reply_addresses import reply_address
@@ -59,12 +60,13 @@ def customer_messages(
         # On paper a private link is too long to type and unsafe to leave lying about: the
         # tracking page with the reference filled in instead (the customer adds their e-mail address or postcode).
         track = settings.PORTAL_BASE_URL + reverse("complaints:track") + f"?reference={complaint.reference}"
-        secret = "the e-mail address you gave us" if complaint.email else "your postcode"
-        messages[0]["context"] = {
-            **message["context"],
-            "tracking_url": track,
-            "on_paper": f"your reference and {secret}",
-        }
+        with translation.override(complaint.language):
+            on_paper = (
+                _("your reference and the e-mail address you gave us")
+                if complaint.email
+                else _("your reference and your postcode")
+            )
+        messages[0]["context"] = {**message["context"], "tracking_url": track, "on_paper": on_paper}
     if preference == Complaint.ReplyPreference.PHONE and complaint.phone:
         messages.append(
             {**message, "idempotency_key": f"{key}:call", "channel": OutboundMessage.Channel.CALL}
@@ -90,6 +92,8 @@ def _customer_message(*, complaint: Complaint, template_key: str, extra: dict | 
     return {
         "reference": complaint.reference,
         "template_key": template_key,
+        # Written in the customer's language, whoever or whatever sends it.
+        "language": complaint.language,
         "context": {**customer_context(complaint), **(extra or {})},
         "recipient_name": complaint.customer_name,
         "recipient_email": complaint.email,
@@ -101,14 +105,17 @@ def _customer_message(*, complaint: Complaint, template_key: str, extra: dict | 
 
 
 def notify_team(*, complaint: Complaint, template_key: str, event_id: str):
-    """Queue a message to the complaints team's shared inbox."""
+    """Queue a message to the complaints team's shared inbox, in English whichever language the
+    customer whose action caused it is using."""
+    with translation.override(settings.LANGUAGE_CODE):
+        category = str(complaint.get_category_display())
     return queue_notification(
         idempotency_key=f"{complaint.reference}:{template_key}:{event_id}",
         reference=complaint.reference,
         template_key=template_key,
         context={
             "reference": complaint.reference,
-            "category": complaint.get_category_display(),
+            "category": category,
             "admin_url": settings.PORTAL_BASE_URL
             + reverse("admin:complaints_complaint_change", args=[complaint.pk]),
         },
@@ -126,16 +133,22 @@ LETTER_FORMAT_NOTES = {
 
 
 def customer_context(complaint: Complaint) -> dict:
-    """Plain values (the outbox stores them as JSON) every customer message may use."""
+    """Plain values (the outbox stores them as JSON) every customer message may use, with the words
+    and dates in them (a category, "1 Mehefin 2026") in the customer's language."""
+    with translation.override(complaint.language):
+        return _customer_context(complaint)
+
+
+def _customer_context(complaint: Complaint) -> dict:
     received = timezone.localtime(complaint.first_received_at)
     added = {key: value for provider in _notice_context for key, value in provider(complaint).items()}
     return {
         **added,
         "reference": complaint.reference,
         "customer_name": complaint.customer_name,
-        "category": complaint.get_category_display(),
-        "received_on": received.strftime("%-d %B %Y"),
-        "reply_preference": complaint.get_reply_preference_display(),
+        "category": str(complaint.get_category_display()),
+        "received_on": dateformat.format(received, "j F Y"),
+        "reply_preference": str(complaint.get_reply_preference_display()),
         "large_print": Complaint.Adjustment.LARGE_PRINT in complaint.adjustments,
         PLAIN_TEXT_ONLY: Complaint.Adjustment.PLAIN_TEXT_EMAIL in complaint.adjustments,
         FORMAT_NOTE: "; ".join(

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django_ratelimit.core import get_usage
 
 
@@ -18,13 +19,13 @@ from django_ratelimit.core import get_usage
 class Limit:
     group: str
     rate: str  # "10/h": django-ratelimit's fixed windows, per client address
-    what: str  # for the message: "file another", "try again"
+    what: str  # for the message: "file another", "try again" (translated where shown)
 
 
 # Generous enough for a household behind one router, tight enough to stop scripted abuse.
-FILING = Limit("complaints.filing", "10/h", "file another")
-LOOKUP = Limit("complaints.lookup", "10/m", "try again")
-MESSAGE = Limit("complaints.message", "30/h", "send another")
+FILING = Limit("complaints.filing", "10/h", gettext_lazy("file another"))
+LOOKUP = Limit("complaints.lookup", "10/m", gettext_lazy("try again"))
+MESSAGE = Limit("complaints.message", "30/h", gettext_lazy("send another"))
 
 
 def retry_at(request, limit: Limit) -> datetime | None:
@@ -40,11 +41,10 @@ def count(request, limit: Limit) -> None:
 
 
 def limit_message(limit: Limit, when: datetime) -> str:
-    return (
+    return gettext(
         "You have reached the most we accept online from your connection for now. "
-        f"You can {limit.what} from {timezone.localtime(when):%H:%M} (UK time), "
-        f"or call us on {settings.COMPANY['phone']}."
-    )
+        "You can %(what)s from %(time)s (UK time), or call us on %(phone)s."
+    ) % {"what": limit.what, "time": f"{timezone.localtime(when):%H:%M}", "phone": settings.COMPANY["phone"]}
 
 
 def retry_after_seconds(when: datetime) -> str:

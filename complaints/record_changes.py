@@ -7,9 +7,10 @@ is announced with `complaint_details_changed`.
 import secrets
 from datetime import date, datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import needs_register
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
@@ -37,6 +38,7 @@ CONTACT_FIELDS = (
     "reply_preference",
     "adjustments",
     "call_times",
+    "language",
     "representative_name",
     "representative_relationship",
     "representative_authority",
@@ -59,10 +61,11 @@ def update_contact_details(*, complaint: Complaint, by=None, **details: str) -> 
     changed = {field: value for field, value in details.items() if getattr(complaint, field) != value}
     if not changed:
         return complaint
-    lines = [
-        f"{_label(field)}: {_shown(complaint, field)} → {_shown(complaint, field, value)}"
-        for field, value in changed.items()
-    ]
+    with translation.override(settings.LANGUAGE_CODE):  # a note for staff, whoever's page changed it
+        lines = [
+            f"{_label(field)}: {_shown(complaint, field)} → {_shown(complaint, field, value)}"
+            for field, value in changed.items()
+        ]
     for field, value in changed.items():
         setattr(complaint, field, value)
     update_fields = [*changed, "updated_at"]
@@ -272,7 +275,7 @@ def _shown(complaint: Complaint, field: str, value=None) -> str:
     """A field's value as staff read it (choices by their label), on one line; "(none)" when empty."""
     value = getattr(complaint, field) if value is None else value
     if field == "adjustments":
-        shown = ", ".join(Complaint.Adjustment(item).label for item in value)
+        shown = ", ".join(str(Complaint.Adjustment(item).label) for item in value)
         return shown or "(none)"
     choices = dict(Complaint._meta.get_field(field).flatchoices)
     shown = str(choices.get(value, value))

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import needs_register, workflow
 from complaints.models import Attachment, Complaint, InboundEmail, SupportNeeds, TimelineEntry
@@ -49,6 +49,7 @@ def file_complaint(
     call_times: str = "",
     needs: list[str] | tuple[str, ...] = (),
     needs_consent: bool = False,
+    language: str = settings.LANGUAGE_CODE,
 ) -> Complaint:
     """Record a complaint, filed online or logged by staff, and queue its acknowledgement.
 
@@ -85,6 +86,8 @@ def file_complaint(
         representative_email=representative_email,
         adjustments=list(adjustments),
         call_times=call_times,
+        # The customer's language (the filing page's): every message and letter to them uses it.
+        language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
     )
     record, flags = None, {}
     if needs or support_needs:
@@ -101,6 +104,13 @@ def file_complaint(
     notify_customer(complaint=complaint, template_key="complaint_acknowledgement", event_id="filed")
     complaint_filed.send(sender=Complaint, complaint=complaint)
     return complaint
+
+
+def english_label(label) -> str:
+    """A choice's label as the record keeps it: in English, whichever language the page that caused
+    the change was in (a Welsh customer's referral, say)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(label)
 
 
 def refuse_implausible_first_received(first_received_at: datetime, now: datetime) -> None:
@@ -285,7 +295,7 @@ def change_complaint_status(*, complaint: Complaint, new_status: str, by, note: 
     TimelineEntry.objects.create(
         complaint=complaint,
         kind=TimelineEntry.Kind.STATUS_CHANGED,
-        body=note or f"Status changed to “{complaint.get_status_display()}”.",
+        body=note or f"Status changed to “{english_label(Complaint.Status(new_status).label)}”.",
         author=by,
     )
     complaint_status_changed.send(

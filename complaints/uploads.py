@@ -3,9 +3,11 @@
 import os
 import unicodedata
 
+from django.utils.translation import gettext, gettext_noop
+
 MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-ALLOWED_TYPES_LABEL = "PDF, PNG or JPEG"
+ALLOWED_TYPES_LABEL = gettext_noop("PDF, PNG or JPEG")  # translated where shown
 
 # The first bytes of each accepted format.
 _SIGNATURES = (
@@ -38,13 +40,22 @@ def attachment_problems(files) -> list[str]:
     """Every reason the given files can't be accepted, each naming its file; empty when all is well."""
     problems = []
     if len(files) > MAX_ATTACHMENTS:
-        problems.append(f"You can attach up to {MAX_ATTACHMENTS} files; you chose {len(files)}.")
+        problems.append(
+            gettext("You can attach up to %(limit)d files; you chose %(count)d.")
+            % {"limit": MAX_ATTACHMENTS, "count": len(files)}
+        )
     for uploaded_file in files:
         name = display_name(uploaded_file.name)
         if uploaded_file.size > MAX_ATTACHMENT_BYTES:
-            problems.append(f"“{name}” is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.")
+            problems.append(
+                gettext("“%(name)s” is larger than %(megabytes)d MB.")
+                % {"name": name, "megabytes": MAX_ATTACHMENT_BYTES // (1024 * 1024)}
+            )
         elif uploaded_file.size == 0:
-            problems.append(f"“{name}” is empty.")
+            problems.append(gettext("“%(name)s” is empty.") % {"name": name})
         elif sniff_content_type(uploaded_file) is None:
-            problems.append(f"“{name}” is not a {ALLOWED_TYPES_LABEL} file.")
+            problems.append(
+                gettext("“%(name)s” is not a %(types)s file.")
+                % {"name": name, "types": gettext(ALLOWED_TYPES_LABEL)}
+            )
     return problems

@@ -1,14 +1,18 @@
 """Public pages: thin adapters between HTTP, the forms, the access functions and the services."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.translation import get_language
+from django.urls import Resolver404, resolve, reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language
 
-from complaints import rate_limits, selectors, services
+from complaints import rate_limits, record_changes, selectors, services
 from complaints.access import (
     ComplaintNotFound,
     access_complaint_by_reference,
@@ -21,7 +25,7 @@ from complaints.forms import ComplaintForm, CustomerMessageForm, TrackComplaintF
 from complaints.tracking_links import make_tracking_token
 from notifications.letters import html_to_pdf
 
-NOT_FOUND_ANSWER = (
+NOT_FOUND_ANSWER = gettext_lazy(
     "We couldn't find a complaint with those details. Check the reference and the e-mail address "
     "(or postcode) you gave us, and try again."
 )
@@ -44,7 +48,7 @@ _printed_codes: dict[str, bytes] = {}
 def complaints_code_pdf(request):
     """The same code, from the same template, as a large-print PDF to print or keep. Made once per
     process and language (a few hundred milliseconds of CPU each time would invite abuse)."""
-    language = get_language()
+    language = translation.get_language()
     if language not in _printed_codes:
         html = render_to_string(
             "complaints/complaints_code.html", {"base_template": "complaints/printable.html"}, request
@@ -64,7 +68,7 @@ def file_complaint(request):
             form.add_error(None, rate_limits.limit_message(rate_limits.FILING, retry_at))
             status = 429
         elif form.is_valid():
-            complaint = services.file_complaint(**form.cleaned_data)
+            complaint = services.file_complaint(**form.cleaned_data, language=translation.get_language())
             rate_limits.count(request, rate_limits.FILING)
             grant_visitor_access(session=request.session, complaint=complaint)
             request.session["just_filed"] = complaint.reference
@@ -150,7 +154,7 @@ def complaint_detail(request, reference):
                 attachments=form.cleaned_data["attachments"],
             )
             rate_limits.count(request, rate_limits.MESSAGE)
-            messages.success(request, "Thank you. Your message has been added to your complaint.")
+            messages.success(request, _("Thank you. Your message has been added to your complaint."))
             return redirect("complaints:detail", reference=complaint.reference)
         else:
             status = 400
@@ -177,11 +181,38 @@ def complaint_attachment(request, reference, attachment_id):
 
 
 @require_POST
+def choose_language(request):
+    """The language switch (Django's set_language, back to the same page). On the customer's own
+    complaint's pages it changes the complaint's language too: later e-mails and letters follow."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    reference = _complaint_reference_of(request.POST.get("next", ""))
+    if reference and language in dict(settings.LANGUAGES):
+        try:
+            complaint = access_complaint_for_visitor(session=request.session, reference=reference)
+        except ComplaintNotFound:
+            return response  # someone else's complaint, or none: only the browser's choice changes
+        record_changes.update_contact_details(complaint=complaint, language=language)
+    return response
+
+
+def _complaint_reference_of(path: str) -> str:
+    """The complaint reference in a customer page's path (its page, a referral), else ""."""
+    try:
+        match = resolve(path.split("?", 1)[0])
+    except Resolver404:
+        return ""
+    if match.namespace != "complaints":
+        return ""
+    return match.kwargs.get("reference", "")
+
+
+@require_POST
 def leave(request):
     revoke_visitor_access(session=request.session)
     messages.info(
         request,
-        "This browser no longer shows your complaints. Use your reference to open them again.",
+        _("This browser no longer shows your complaints. Use your reference to open them again."),
     )
     return redirect("home")
 

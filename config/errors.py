@@ -10,10 +10,14 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpResponse
 from django.template import loader
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from complaints.uploads import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 
-NOT_SAVED = (
+# In the visitor's language when LocaleMiddleware has run; in English when it has not (a request
+# refused before it, like one too large).
+NOT_SAVED = gettext_lazy(
     "If you were sending us a complaint, a message or a file, it has not been saved. "
     "Please try again in a few minutes: what you typed may still be in your browser if you go back."
 )
@@ -31,15 +35,15 @@ def server_error(request):
     if isinstance(sys.exc_info()[1], DatabaseError):
         response = error_page(
             status=503,
-            title="Sorry, our complaints service is unavailable",
-            paragraphs=["We can't reach our records at the moment.", NOT_SAVED],
+            title=_("Sorry, our complaints service is unavailable"),
+            paragraphs=[_("We can't reach our records at the moment."), NOT_SAVED],
         )
         response["Retry-After"] = "120"
         return response
     return error_page(
         status=500,
-        title="Sorry, something went wrong on our side",
-        paragraphs=["We have been told about the problem.", NOT_SAVED],
+        title=_("Sorry, something went wrong on our side"),
+        paragraphs=[_("We have been told about the problem."), NOT_SAVED],
     )
 
 

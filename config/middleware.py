@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpResponseBadRequest
+from django.utils import translation
 
 from config.errors import request_too_large
 
@@ -53,4 +54,21 @@ class RequestBodyLimitMiddleware:
             length = 0  # Django reads no body it cannot size
         if length > settings.MAX_REQUEST_BODY_BYTES:
             return request_too_large(limit_bytes=settings.MAX_REQUEST_BODY_BYTES)
+        return self.get_response(request)
+
+
+class StaffPagesInEnglishMiddleware:
+    """Staff pages stay in English whatever language the browser chose for the customer pages:
+    Django's admin ships its own Welsh, which would otherwise follow a customer's cookie onto a
+    shared office computer. Right after LocaleMiddleware, which activated the visitor's choice."""
+
+    STAFF_PATH_PREFIXES = ("/admin/", "/staff/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith(self.STAFF_PATH_PREFIXES):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
         return self.get_response(request)

@@ -9,6 +9,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_noop
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # runtime files of the embedded default: SQLite, broker folders, uploads
@@ -75,6 +76,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.NoStoreMiddleware",  # after WhiteNoise: static files keep their caching
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The visitor's language (the switch's cookie, else the browser's); URLs carry no language prefix.
+    "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.StaffPagesInEnglishMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -323,6 +327,7 @@ if TRUSTED_PROXY_COUNT < 0:
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # HTTPS only: plain HTTP is redirected, and browsers are told to remember it for a year.
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -401,6 +406,9 @@ LANGUAGE_CODE = "en-gb"
 # Customer pages, e-mails and letters in English or Welsh; staff pages stay English.
 LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language switch's choice, kept a year (it is a preference, not personal data).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
@@ -427,7 +435,8 @@ COMPANY = {
             "Cambridge CB5 8LA",
         ],
     ),
-    "hours": [("Monday – Friday", "09:00–18:00"), ("Saturday", "10:00–16:00")],
+    # The days are translated where they are shown ({% translate days %}); gettext_noop marks them.
+    "hours": [(gettext_noop("Monday – Friday"), "09:00–18:00"), (gettext_noop("Saturday"), "10:00–16:00")],
 }
 # --- Deadlines (README, "How deadlines are counted") --------------------------------------------
 # Whose bank holidays count: ENG, WLS, SCT or NIR, as the `holidays` package names the UK nations.
@@ -456,18 +465,21 @@ ADR_SCHEME = {
         "ADR_SCHEME_ADDRESS",
         default=["Communications Ombudsman", "PO Box 730", "Warrington", "WA4 6WU"],
     ),
-    # What the scheme cannot deal with (its published "complaints we deal with" page).
+    # What the scheme cannot deal with (its published "complaints we deal with" page), translated
+    # where shown.
     "cannot_deal_with": [
-        "products or services not bought or rented from one of its member companies",
-        "cable television services",
-        "the location of telegraph poles and mobile phone masts",
-        "cable and wiring inside your property",
-        "the content of internet sites, advertisements, calls, e-mails, texts or other messages",
-        "problems already being dealt with by the courts or another complaints procedure",
-        "employment and staff issues in communications companies",
-        "complaints it considers malicious or unjustified",
-        "commercial decisions about whether to provide a product or service, and on what terms",
-        "disagreements between communications companies",
+        gettext_noop("products or services not bought or rented from one of its member companies"),
+        gettext_noop("cable television services"),
+        gettext_noop("the location of telegraph poles and mobile phone masts"),
+        gettext_noop("cable and wiring inside your property"),
+        gettext_noop(
+            "the content of internet sites, advertisements, calls, e-mails, texts or other messages"
+        ),
+        gettext_noop("problems already being dealt with by the courts or another complaints procedure"),
+        gettext_noop("employment and staff issues in communications companies"),
+        gettext_noop("complaints it considers malicious or unjustified"),
+        gettext_noop("commercial decisions about whether to provide a product or service, and on what terms"),
+        gettext_noop("disagreements between communications companies"),
     ],
 }
 

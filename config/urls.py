@@ -10,6 +10,7 @@ urlpatterns = [
     path("", complaint_views.home, name="home"),
     path("complaints-code/", complaint_views.complaints_code, name="complaints_code"),
     path("complaints-code.pdf", complaint_views.complaints_code_pdf, name="complaints_code_pdf"),
+    path("language/", complaint_views.choose_language, name="set_language"),
     path("complaints/", include("complaints.urls")),
     path("complaints/", include("escalation.urls")),
     path("staff/", include("escalation.staff_urls")),

@@ -10,7 +10,8 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext, ngettext
 
 from escalation.working_days import WorkingCalendar, london_date
 
@@ -179,10 +180,12 @@ def weeks_and_days(days: int) -> str:
     weeks, rest = divmod(days, 7)
     parts = []
     if weeks:
-        parts.append(f"{weeks} week{'s' if weeks != 1 else ''}")
+        parts.append(ngettext("%(count)d week", "%(count)d weeks", weeks) % {"count": weeks})
     if rest or not weeks:
-        parts.append(f"{rest} day{'s' if rest != 1 else ''}")
-    return " and ".join(parts)
+        parts.append(ngettext("%(count)d day", "%(count)d days", rest) % {"count": rest})
+    if len(parts) == 2:
+        return gettext("%(weeks)s and %(days)s") % {"weeks": parts[0], "days": parts[1]}
+    return parts[0]
 
 
 def next_deadline(escalation, *, unresolved: bool, ombudsman_case=None) -> Deadline | None:
@@ -198,11 +201,13 @@ def ombudsman_open_from(escalation) -> date:
 
 
 def _in_days(days: int) -> str:
-    return weeks_and_days(days) if days % 7 == 0 else f"{days} days"
+    if days % 7 == 0:
+        return weeks_and_days(days)
+    return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
 
 
 def _working_days(days: int) -> str:
-    return f"{days} working day{'s' if days != 1 else ''}"
+    return ngettext("%(count)d working day", "%(count)d working days", days) % {"count": days}
 
 
 def procedure_rules(first_received_on: date | None = None) -> dict:
@@ -216,8 +221,9 @@ def procedure_rules(first_received_on: date | None = None) -> dict:
         "stage_two_response": _working_days(STAGE_TWO_RESPONSE_WITHIN_WORKING_DAYS),
         "adr_period": _in_days(adr_period_days(received_on)),
         "adr_period_before_cutover": _in_days(settings.ADR_PREVIOUS_PERIOD_DAYS),
-        "adr_period_cutover": f"{settings.ADR_PERIOD_CUTOVER:%-d %B %Y}",
-        "adr_window": f"{ADR_WINDOW_MONTHS} months",
+        "adr_period_cutover": dateformat.format(settings.ADR_PERIOD_CUTOVER, "j F Y"),
+        "adr_window": ngettext("%(count)d month", "%(count)d months", ADR_WINDOW_MONTHS)
+        % {"count": ADR_WINDOW_MONTHS},
         "award_limit": f"£{OMBUDSMAN_AWARD_LIMIT:,}",
         "ombudsman_remedy": f"{OMBUDSMAN_REMEDY_WITHIN_DAYS} days",
         "data_protection_acknowledgement": f"{DATA_PROTECTION_ACKNOWLEDGE_WITHIN_DAYS} days",

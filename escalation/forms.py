@@ -2,6 +2,7 @@
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from complaints.forms import MAX_MESSAGE, CountedTextMixin, UkDateTimeField, clean_uk_postcode
 from complaints.models import Complaint
@@ -22,29 +23,29 @@ class ReferralForm(CustomerForm):
     """The procedure's letter to the Complaints Manager, as a form: name, address, how to reply."""
 
     customer_name = forms.CharField(
-        label="Your full name", max_length=200, error_messages={"required": "Enter your full name."}
+        label=_("Your full name"), max_length=200, error_messages={"required": _("Enter your full name.")}
     )
     postal_address = forms.CharField(
-        label="Your address",
+        label=_("Your address"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
-        error_messages={"required": "Enter your address."},
+        error_messages={"required": _("Enter your address.")},
     )
     postcode = forms.CharField(
-        label="Your postcode",
+        label=_("Your postcode"),
         max_length=10,
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
-        error_messages={"required": "Enter your postcode."},
+        error_messages={"required": _("Enter your postcode.")},
     )
     reply_preference = forms.ChoiceField(
-        label="How should the Complaints Manager reply?",
+        label=_("How should the Complaints Manager reply?"),
         choices=Complaint.ReplyPreference.choices,
         widget=forms.RadioSelect,
-        help_text="You will get a written response whichever you choose; by phone we also call you.",
-        error_messages={"required": "Choose how the Complaints Manager should reply."},
+        help_text=_("You will get a written response whichever you choose; by phone we also call you."),
+        error_messages={"required": _("Choose how the Complaints Manager should reply.")},
     )
     reason = forms.CharField(
-        label="Why are you not satisfied? (optional)",
+        label=_("Why are you not satisfied? (optional)"),
         required=False,
         max_length=MAX_MESSAGE,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -56,7 +57,7 @@ class ReferralForm(CustomerForm):
 
 class ManagingDirectorReviewForm(CustomerForm):
     reason = forms.CharField(
-        label="What is still unresolved? (optional)",
+        label=_("What is still unresolved? (optional)"),
         required=False,
         max_length=MAX_MESSAGE,
         widget=forms.Textarea(attrs={"rows": 4}),

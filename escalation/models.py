@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Attachment, Complaint
 from escalation import clocks
@@ -157,9 +158,9 @@ class OmbudsmanCase(models.Model):
     """The ombudsman's case on a complaint: its reference, decision and, if accepted, our remedy."""
 
     class CustomerResponse(models.TextChoices):
-        AWAITING = "", "Awaiting the customer's answer"
-        ACCEPTED = "accepted", "Accepted by the customer (binding on us)"
-        REJECTED = "rejected", "Rejected by the customer (not binding)"
+        AWAITING = "", _("Awaiting the customer's answer")
+        ACCEPTED = "accepted", _("Accepted by the customer (binding on us)")
+        REJECTED = "rejected", _("Rejected by the customer (not binding)")
 
     complaint = models.OneToOneField(
         Complaint, on_delete=models.CASCADE, primary_key=True, related_name="ombudsman_case"

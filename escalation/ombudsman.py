@@ -13,7 +13,12 @@ from escalation import clocks
 from escalation.case import open_case
 from escalation.models import OmbudsmanCase
 from escalation.rules import Action
-from escalation.services import advance_stage, notify_with_ombudsman_paragraph, refuse_future_date
+from escalation.services import (
+    advance_stage,
+    notify_with_ombudsman_paragraph,
+    refuse_future_date,
+    written_date,
+)
 from escalation.stages import Stage
 
 
@@ -91,8 +96,8 @@ def record_ombudsman_decision(
             case,
             "ombudsman_decision_recorded",
             f"ombudsman-decision-{decision_on:%Y-%m-%d}-{customer_response or 'awaiting'}",
-            outcome=ombudsman_case.get_customer_response_display().lower(),
-            remedy_due=f"{ombudsman_case.remedy_due:%-d %B %Y}" if ombudsman_case.remedy_due else "",
+            outcome=lambda: str(ombudsman_case.get_customer_response_display()).lower(),
+            remedy_due=written_date(ombudsman_case.remedy_due) if ombudsman_case.remedy_due else "",
         )
     return ombudsman_case
 

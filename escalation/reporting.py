@@ -80,7 +80,7 @@ def overdue_and_due_soon(filters: DashboardFilters, *, today: date | None = None
             DashboardRow(
                 reference=complaint.reference,
                 customer_name=complaint.customer_name,
-                stage=Stage(escalation.stage).label,
+                stage=str(Stage(escalation.stage).label),
                 clock=DeadlineKind(escalation.next_deadline_kind).label,
                 due=escalation.next_deadline,
                 days_overdue=max((today - escalation.next_deadline).days, 0),
@@ -109,7 +109,7 @@ def counts_per_stage(filters: DashboardFilters, *, today: date | None = None) ->
     found = {row["stage"]: row for row in rows}
     return [
         {
-            "stage": stage.label,
+            "stage": str(stage.label),
             **{key: found.get(stage.value, {}).get(key, 0) for key in ("open", "overdue", "due_soon")},
         }
         for stage in Stage

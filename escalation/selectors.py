@@ -6,7 +6,9 @@ from functools import cache
 
 from django.db import connection
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
@@ -45,10 +47,10 @@ class CustomerProgress:
 
 
 CUSTOMER_DEADLINE_TEXT = {
-    DeadlineKind.ACKNOWLEDGEMENT: "We will acknowledge your complaint by",
-    DeadlineKind.STAGE_ONE: "We aim to resolve your complaint by",
-    DeadlineKind.STAGE_TWO: "The Complaints Manager's written response is due by",
-    DeadlineKind.OMBUDSMAN_REMEDY: "We will do what the ombudsman decided by",
+    DeadlineKind.ACKNOWLEDGEMENT: gettext_lazy("We will acknowledge your complaint by"),
+    DeadlineKind.STAGE_ONE: gettext_lazy("We aim to resolve your complaint by"),
+    DeadlineKind.STAGE_TWO: gettext_lazy("The Complaints Manager's written response is due by"),
+    DeadlineKind.OMBUDSMAN_REMEDY: gettext_lazy("We will do what the ombudsman decided by"),
 }
 
 
@@ -91,7 +93,7 @@ def customer_progress(*, complaint: Complaint) -> CustomerProgress:
     facts = rules.facts_of(complaint, escalation, case)
     return CustomerProgress(
         stage=escalation.stage,
-        stages=[(stage.value, stage.label.split(": ", 1)[1]) for stage in Stage],
+        stages=[(stage.value, str(stage.label).split(": ", 1)[1]) for stage in Stage],
         status_line=customer_status_line(complaint, escalation, case),
         next_step_due=owed[0].due if owed else None,
         next_step_text=CUSTOMER_DEADLINE_TEXT[owed[0].kind] if owed else "",
@@ -112,36 +114,42 @@ def customer_status_line(complaint: Complaint, escalation: Escalation, case: Omb
     if escalation.stage == Stage.OMBUDSMAN:
         if case is not None and case.remedy_due:
             if case.remedy_done_on:
-                return "We have put the ombudsman's decision into effect"
-            return "Putting the ombudsman's decision into effect"
+                return _("We have put the ombudsman's decision into effect")
+            return _("Putting the ombudsman's decision into effect")
         if case is not None and case.decision_on:
-            return "The ombudsman has decided"
-        return "With the ombudsman"
+            return _("The ombudsman has decided")
+        return _("With the ombudsman")
     if complaint.status == Status.CLOSED:
-        return "Closed: we have given our final position" if escalation.deadlocked_at else "Closed"
+        return _("Closed: we have given our final position") if escalation.deadlocked_at else _("Closed")
     if complaint.status == Status.RESOLVED:
-        return "Resolved"
+        return _("Resolved")
     if escalation.deadlocked_at:
-        return "We have given our final position"
+        return _("We have given our final position")
     if escalation.stage == Stage.MANAGING_DIRECTOR:
-        return "With our Managing Director"
+        return _("With our Managing Director")
     if escalation.stage == Stage.COMPLAINTS_MANAGER:
         if escalation.stage_two_response_sent_at:
-            return "The Complaints Manager has replied in writing"
-        return "With the Complaints Manager"
-    return complaint.get_status_display()
+            return _("The Complaints Manager has replied in writing")
+        return _("With the Complaints Manager")
+    return str(complaint.get_status_display())
 
 
 def _key_dates(escalation: Escalation, ombudsman_open_from: date, case) -> list[tuple[str, date, str]]:
     """Every clock the customer has, as (what, date, how it stands), in the order they come."""
 
     def done(moment):
-        return f"done {timezone.localtime(moment):%-d %B %Y}" if moment else ""
+        return (
+            _("done %(date)s") % {"date": dateformat.format(timezone.localtime(moment), "j F Y")}
+            if moment
+            else ""
+        )
 
     dates = [
-        ("Acknowledgement due", escalation.acknowledgement_due, done(escalation.acknowledged_at)),
+        (_("Acknowledgement due"), escalation.acknowledgement_due, done(escalation.acknowledged_at)),
         (
-            "Resolution due" + (" (complex case: new target)" if escalation.complex_case_told_at else ""),
+            _("Resolution due (complex case: new target)")
+            if escalation.complex_case_told_at
+            else _("Resolution due"),
             escalation.stage_one_due,
             done(escalation.stage_one_answered_at),
         ),
@@ -149,21 +157,27 @@ def _key_dates(escalation: Escalation, ombudsman_open_from: date, case) -> list[
     if escalation.stage_two_response_due:
         dates.append(
             (
-                "Complaints Manager's written response due",
+                _("Complaints Manager's written response due"),
                 escalation.stage_two_response_due,
                 done(escalation.stage_two_response_sent_at),
             )
         )
-    dates.append(("You can go to the ombudsman from", ombudsman_open_from, ""))
+    dates.append((_("You can go to the ombudsman from"), ombudsman_open_from, ""))
     if escalation.adr_window_ends:
-        dates.append(("Last day to go to the ombudsman", escalation.adr_window_ends, ""))
+        dates.append((_("Last day to go to the ombudsman"), escalation.adr_window_ends, ""))
     if case is not None and case.remedy_due:
-        dates.append(("We put the ombudsman's decision into effect by", case.remedy_due, _remedy_state(case)))
+        dates.append(
+            (_("We put the ombudsman's decision into effect by"), case.remedy_due, _remedy_state(case))
+        )
     return dates
 
 
 def _remedy_state(case) -> str:
-    return f"done {case.remedy_done_on:%-d %B %Y}" if case.remedy_done_on else ""
+    return (
+        _("done %(date)s") % {"date": dateformat.format(case.remedy_done_on, "j F Y")}
+        if case.remedy_done_on
+        else ""
+    )
 
 
 def notice_rules(complaint: Complaint) -> dict:

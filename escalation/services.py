@@ -12,7 +12,8 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext
 
 from complaints import record_changes
 from complaints import services as complaint_services
@@ -185,7 +186,7 @@ def advance_stage(*, complaint: Complaint, to_stage: int, reason: str, by=None) 
         complaint_services.record_event(
             complaint=case.complaint,
             kind=TimelineEntry.Kind.STAGE_CHANGED,
-            body=f"Moved to {Stage(to_stage).label}. {reason}".strip(),
+            body=f"Moved to {complaint_services.english_label(Stage(to_stage).label)}. {reason}".strip(),
             by=by,
         )
     return case.escalation
@@ -236,8 +237,8 @@ def refer_to_complaints_manager(
             case,
             "referral_received",
             f"referral-{received_on:%Y-%m-%d}",
-            referral_received_on=f"{received_on:%-d %B %Y}",
-            response_due=f"{escalation.stage_two_response_due:%A %-d %B %Y}",
+            referral_received_on=written_date(received_on),
+            response_due=written_date(escalation.stage_two_response_due, "l j F Y"),
         )
     return case.escalation
 
@@ -271,7 +272,7 @@ def record_stage_two_response(*, complaint: Complaint, by, response: str, docume
             body=response,
             attachments=[document],
             template_key="written_response_sent",
-            extra={"adr_open_text": _adr_open_text(case.escalation)},
+            extra={"adr_open_text": _adr_open_text(case.escalation, language=case.complaint.language)},
         )
         _set_status(
             case, Status.RESOLUTION_PROPOSED, by=by, note="The Complaints Manager sent a written response."
@@ -312,7 +313,7 @@ def record_md_decision(
             body=decision,
             attachments=[document] if document else [],
             template_key="md_decision",
-            extra={"adr_open_text": "now, as this is our final response"},
+            extra={"adr_open_text": _adr_open_now_text(language=case.complaint.language)},
         )
         _set_status(
             case, Status.RESOLUTION_PROPOSED, by=by, note="The Managing Director gave our final response."
@@ -384,7 +385,7 @@ def mark_complex(
             by=by,
         )
         notify_with_ombudsman_paragraph(
-            case, "complex_case", f"complex-{new_target:%Y-%m-%d}", new_target=f"{new_target:%-d %B %Y}"
+            case, "complex_case", f"complex-{new_target:%Y-%m-%d}", new_target=written_date(new_target)
         )
     return case.escalation
 
@@ -467,20 +468,39 @@ def _set_status(case: Case, status: str, *, by, note: str) -> None:
         )
 
 
-def _adr_open_text(escalation: Escalation) -> str:
+def _adr_open_text(escalation: Escalation, *, language: str) -> str:
+    """When the customer may go to the ombudsman, in the words (and language) of their notice."""
     open_from = clocks.ombudsman_open_from(escalation)
-    if open_from <= timezone.localdate():
-        return "now"
-    return f"from {open_from:%-d %B %Y}, or straight away once we give you our final response"
+    with translation.override(language):
+        if open_from <= timezone.localdate():
+            return gettext("now")
+        return gettext("from %(date)s, or straight away once we give you our final response") % {
+            "date": dateformat.format(open_from, "j F Y")
+        }
+
+
+def _adr_open_now_text(*, language: str) -> str:
+    with translation.override(language):
+        return gettext("now, as this is our final response")
 
 
 def notify_with_ombudsman_paragraph(case: Case, template_key: str, event_id: str, **extra) -> None:
+    """A customer notice with the paragraph on the ombudsman. A callable value in `extra` (a date to
+    write out) is called in the customer's language, so a staff member's English never leaks in."""
+    language = case.complaint.language
+    with translation.override(language):
+        worked_out = {key: value() if callable(value) else value for key, value in extra.items()}
     notify_customer(
         complaint=case.complaint,
         template_key=template_key,
         event_id=event_id,
-        extra={"adr_open_text": _adr_open_text(case.escalation), **extra},
+        extra={"adr_open_text": _adr_open_text(case.escalation, language=language), **worked_out},
     )
+
+
+def written_date(day: date, format_string: str = "j F Y"):
+    """A date as the notice will write it, worked out later in the customer's language."""
+    return lambda: dateformat.format(day, format_string)
 
 
 def refuse_future_date(day: date, field: str) -> None:

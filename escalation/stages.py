@@ -8,13 +8,14 @@ stage; that is its status, not its stage.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Stage(models.IntegerChoices):
-    DIRECT_CONTACT = 1, "Stage 1: Direct contact"
-    COMPLAINTS_MANAGER = 2, "Stage 2: Complaints Manager"
-    MANAGING_DIRECTOR = 3, "Stage 3: Managing Director review"
-    OMBUDSMAN = 4, "Stage 4: Ombudsman"
+    DIRECT_CONTACT = 1, _("Stage 1: Direct contact")
+    COMPLAINTS_MANAGER = 2, _("Stage 2: Complaints Manager")
+    MANAGING_DIRECTOR = 3, _("Stage 3: Managing Director review")
+    OMBUDSMAN = 4, _("Stage 4: Ombudsman")
 
 
 ALLOWED_STAGE_CHANGES: dict[int, frozenset[int]] = {

@@ -171,7 +171,7 @@ def _record(complaint: Complaint, *, messages: list, with_needs: bool) -> dict:
             "postcode": complaint.postcode,
             "account_number": complaint.account_number,
             "reply_preference": complaint.get_reply_preference_display(),
-            "what_helps": [Complaint.Adjustment(item).label for item in complaint.adjustments],
+            "what_helps": [str(Complaint.Adjustment(item).label) for item in complaint.adjustments],
             "when_we_may_call": complaint.call_times,
             "customer_type": complaint.get_customer_type_display(),
             "representative": {

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
 
 from complaints import services as complaint_services
 from complaints.models import Complaint, TimelineEntry
@@ -454,18 +454,20 @@ def _adr_letters(letters: list[tuple[Decision, DeadlineNotice]], *, now: datetim
     for decision, _notice in letters:
         escalation, complaint = decision.escalation, decision.escalation.complaint
         at_deadlock = decision.kind == Kind.ADR_LETTER_AT_DEADLOCK
-        letter = customer_messages(
-            complaint=complaint,
-            template_key="adr_letter",
-            event_id=f"{'deadlock' if at_deadlock else 'period'}-{decision.due:%Y-%m-%d}",
-            extra=adr_letter_context(
-                complaint,
-                escalation,
-                at_deadlock=at_deadlock,
-                letter_date=letter_date,
-                window_ends=window_ends,
-            ),
-        )
+        # The letter's dates and periods in the customer's language, whoever runs the sweep.
+        with translation.override(complaint.language):
+            letter = customer_messages(
+                complaint=complaint,
+                template_key="adr_letter",
+                event_id=f"{'deadlock' if at_deadlock else 'period'}-{decision.due:%Y-%m-%d}",
+                extra=adr_letter_context(
+                    complaint,
+                    escalation,
+                    at_deadlock=at_deadlock,
+                    letter_date=letter_date,
+                    window_ends=window_ends,
+                ),
+            )
         messages += letter
         if at_deadlock:
             escalation.deadlock_letter_queued_at = now
@@ -505,9 +507,11 @@ def adr_letter_context(
         "scheme": settings.ADR_SCHEME,
         "at_deadlock": at_deadlock,
         "time_since_first_complaint": clocks.weeks_and_days((letter_date - received_on).days),
-        "letter_date": f"{letter_date:%-d %B %Y}",
-        "window_ends": f"{window_ends:%-d %B %Y}",
-        "deadlocked_on": f"{timezone.localtime(escalation.deadlocked_at):%-d %B %Y}" if at_deadlock else "",
+        "letter_date": dateformat.format(letter_date, "j F Y"),
+        "window_ends": dateformat.format(window_ends, "j F Y"),
+        "deadlocked_on": dateformat.format(timezone.localtime(escalation.deadlocked_at), "j F Y")
+        if at_deadlock
+        else "",
         "final_position": escalation.final_position if at_deadlock else "",
     }
 
@@ -558,7 +562,7 @@ def _staff_item(decision: Decision, today: date) -> dict:
     return {
         "reference": complaint.reference,
         "customer_name": complaint.customer_name,
-        "stage": Stage(decision.escalation.stage).label,
+        "stage": str(Stage(decision.escalation.stage).label),
         "what": Kind(decision.kind).label,
         "due": f"{decision.due:%a %-d %b %Y}",
         "days_late": max((today - decision.due).days, 0),
@@ -612,7 +616,7 @@ def _send_daily_digest(*, now: datetime, today: date, calendar: WorkingCalendar,
     )
     lines = [
         {
-            "stage": Stage(row["stage"]).label,
+            "stage": str(Stage(row["stage"]).label),
             "clock": clocks.DeadlineKind(row["next_deadline_kind"]).label,
             "overdue": row["overdue"],
             "due_soon": row["due_soon"],
@@ -631,7 +635,7 @@ def _send_daily_digest(*, now: datetime, today: date, calendar: WorkingCalendar,
         "oldest": [
             {
                 "reference": escalation.complaint.reference,
-                "stage": Stage(escalation.stage).label,
+                "stage": str(Stage(escalation.stage).label),
                 "clock": escalation.get_next_deadline_kind_display(),
                 "due": f"{escalation.next_deadline:%a %-d %b %Y}",
                 "days_late": (today - escalation.next_deadline).days,

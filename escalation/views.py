@@ -2,7 +2,8 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from complaints import rate_limits
@@ -47,8 +48,10 @@ def refer_to_complaints_manager(request, reference):
             rate_limits.count(request, rate_limits.MESSAGE)
             messages.success(
                 request,
-                "Your complaint is now with the Complaints Manager. Their written response is due by "
-                f"{escalation.stage_two_response_due:%A %-d %B %Y}.",
+                gettext(
+                    "Your complaint is now with the Complaints Manager. Their written response is due by %(due)s."
+                )
+                % {"due": dateformat.format(escalation.stage_two_response_due, "l j F Y")},
             )
             return redirect("complaints:detail", reference=complaint.reference)
         else:
@@ -89,7 +92,9 @@ def request_md_review(request, reference):
             except ActionNotAllowed as refusal:
                 return _not_now(request, complaint, refusal)
             rate_limits.count(request, rate_limits.MESSAGE)
-            messages.success(request, "Your complaint has been passed to our Managing Director for review.")
+            messages.success(
+                request, gettext("Your complaint has been passed to our Managing Director for review.")
+            )
             return redirect("complaints:detail", reference=complaint.reference)
         else:
             status = 400

@@ -27,6 +27,8 @@ def render_letters_pdf(messages: Iterable[OutboundMessage]) -> bytes:
             "address_lines": [line for line in message.recipient_postal_address.splitlines() if line.strip()],
             "dated": timezone.localtime(message.created_at),
             "paragraphs": [part.strip() for part in message.body_text.split("\n\n") if part.strip()],
+            # The frame (date, "Our reference") in the letter's own language, like its body.
+            "language": message.language,
         }
         for message in messages
     ]

@@ -45,6 +45,11 @@ class OutboundMessage(models.Model):
         help_text="Where the recipient's reply should go (empty: the sender's address).",
     )
     template_key = models.CharField(max_length=100)
+    language = models.CharField(
+        max_length=7,
+        default=settings.LANGUAGE_CODE,
+        help_text="The language it was written in (a Welsh customer's letters are in Welsh, frame and all).",
+    )
     context = models.JSONField(default=dict, blank=True)
     subject = models.CharField(max_length=300)
     body_text = models.TextField()

@@ -3,6 +3,7 @@
 from datetime import datetime, time
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -35,17 +36,19 @@ def queue_notification_once(
     recipient_postal_address: str = "",
     recipient_phone: str = "",
     reply_to: str = "",
+    language: str = settings.LANGUAGE_CODE,
 ) -> tuple[OutboundMessage, bool]:
     """Like queue_notification, and says whether this call queued it (False: the key was already used).
 
     One statement (INSERT … ON CONFLICT DO NOTHING), in the caller's transaction when there is one;
     the message is rendered before, so a key used already costs a rendering and a read.
     """
-    rendered = render_message(template_key=template_key, context=context)
+    rendered = render_message(template_key=template_key, context=context, language=language)
     message = OutboundMessage(
         idempotency_key=idempotency_key,
         reference=reference,
         template_key=template_key,
+        language=language,
         context=context,
         channel=channel,
         recipient_name=recipient_name,
@@ -72,7 +75,10 @@ def queue_notifications(messages: list[dict]) -> list[OutboundMessage]:
     """
     rows = []
     for message in messages:
-        rendered = render_message(template_key=message["template_key"], context=message["context"])
+        message = {"language": settings.LANGUAGE_CODE, **message}
+        rendered = render_message(
+            template_key=message["template_key"], context=message["context"], language=message["language"]
+        )
         rows.append(
             OutboundMessage(
                 **message,

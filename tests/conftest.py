@@ -20,8 +20,15 @@ from django.core.cache import cache
 from django.db import connection
 
 from config.celery import app as celery_app
+from config.compile_messages import compile_catalogues
 from escalation.working_days import forget_working_calendars
 from tests.detect_services import REDIS_BROKER_URL
+
+
+def pytest_configure(config):
+    """`make test` compiles the Welsh catalogue; a bare `pytest` on a fresh clone does it here, before
+    any page asks Django for a translation."""
+    compile_catalogues()
 
 
 def pytest_report_header(config):

@@ -107,6 +107,25 @@ def test_every_customer_page_in_every_state_has_no_violations(audit):
     audit.assert_clean()
 
 
+def test_the_welsh_pages_have_no_violations_and_the_switch_keeps_the_page(audit):
+    page = audit.page
+    page.goto(audit.base_url + reverse("complaints:new"))
+    page.get_by_role("button", name="Cymraeg").click()  # a form and a button: no JavaScript needed
+    page.get_by_role("heading", name="Gwneud cwyn", exact=True).wait_for()
+    assert page.url == audit.base_url + reverse("complaints:new")
+    assert page.locator("html").get_attribute("lang") == "cy"
+    audit.check("filing form in Welsh")
+    page.get_by_role("button", name="Anfon fy nghwyn").click()
+    page.get_by_role("heading", name="Mae problem").wait_for()
+    audit.check("filing form with errors in Welsh")
+    audit.visit("home in Welsh", "/")
+    audit.visit("complaints code in Welsh", reverse("complaints_code"))
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("heading", name="Our complaints code").wait_for()
+    assert page.locator("html").get_attribute("lang") == "en-gb"
+    audit.assert_clean()
+
+
 def test_every_staff_page_has_no_violations(audit, settings):
     # A superuser is offered every stage action the rules allow, whatever the role; as an ISPA
     # member, the ISPA referral too.
