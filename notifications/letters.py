@@ -2,10 +2,12 @@
 
 import io
 from collections.abc import Iterable
+from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 from xhtml2pdf import pisa
+from xhtml2pdf.default import DEFAULT_CSS
 
 from notifications.models import OutboundMessage
 
@@ -36,10 +38,19 @@ def render_letters_pdf(messages: Iterable[OutboundMessage]) -> bytes:
     return html_to_pdf(html, what=f"{len(letters)} letter(s)")
 
 
+# Helvetica, the PDF standard font, has no ŵ or ŷ (Welsh prints them as boxes): Liberation Sans,
+# Arial's metrics, embedded. Templates name it "Portal Sans".
+FONTS = Path(__file__).resolve().parent / "fonts"
+FONT_FACES = f"""
+@font-face {{ font-family: "Portal Sans"; src: url("{FONTS / "LiberationSans-Regular.ttf"}"); }}
+@font-face {{ font-family: "Portal Sans"; src: url("{FONTS / "LiberationSans-Bold.ttf"}"); font-weight: bold; }}
+"""
+
+
 def html_to_pdf(html: str, *, what: str = "the document") -> bytes:
-    """A printable PDF of a self-contained HTML page (inline styles, no external files)."""
+    """A printable PDF of a self-contained HTML page (inline styles, no external files but our fonts)."""
     output = io.BytesIO()
-    result = pisa.CreatePDF(html, dest=output, encoding="utf-8")
+    result = pisa.CreatePDF(html, dest=output, encoding="utf-8", default_css=DEFAULT_CSS + FONT_FACES)
     if result.err:
         raise LetterRenderingFailed(f"{result.err} error(s) rendering {what}")
     return output.getvalue()

@@ -71,3 +71,11 @@ def test_a_letter_for_a_customer_who_reads_braille_is_flagged_in_the_outbox_and_
     assert warnings == [
         f"Not to be posted as printed: {complaint.reference}: Braille: have it transcribed and post the Braille copy"
     ]
+
+
+def test_the_welsh_large_print_code_keeps_its_circumflexed_w(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    text = " ".join(pdf_text(client.get(reverse("complaints_code_pdf")).content).split())
+    assert "Ein cod cwynion" in text
+    assert "gŵyn" in text
+    assert "■" not in text

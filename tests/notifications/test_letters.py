@@ -101,3 +101,19 @@ def test_a_customer_who_asked_for_large_print_gets_every_letter_in_16_point_or_l
         reference=ordinary.reference, channel=OutboundMessage.Channel.LETTER
     )
     assert max(font_sizes(render_letters_pdf([usual]))) < 16
+
+
+def test_welsh_letters_keep_their_circumflexed_w_and_y():
+    """Helvetica has no ŵ or ŷ: a letter printed them as boxes ("a all edrych ar g■yn")."""
+    complaint = filed_complaint(
+        customer_name="Gwenllian ap Dŵr",
+        postal_address="Tŷ Gwyn\nFfordd y Dŵr\nAberystwyth",
+        reply_preference=Complaint.ReplyPreference.LETTER,
+    )
+    [letter] = OutboundMessage.objects.filter(
+        reference=complaint.reference, channel=OutboundMessage.Channel.LETTER
+    )
+    text = " ".join(pdf_text(render_letters_pdf([letter])))
+    assert "Gwenllian ap Dŵr" in text
+    assert "Tŷ Gwyn" in text
+    assert "■" not in text
