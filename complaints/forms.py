@@ -144,6 +144,16 @@ class CountedTextMixin:
             if isinstance(field.widget, forms.Textarea) and getattr(field, "max_length", None):
                 field.widget.attrs.pop("maxlength", None)
                 field.widget.attrs["data-max-length"] = field.max_length
+                field.widget.attrs.update(COUNT_WORDS)
+
+
+# What the count under a long text says, in the page's language ({count} is filled in as typed).
+COUNT_WORDS = {
+    "data-count-left-one": _("You have {count} character left"),
+    "data-count-left-many": _("You have {count} characters left"),
+    "data-count-over-one": _("You have {count} character too many"),
+    "data-count-over-many": _("You have {count} characters too many"),
+}
 
 
 class AdjustmentsField(forms.MultipleChoiceField):

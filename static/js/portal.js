@@ -27,13 +27,16 @@ document.querySelectorAll("textarea[data-max-length]").forEach((area) => {
   spoken.setAttribute("aria-live", "polite");
   area.after(shown, spoken);
   area.setAttribute("aria-describedby", `${area.getAttribute("aria-describedby") || ""} ${shown.id}`.trim());
+  // The words come from the page, in its language (complaints/forms.py COUNT_WORDS).
+  const words = area.dataset;
   const describe = () => {
     const left = limit - charactersIn(area.value);
-    const count = Math.abs(left).toLocaleString("en-GB");
+    const count = Math.abs(left).toLocaleString(document.documentElement.lang || "en-GB");
     const one = Math.abs(left) === 1;
-    return left >= 0
-      ? `You have ${count} character${one ? "" : "s"} left`
-      : `You have ${count} character${one ? "" : "s"} too many`;
+    const text = left >= 0
+      ? (one ? words.countLeftOne : words.countLeftMany)
+      : (one ? words.countOverOne : words.countOverMany);
+    return text.replace("{count}", count);
   };
   let pause;
   const update = () => {

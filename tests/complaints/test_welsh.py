@@ -192,3 +192,11 @@ def test_a_welsh_customers_complaint_page_is_welsh_throughout(client):
         assert english not in page
     form = client.get(reverse("complaints:new")).content.decode()
     assert "Cod post<span" in form
+
+
+def test_the_character_count_under_a_long_text_is_in_welsh_too(client):
+    """static/js/portal.js writes the count with the words the page gives it."""
+    choose_welsh(client, on_page=reverse("complaints:new"))
+    page = client.get(reverse("complaints:new")).content.decode()
+    assert 'data-count-left-many="Mae gennych {count} nod ar ôl"' in page
+    assert 'data-count-over-many="Mae gennych {count} nod yn ormod"' in page
