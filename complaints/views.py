@@ -117,7 +117,9 @@ def track_complaint(request):
                 form.add_error(None, NOT_FOUND_ANSWER)
             else:
                 grant_visitor_access(session=request.session, complaint=complaint)
-                return redirect("complaints:detail", reference=complaint.reference)
+                return _in_its_language(
+                    redirect("complaints:detail", reference=complaint.reference), request, complaint
+                )
     else:
         form = TrackComplaintForm(initial={"reference": request.GET.get("reference", "")[:30]})
     return limited(
@@ -132,7 +134,7 @@ def tracking_link(request, token):
     except ComplaintNotFound:
         return _not_found(request)
     grant_visitor_access(session=request.session, complaint=complaint)
-    return redirect("complaints:detail", reference=complaint.reference)
+    return _in_its_language(redirect("complaints:detail", reference=complaint.reference), request, complaint)
 
 
 @require_http_methods(["GET", "POST"])
@@ -186,7 +188,7 @@ def choose_language(request):
     complaint's pages it changes the complaint's language too: later e-mails and letters follow."""
     response = set_language(request)
     language = request.POST.get("language", "")
-    reference = _complaint_reference_of(request.POST.get("next", ""))
+    reference = _complaint_reference_of(request.POST.get("next", ""), session=request.session)
     if reference and language in dict(settings.LANGUAGES):
         try:
             complaint = access_complaint_for_visitor(session=request.session, reference=reference)
@@ -196,15 +198,32 @@ def choose_language(request):
     return response
 
 
-def _complaint_reference_of(path: str) -> str:
-    """The complaint reference in a customer page's path (its page, a referral), else ""."""
+def _complaint_reference_of(path: str, *, session) -> str:
+    """The complaint a customer page is about (its page, a referral, the page after filing), else ""."""
     try:
         match = resolve(path.split("?", 1)[0])
     except Resolver404:
         return ""
-    if match.namespace != "complaints":
+    if match.view_name == "complaints:filed":
+        return session.get("just_filed", "")
+    if match.namespace not in {"complaints", "escalation"}:
         return ""
     return match.kwargs.get("reference", "")
+
+
+def _in_its_language(response, request, complaint):
+    """A browser that has not chosen a language opens a complaint in the complaint's own (the link in
+    a Welsh e-mail opens in Welsh); a choice already made stands."""
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            complaint.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        )
+    return response
 
 
 @require_POST

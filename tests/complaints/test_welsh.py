@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 
 from complaints import services
 from complaints.models import Complaint, TimelineEntry
+from complaints.tracking_links import make_tracking_token
 from notifications.models import OutboundMessage
 from tests.complaints.factories import StaffUserFactory, complaint_form_data
 
@@ -200,3 +201,34 @@ def test_the_character_count_under_a_long_text_is_in_welsh_too(client):
     page = client.get(reverse("complaints:new")).content.decode()
     assert 'data-count-left-many="Mae gennych {count} nod ar ôl"' in page
     assert 'data-count-over-many="Mae gennych {count} nod yn ormod"' in page
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        lambda complaint: reverse("complaints:filed"),
+        lambda complaint: reverse("escalation:refer", args=[complaint.reference]),
+        lambda complaint: reverse("escalation:md_review", args=[complaint.reference]),
+    ],
+    ids=["after filing", "the referral", "the MD review"],
+)
+def test_switching_on_the_complaints_other_pages_changes_its_letters_too(client, page):
+    client.post(reverse("complaints:new"), complaint_form_data(), follow=True)
+    complaint = Complaint.objects.get()
+    choose_welsh(client, on_page=page(complaint))
+    complaint.refresh_from_db()
+    assert complaint.language == "cy"
+
+
+def test_a_welsh_customers_private_link_opens_in_welsh_unless_the_browser_chose_otherwise(client):
+    complaint = services.file_complaint(**complaint_form_data(postcode="CB5 8LA"), language="cy")
+    link = reverse(
+        "complaints:tracking_link",
+        args=[make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)],
+    )
+    page = client.get(link, follow=True).content.decode()
+    assert '<html lang="cy">' in page
+    assert "Cymraeg" in page  # "We write to you in Cymraeg"
+    other = client.__class__()
+    other.post(SWITCH, {"language": "en-gb", "next": "/"})
+    assert '<html lang="en-gb">' in other.get(link, follow=True).content.decode()
