@@ -187,6 +187,19 @@ class Complaint(models.Model):
     def __str__(self):
         return self.reference
 
+    @property
+    def reply_by(self):
+        """How we reply, as a phrase ("by letter"): whole, so each language can say it its own way
+        (Welsh mutates the noun after its preposition: "drwy lythyr", "dros y ffôn")."""
+        return REPLY_BY[self.reply_preference]
+
+
+REPLY_BY = {
+    Complaint.ReplyPreference.EMAIL: _("by e-mail"),
+    Complaint.ReplyPreference.PHONE: _("by phone"),
+    Complaint.ReplyPreference.LETTER: _("by letter"),
+}
+
 
 class SupportNeeds(models.Model):
     """The needs register: what makes it harder for a customer to deal with us, recorded with their

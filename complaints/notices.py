@@ -149,6 +149,7 @@ def _customer_context(complaint: Complaint) -> dict:
         "category": str(complaint.get_category_display()),
         "received_on": dateformat.format(received, "j F Y"),
         "reply_preference": str(complaint.get_reply_preference_display()),
+        "reply_by": str(complaint.reply_by),
         "large_print": Complaint.Adjustment.LARGE_PRINT in complaint.adjustments,
         PLAIN_TEXT_ONLY: Complaint.Adjustment.PLAIN_TEXT_EMAIL in complaint.adjustments,
         FORMAT_NOTE: "; ".join(

@@ -232,3 +232,20 @@ def test_a_welsh_customers_private_link_opens_in_welsh_unless_the_browser_chose_
     other = client.__class__()
     other.post(SWITCH, {"language": "en-gb", "next": "/"})
     assert '<html lang="en-gb">' in other.get(link, follow=True).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("preference", "welsh", "english"),
+    [
+        (Complaint.ReplyPreference.LETTER, "Byddwn yn ateb drwy lythyr", "We will reply by letter"),
+        (Complaint.ReplyPreference.PHONE, "Byddwn yn ateb dros y ffôn", "We will reply by phone"),
+    ],
+)
+def test_how_we_reply_is_said_whole_in_each_language(preference, welsh, english):
+    """Not "drwy llythyr": Welsh mutates the noun after its preposition, so the phrase is translated whole."""
+    for language, expected in (("cy", welsh), ("en-gb", english)):
+        complaint = services.file_complaint(
+            **complaint_form_data(postcode="CB5 8LA", reply_preference=preference), language=language
+        )
+        message = OutboundMessage.objects.filter(reference=complaint.reference).first()
+        assert expected in message.body_text
