@@ -226,6 +226,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         "category",
         "channel",
         "customer_type",
+        "language",
         "has_support_needs",
         LandlineFilter,
         NeedsFilter,

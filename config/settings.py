@@ -526,6 +526,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # Every request is logged once, by portal.request; Django's own line for a 4xx would repeat it.
         "django.request": {"level": "ERROR"},
+        # runserver's own line for every request and static file repeats portal.request's (make run).
+        "django.server": {"level": "WARNING"},
         # Start-up chatter of every process (its version, the file watcher, a filesystem broker's
         # missing hostname): nothing an operator acts on.
         "axes.apps": {"level": "WARNING"},

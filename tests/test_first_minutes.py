@@ -60,13 +60,13 @@ def test_the_demo_password_can_be_made_anew(demo_login_file):
 def test_an_email_printed_in_development_is_framed_as_an_email_not_logged_as_a_warning(caplog):
     stream = io.StringIO()
     message = mail.EmailMessage(
-        "Your complaint NS-ABCD-EFGH", "We have it.", "complaints@example.com", ["zoe@example.com"]
+        "Mae eich cwyn NS-ABCD-EFGH – gŵyn", "We have it.", "complaints@example.com", ["zoe@example.com"]
     )
     with caplog.at_level(logging.DEBUG):
         FramedConsoleBackend(stream=stream).send_messages([message])
     printed = stream.getvalue()
     assert printed.splitlines()[0].startswith("┌─ E-mail to zoe@example.com")
-    assert "Subject: Your complaint NS-ABCD-EFGH" in printed
+    assert "Subject: Mae eich cwyn NS-ABCD-EFGH – gŵyn" in printed  # decoded, not =?utf-8?q?…
     assert "We have it." in printed
     assert printed.rstrip().splitlines()[-1].startswith("└")
     assert not [record for record in caplog.records if record.levelno >= logging.WARNING]

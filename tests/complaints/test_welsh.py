@@ -249,3 +249,12 @@ def test_how_we_reply_is_said_whole_in_each_language(preference, welsh, english)
         )
         message = OutboundMessage.objects.filter(reference=complaint.reference).first()
         assert expected in message.body_text
+
+
+def test_staff_replying_to_a_welsh_customer_are_told_to_write_in_welsh(client):
+    complaint = services.file_complaint(**complaint_form_data(postcode="CB5 8LA"), language="cy")
+    client.force_login(StaffUserFactory(is_superuser=True))
+    page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
+    assert "Writes in Cymraeg" in page
+    listed = client.get(reverse("admin:complaints_complaint_changelist"), {"language__exact": "cy"})
+    assert complaint.reference in listed.content.decode()
