@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -42,6 +44,13 @@ def complaints_code(request):
 
 
 _printed_codes: dict[str, bytes] = {}
+
+
+@receiver(setting_changed)
+def _forget_printed_codes(**kwargs):
+    """The code quotes settings (the company, the scheme, the periods): a test that changes one gets
+    a fresh copy, as the static fragments do."""
+    _printed_codes.clear()
 
 
 @require_GET
