@@ -43,7 +43,7 @@ class LandlineFirstPaginator(Paginator):
 
     # The early pages, which people read, are read this way; past them the ids a page needs grow
     # with its number (and an IN list of them would meet SQLite's limit), so the database sorts.
-    CANDIDATES_AT_MOST = 1_000
+    CANDIDATES_AT_MOST = 5_000
 
     def page(self, number):
         number = self.validate_number(number)
