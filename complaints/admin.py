@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from complaints import record_changes, selectors, services
+from complaints import placeholders, record_changes, reply_templates, selectors, services
 from complaints.admin_filters import AssigneeFilter, LandlineFilter, NeedsFilter, WaitingForUsFilter
 from complaints.admin_needs import NeedsColumns, SupportNeedsInline
 from complaints.forms import (
@@ -21,7 +21,7 @@ from complaints.forms import (
     clean_uk_postcode,
     require_call_times,
 )
-from complaints.models import Complaint, SupportNeeds, TimelineEntry
+from complaints.models import Complaint, ReplyTemplate, SupportNeeds, TimelineEntry
 from complaints.record_changes import CONTACT_FIELDS as CUSTOMER_FIELDS
 from complaints.references import normalise_reference
 from complaints.views import attachment_response
@@ -461,9 +461,28 @@ class ComplaintAdmin(NeedsColumns, admin.ModelAdmin):
         if complaint is not None:
             extra_context["timeline"] = selectors.staff_timeline(complaint=complaint)
             extra_context["outbox"] = messages_about(complaint.reference)
-            extra_context["entry_form"] = StaffEntryForm()
+            extra_context["entry_form"] = self._entry_form(request, complaint)
+            extra_context["reply_templates"] = ReplyTemplate.objects.filter(active=True).only("pk", "title")
             extra_context["entry_url"] = reverse("admin:complaints_complaint_entry", args=[complaint.pk])
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _entry_form(self, request, complaint):
+        """Empty, or, with ?reply_template=<id>, a reply started from that template for this complaint."""
+        chosen = request.GET.get("reply_template", "")
+        template = (
+            ReplyTemplate.objects.filter(pk=int(chosen), active=True).first()
+            if chosen.isascii() and chosen.isdigit()
+            else None
+        )
+        if template is None:
+            return StaffEntryForm()
+        return StaffEntryForm(
+            initial={
+                "kind": StaffEntryForm.Kind.REPLY,
+                "body": reply_templates.fill(template, complaint),
+                "reply_template": template.pk,
+            }
+        )
 
     def add_entry_view(self, request, pk):
         """An internal note or a reply to the customer, posted from the complaint page."""
@@ -475,6 +494,8 @@ class ComplaintAdmin(NeedsColumns, admin.ModelAdmin):
             self.message_user(request, "Write some text, then choose what it is.", messages.ERROR)
         elif form.cleaned_data["kind"] == StaffEntryForm.Kind.REPLY:
             services.reply_to_customer(complaint=complaint, by=request.user, body=form.cleaned_data["body"])
+            if form.cleaned_data["reply_template"]:
+                reply_templates.count_use(form.cleaned_data["reply_template"])
             self.message_user(request, "Reply added and sent to the customer.")
         elif form.cleaned_data["kind"] in LOGGED_CONTACTS:
             services.log_contact(
@@ -501,3 +522,21 @@ class ComplaintAdmin(NeedsColumns, admin.ModelAdmin):
 
 # E-mails received (the inbound mail's quarantine) are registered with the complaints' admin.
 from complaints.inbound import admin as inbound_admin  # noqa: E402, F401
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(admin.ModelAdmin):
+    """Replies staff start from; managers keep them, everyone who replies uses them."""
+
+    list_display = ("title", "active", "times_used", "updated_at")
+    list_filter = ("active",)
+    search_fields = ("title", "body")
+    readonly_fields = ("times_used", "placeholders_you_can_use")
+    fields = ("title", "body", "body_cy", "active", "placeholders_you_can_use", "times_used")
+
+    @admin.display(description="placeholders you can use")
+    def placeholders_you_can_use(self, template):
+        return ", ".join(f"{{{{ {name} }}}}" for name in placeholders.known_placeholders())
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # retire a template (untick "active"): its use stays counted

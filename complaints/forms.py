@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints import needs_register
-from complaints.models import Complaint, SupportNeeds
+from complaints.models import Complaint, ReplyTemplate, SupportNeeds
 from complaints.uploads import (
     ALLOWED_TYPES_LABEL,
     MAX_ATTACHMENT_BYTES,
@@ -502,4 +502,8 @@ class StaffEntryForm(CountedTextMixin, forms.Form):
     )
     body = forms.CharField(
         label="What was said or written", max_length=MAX_MESSAGE, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    # The template the reply started from, if any: counted when the reply is sent.
+    reply_template = forms.ModelChoiceField(
+        queryset=ReplyTemplate.objects.filter(active=True), required=False, widget=forms.HiddenInput
     )

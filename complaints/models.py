@@ -1,9 +1,11 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from complaints.placeholders import known_placeholders, unknown_placeholders
 from complaints.references import REFERENCE_REGEX
 
 
@@ -378,3 +380,35 @@ class MailboxCursor(models.Model):
 
     def __str__(self):
         return f"{self.mailbox} up to UID {self.last_uid}"
+
+
+class ReplyTemplate(models.Model):
+    """A reply staff start from: plain text with placeholders from a fixed list
+    (complaints/reply_templates.py), filled in for one complaint, edited, then sent as a reply."""
+
+    title = models.CharField(max_length=120, unique=True)
+    body = models.TextField(
+        max_length=5000, help_text="Placeholders like {{ reference }} are filled in; nothing else is read."
+    )
+    body_cy = models.TextField(
+        "Welsh version", max_length=5000, blank=True, help_text="For customers who chose Welsh (optional)."
+    )
+    active = models.BooleanField(default=True, help_text="Only active templates are offered.")
+    times_used = models.PositiveIntegerField(default=0, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        problems = {
+            field: f"Unknown placeholder or template code: {', '.join(found)}. "
+            f"Use only: {', '.join(known_placeholders())}."
+            for field in ("body", "body_cy")
+            if (found := unknown_placeholders(getattr(self, field)))
+        }
+        if problems:
+            raise ValidationError(problems)

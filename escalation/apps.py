@@ -10,11 +10,12 @@ class EscalationConfig(AppConfig):
 
     def ready(self):
         import escalation.receivers  # noqa: F401  (connects the complaint signal receivers)
-        from complaints import notices
+        from complaints import notices, placeholders
         from escalation import selectors, working_days
 
         working_days.read_adjustments_from(selectors.calendar_adjustments)
         notices.add_notice_context(selectors.notice_rules)
+        placeholders.add_placeholders(**selectors.reply_placeholders())
         post_migrate.connect(setup_roles_after_migrate, sender=self)
 
 

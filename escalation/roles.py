@@ -32,6 +32,7 @@ AGENT = [
     "complaints.add_complaint",
     "complaints.change_complaint",
     "complaints.change_inboundemail",  # attach, open as a complaint or discard e-mail put aside
+    "complaints.view_replytemplate",
     "escalation.work_stage_one",
     "notifications.change_outboundmessage",  # print letters, mark them posted, mark calls made
 ]
@@ -44,6 +45,8 @@ MANAGER = [
     "complaints.change_supportneeds",
     "complaints.set_legal_hold",
     "complaints.revoke_private_link",
+    "complaints.add_replytemplate",
+    "complaints.change_replytemplate",
     "escalation.respond_at_stage_two",
     "escalation.manage_escalations",
     "escalation.correct_first_received",

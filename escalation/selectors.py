@@ -208,3 +208,20 @@ def deadline_notices_by_kind() -> dict[str, int]:
     """Every notice the sweep has ever claimed, by kind (a counter that only grows)."""
     rows = DeadlineNotice.objects.order_by().values_list("kind").annotate(count=Count("pk"))
     return dict.fromkeys(DeadlineNotice.Kind.values, 0) | dict(rows)
+
+
+def reply_placeholders() -> dict:
+    """The dates we owe a complaint, as placeholders for staff's reply templates ("" when not set)."""
+
+    def owed(field):
+        def value(complaint: Complaint) -> str:
+            day = getattr(escalation_for(complaint), field)
+            return dateformat.format(day, "j F Y") if day else ""
+
+        return value
+
+    return {
+        "adr_date": owed("adr_eligible_on"),
+        "resolve_by": owed("stage_one_due"),
+        "response_due": owed("stage_two_response_due"),
+    }

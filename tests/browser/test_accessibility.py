@@ -6,6 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
+from complaints.models import ReplyTemplate
 from complaints.tracking_links import make_tracking_token
 from escalation import rules, selectors
 from escalation.models import Escalation
@@ -133,11 +134,19 @@ def test_every_staff_page_has_no_violations(audit, settings):
     staff = StaffUserFactory(is_superuser=True)
     complaints = [complaint_in(state, by=staff) for state in STATES]
     OutboundMessageFactory()
+    template = ReplyTemplate.objects.create(title="Acknowledge", body="Dear {{ customer_name }}")
     log_in(audit.page, type("Server", (), {"url": audit.base_url}), staff)
     audit.check("admin index")
     changelist = reverse("admin:complaints_complaint_changelist")
     audit.visit("complaint list", changelist)
     audit.visit("complaint list, filtered", changelist + "?stage=1&deadline=overdue&waiting=replied")
+    audit.visit(
+        "complaint, a reply filled from a template",
+        reverse("admin:complaints_complaint_change", args=[complaints[0].pk])
+        + f"?reply_template={template.pk}",
+    )
+    audit.visit("reply templates", reverse("admin:complaints_replytemplate_changelist"))
+    audit.visit("a reply template", reverse("admin:complaints_replytemplate_change", args=[template.pk]))
     seen_actions = set()
     for state, complaint in zip(STATES, complaints, strict=True):
         audit.visit(f"complaint: {state}", reverse("admin:complaints_complaint_change", args=[complaint.pk]))
