@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from complaints import placeholders, record_changes, reply_templates, selectors, services
+from complaints import duplicates, placeholders, record_changes, reply_templates, selectors, services
 from complaints.admin_filters import AssigneeFilter, LandlineFilter, NeedsFilter, WaitingForUsFilter
 from complaints.admin_needs import NeedsColumns, SupportNeedsInline
 from complaints.forms import (
@@ -463,6 +463,7 @@ class ComplaintAdmin(NeedsColumns, admin.ModelAdmin):
             extra_context["outbox"] = messages_about(complaint.reference)
             extra_context["entry_form"] = self._entry_form(request, complaint)
             extra_context["reply_templates"] = ReplyTemplate.objects.filter(active=True).only("pk", "title")
+            extra_context["likely_duplicates"] = duplicates.likely_duplicates(complaint)
             extra_context["entry_url"] = reverse("admin:complaints_complaint_entry", args=[complaint.pk])
         return super().change_view(request, object_id, form_url, extra_context)
 

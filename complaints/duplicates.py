@@ -1,0 +1,63 @@
+"""Likely duplicates: the same customer complaining twice (by e-mail, then by phone, say) shows as
+two complaints; staff are shown the other open ones from the last 90 days, with why they match."""
+
+import unicodedata
+from datetime import timedelta
+from difflib import SequenceMatcher
+
+from django.db.models import Q
+
+from complaints.models import Complaint
+from complaints.workflow import OPEN_STATUSES
+
+WITHIN = timedelta(days=90)
+SIMILAR_NAMES = 0.8  # SequenceMatcher's ratio of the names as compared (accents, case, punctuation gone)
+
+
+def likely_duplicates(complaint: Complaint) -> list[tuple[Complaint, str]]:
+    """Other open complaints first received within 90 days of this one that share its e-mail address,
+    its account number, or its postcode with a similar name; in one query, newest first."""
+    same = Q(postcode=complaint.postcode) if complaint.postcode else Q(pk__in=[])
+    if complaint.email:
+        same |= Q(email__iexact=complaint.email)
+    if complaint.account_number:
+        same |= Q(account_number=complaint.account_number)
+    candidates = (
+        Complaint.objects.filter(
+            same,
+            status__in=OPEN_STATUSES,
+            anonymised_at__isnull=True,
+            first_received_at__range=(
+                complaint.first_received_at - WITHIN,
+                complaint.first_received_at + WITHIN,
+            ),
+        )
+        .exclude(pk=complaint.pk)
+        .only("reference", "customer_name", "email", "account_number", "postcode", "first_received_at")
+        .order_by("-first_received_at")
+    )
+    found = []
+    for other in candidates:
+        if (reason := _why(complaint, other)) is not None:
+            found.append((other, reason))
+    return found
+
+
+def _why(complaint: Complaint, other: Complaint) -> str | None:
+    if complaint.email and other.email.lower() == complaint.email.lower():
+        return "the same e-mail address"
+    if complaint.account_number and other.account_number == complaint.account_number:
+        return "the same account number"
+    if other.postcode == complaint.postcode and _similar(other.customer_name, complaint.customer_name):
+        return "the same postcode and a similar name"
+    return None
+
+
+def _similar(one: str, other: str) -> bool:
+    return SequenceMatcher(None, _compared(one), _compared(other)).ratio() >= SIMILAR_NAMES
+
+
+def _compared(name: str) -> str:
+    """ "Zoë O\u2019Brien" and "zoe obrien" compare alike: no accents, case or punctuation."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in plain.lower() if ch.isalnum())

@@ -1,0 +1,65 @@
+"""Likely duplicates (issue 14, part 3): another open complaint within 90 days with the same e-mail
+address, the same account number, or the same postcode and a similar name, shown to staff."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints import duplicates, services
+from complaints.models import Complaint
+from escalation.roles import SUPPORT_AGENTS
+from tests.complaints.factories import complaint_form_data
+from tests.escalation.factories import filed_complaint, staff_member
+
+pytestmark = pytest.mark.django_db
+
+
+def filed(**overrides) -> Complaint:
+    return services.file_complaint(**{**complaint_form_data(postcode="CB5 8LA"), **overrides})
+
+
+def found(complaint) -> dict[str, str]:
+    return {other.reference: reason for other, reason in duplicates.likely_duplicates(complaint)}
+
+
+def test_the_same_email_account_or_postcode_and_name_within_ninety_days_while_open():
+    complaint = filed(customer_name="Zoë O'Brien", email="zoe@example.com", account_number="AC-1")
+    by_email = filed(customer_name="Z Obrien", email="ZOE@example.com", postcode="SW1A 1AA")
+    by_account = filed(customer_name="Someone", email="", account_number="AC-1", postcode="SW1A 1AA")
+    by_name = filed(customer_name="Zoe O’Brien", email="other@example.com", postcode="CB5 8LA")
+    stranger = filed(customer_name="Sam Patel", email="sam@example.com", postcode="CB5 8LA")
+    assert found(complaint) == {
+        by_email.reference: "the same e-mail address",
+        by_account.reference: "the same account number",
+        by_name.reference: "the same postcode and a similar name",
+    }
+    assert stranger.reference not in found(complaint)
+
+
+def test_closed_old_or_anonymised_complaints_are_not_duplicates():
+    complaint = filed_complaint(email="zoe@example.com")
+    closed = filed_complaint(email="zoe@example.com")
+    Complaint.objects.filter(pk=closed.pk).update(status=Complaint.Status.CLOSED)
+    old = filed_complaint(email="zoe@example.com")
+    Complaint.objects.filter(pk=old.pk).update(first_received_at=timezone.now() - timedelta(days=91))
+    anonymised = filed_complaint(email="zoe@example.com")
+    Complaint.objects.filter(pk=anonymised.pk).update(anonymised_at=timezone.now())
+    assert found(complaint) == {}
+
+
+def test_staff_see_them_on_the_complaint_page_in_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries
+):
+    complaint = filed_complaint(email="zoe@example.com")
+    twin = filed_complaint(email="zoe@example.com")
+    client.force_login(staff_member(SUPPORT_AGENTS))
+    page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
+    assert "Possible duplicates" in page
+    assert reverse("admin:complaints_complaint_change", args=[twin.pk]) in page
+    assert "the same e-mail address" in page
+    for _ in range(3):
+        filed_complaint(email="zoe@example.com")
+    with django_assert_max_num_queries(1):
+        assert len(duplicates.likely_duplicates(complaint)) == 4
