@@ -464,6 +464,7 @@ class ComplaintAdmin(NeedsColumns, admin.ModelAdmin):
             extra_context["entry_form"] = self._entry_form(request, complaint)
             extra_context["reply_templates"] = ReplyTemplate.objects.filter(active=True).only("pk", "title")
             extra_context["likely_duplicates"] = duplicates.likely_duplicates(complaint)
+            extra_context["duplicates_within_days"] = duplicates.WITHIN.days
             extra_context["entry_url"] = reverse("admin:complaints_complaint_entry", args=[complaint.pk])
         return super().change_view(request, object_id, form_url, extra_context)
 

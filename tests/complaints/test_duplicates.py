@@ -57,6 +57,7 @@ def test_staff_see_them_on_the_complaint_page_in_a_fixed_number_of_queries(
     client.force_login(staff_member(SUPPORT_AGENTS))
     page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
     assert "Possible duplicates" in page
+    assert "within 90 days of this one" in page
     assert reverse("admin:complaints_complaint_change", args=[twin.pk]) in page
     assert "the same e-mail address" in page
     for _ in range(3):
