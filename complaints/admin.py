@@ -522,10 +522,6 @@ class ComplaintAdmin(NeedsColumns, admin.ModelAdmin):
         return attachment_response(attachment)
 
 
-# E-mails received (the inbound mail's quarantine) are registered with the complaints' admin.
-from complaints.inbound import admin as inbound_admin  # noqa: E402, F401
-
-
 @admin.register(ReplyTemplate)
 class ReplyTemplateAdmin(admin.ModelAdmin):
     """Replies staff start from; managers keep them, everyone who replies uses them."""
@@ -542,3 +538,7 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # retire a template (untick "active"): its use stays counted
+
+
+# E-mails received (the inbound mail's quarantine) are registered with the complaints' admin.
+from complaints.inbound import admin as inbound_admin  # noqa: E402, F401

@@ -11,12 +11,16 @@ from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
 
 WITHIN = timedelta(days=90)
+# The newest this many sharing an address, an account or a postcode are compared by name: a page
+# never waits on thousands of neighbours (a block of flats, a demo's few postcodes).
+CANDIDATES_AT_MOST = 100
 SIMILAR_NAMES = 0.8  # SequenceMatcher's ratio of the names as compared (accents, case, punctuation gone)
 
 
 def likely_duplicates(complaint: Complaint) -> list[tuple[Complaint, str]]:
     """Other open complaints first received within 90 days of this one that share its e-mail address,
-    its account number, or its postcode with a similar name; in one query, newest first."""
+    its account number, or its postcode with a similar name; in one query, newest first, among the
+    newest CANDIDATES_AT_MOST that share one of them."""
     same = Q(postcode=complaint.postcode) if complaint.postcode else Q(pk__in=[])
     if complaint.email:
         same |= Q(email__iexact=complaint.email)
@@ -34,7 +38,7 @@ def likely_duplicates(complaint: Complaint) -> list[tuple[Complaint, str]]:
         )
         .exclude(pk=complaint.pk)
         .only("reference", "customer_name", "email", "account_number", "postcode", "first_received_at")
-        .order_by("-first_received_at")
+        .order_by("-first_received_at")[:CANDIDATES_AT_MOST]
     )
     found = []
     for other in candidates:

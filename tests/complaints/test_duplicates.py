@@ -64,3 +64,12 @@ def test_staff_see_them_on_the_complaint_page_in_a_fixed_number_of_queries(
         filed_complaint(email="zoe@example.com")
     with django_assert_max_num_queries(1):
         assert len(duplicates.likely_duplicates(complaint)) == 4
+
+
+def test_only_the_newest_candidates_are_compared(monkeypatch):
+    """A postcode shared by thousands (a block of flats) costs the page a bounded number of rows."""
+    monkeypatch.setattr(duplicates, "CANDIDATES_AT_MOST", 2)
+    complaint = filed_complaint(email="zoe@example.com")
+    twins = [filed_complaint(email="zoe@example.com") for _ in range(3)]
+    Complaint.objects.filter(pk=twins[0].pk).update(first_received_at=timezone.now() - timedelta(days=5))
+    assert set(found(complaint)) == {twins[1].reference, twins[2].reference}
