@@ -495,9 +495,12 @@ class ComplaintAdmin(NeedsColumns, admin.ModelAdmin):
         if not form.is_valid():
             self.message_user(request, "Write some text, then choose what it is.", messages.ERROR)
         elif form.cleaned_data["kind"] == StaffEntryForm.Kind.REPLY:
-            services.reply_to_customer(complaint=complaint, by=request.user, body=form.cleaned_data["body"])
-            if form.cleaned_data["reply_template"]:
-                reply_templates.count_use(form.cleaned_data["reply_template"])
+            services.reply_to_customer(
+                complaint=complaint,
+                by=request.user,
+                body=form.cleaned_data["body"],
+                started_from=form.cleaned_data["reply_template"],
+            )
             self.message_user(request, "Reply added and sent to the customer.")
         elif form.cleaned_data["kind"] in LOGGED_CONTACTS:
             services.log_contact(

@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from complaints import needs_register, workflow
-from complaints.models import Attachment, Complaint, InboundEmail, SupportNeeds, TimelineEntry
+from complaints import needs_register, reply_templates, workflow
+from complaints.models import Attachment, Complaint, InboundEmail, ReplyTemplate, SupportNeeds, TimelineEntry
 from complaints.notices import notify_customer, notify_team
 from complaints.references import generate_reference
 from complaints.signals import complaint_filed, complaint_status_changed
@@ -179,11 +179,15 @@ def reply_to_customer(
     attachments=(),
     template_key: str = "staff_reply",
     extra: dict | None = None,
+    started_from: ReplyTemplate | None = None,
 ) -> TimelineEntry:
     """A reply shown on the customer's complaint page and sent to them; a first reply means work has started.
 
     `template_key` and `extra` let a formal reply (a written response, a final response) use its own notice.
+    `started_from`, the reply template staff began with, is counted as used with the reply.
     """
+    if started_from is not None:
+        reply_templates.count_use(started_from)
     entry = TimelineEntry.objects.create(
         complaint=complaint, kind=TimelineEntry.Kind.STAFF_REPLY, body=body, author=by
     )
