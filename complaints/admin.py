@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from complaints import duplicates, placeholders, record_changes, reply_templates, selectors, services
+from complaints import duplicates, placeholders, record_changes, reply_templates, search, selectors, services
 from complaints.admin_filters import AssigneeFilter, LandlineFilter, NeedsFilter, WaitingForUsFilter
 from complaints.admin_needs import NeedsColumns, SupportNeedsInline
 from complaints.forms import (
@@ -23,7 +23,6 @@ from complaints.forms import (
 )
 from complaints.models import Complaint, ReplyTemplate, SupportNeeds, TimelineEntry
 from complaints.record_changes import CONTACT_FIELDS as CUSTOMER_FIELDS
-from complaints.references import normalise_reference
 from complaints.views import attachment_response
 from notifications.selectors import messages_about
 
@@ -234,13 +233,9 @@ class ComplaintAdmin(NeedsColumns, admin.ModelAdmin):
         return complaints
 
     def get_search_results(self, request, queryset, search_term):
-        """A reference as people type it ("nsxy0w4wda", "XY0W 4WDA") finds its complaint, as tracking does,
-        as well as whatever else the words match."""
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        reference = normalise_reference(search_term)
-        if reference is None:
-            return results, may_have_duplicates
-        return results | queryset.filter(reference=reference), may_have_duplicates
+        """Every word typed, in any of the places staff remember (complaints/search.py); a reference
+        as people type it ("nsxy0w4wda", "XY0W 4WDA") finds its complaint, as tracking does."""
+        return search.search_complaints(queryset, search_term), False
 
     def get_readonly_fields(self, request, obj=None):
         guarded = [field for field, permission in GUARDED_FIELDS if not request.user.has_perm(permission)]
