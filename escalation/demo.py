@@ -6,11 +6,15 @@ the rest are fresh, in time, answered, resolved, or past their ADR letter. No me
 queued: the acknowledgements of demo complaints count as sent.
 """
 
+import os
 import random
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,13 +22,21 @@ from django.utils import timezone
 from complaints import needs_register
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from complaints.references import CROCKFORD_ALPHABET, REFERENCE_PREFIX
-from escalation import clocks
+from escalation import bulk_load, clocks
 from escalation.case import compute_clocks
 from escalation.models import Escalation, OmbudsmanCase
 from escalation.stages import Stage
 from escalation.working_days import LONDON, WorkingCalendar, working_calendar
 
 BATCH_SIZE = 2_000
+# From this many complaints, the tables' secondary indexes are built once after loading, not row by row.
+BULK_LOAD_FROM = 50_000
+# Read once: an enum's .values builds a new list at each call, a million times over.
+CHANNELS = Complaint.Channel.values
+CUSTOMER_TYPES = Complaint.CustomerType.values
+REPLY_PREFERENCES = Complaint.ReplyPreference.values
+STAGE_LABELS = {stage.value: stage.label for stage in Stage}
+LOADED_MODELS = (Complaint, Escalation, OmbudsmanCase, TimelineEntry, SupportNeeds)
 Status = Complaint.Status
 
 # Share of the complaints in each situation; the last six are what the sweep acts on.
@@ -63,7 +75,11 @@ FIRST_NAMES = [
     "Rhys",
     "Sian",
     "Tom",
-    "Zoe",
+    "Zoë",
+    "Łukasz",
+    "Siân",
+    "José",
+    "Aoife",
 ]
 SURNAMES = [
     "Ahmed",
@@ -86,14 +102,23 @@ SURNAMES = [
     "Walsh",
     "Williams",
     "Wilson",
+    "Wójcik",
+    "Müller",
+    "Ó Briain",
+    "Gruffydd",
+    "Nuñez",
 ]
+# Each town's outward codes; the inward code is drawn, so that a postcode is shared by a street, not a
+# fifth of the demo (as in life: searching or matching by postcode finds a few complaints, not 20,000).
 TOWNS = [
-    ("Cambridge", "CB5 8LA"),
-    ("Ely", "CB7 4DL"),
-    ("Norwich", "NR2 1TF"),
-    ("Swansea", "SA1 3SN"),
-    ("Leeds", "LS1 4AP"),
+    ("Cambridge", ("CB1", "CB2", "CB4", "CB5")),
+    ("Ely", ("CB6", "CB7")),
+    ("Norwich", ("NR1", "NR2", "NR3")),
+    ("Swansea", ("SA1", "SA2")),
+    ("Leeds", ("LS1", "LS6", "LS11")),
+    ("Bangor", ("LL57",)),
 ]
+INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 STORIES = {
     Complaint.Category.BROADBAND_FAULT: "My broadband drops every evening and the speed is far below what I pay for.",
     Complaint.Category.BILLING: "I was charged twice this month and the refund I was promised has not arrived.",
@@ -103,6 +128,19 @@ STORIES = {
     Complaint.Category.DATA_PROTECTION: "I asked for my data to be corrected and nothing has changed.",
     Complaint.Category.OTHER: "My email account stopped receiving messages after your maintenance.",
 }
+# One of these follows each story, so that descriptions differ as customers' own words do.
+DETAILS = (
+    "It started on {weekday} and I have called {calls} times since.",
+    "My router is a {router}; the light has been {light} for days.",
+    "The amount in question is £{pounds}.{pence:02d} on my {month} bill.",
+    "Nobody has called me back, although I was promised a call on {weekday}.",
+    "I work from home and have lost {calls} days of work because of this.",
+    "My account manager said it would be sorted by {weekday}; it was not.",
+)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ROUTERS = ("Hub 6", "Zyxel VMG8825", "Fritz!Box 7530", "TP-Link Archer VR600", "Netgear DM200")
+LIGHTS = ("flashing orange", "red", "off", "blinking blue")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "September", "October")
 
 
 @dataclass(frozen=True)
@@ -111,22 +149,34 @@ class DemoReport:
     by_situation: dict[str, int]
 
 
-def seed_demo(*, complaints: int, seed: int | None = None) -> DemoReport:
-    """Create `complaints` demo complaints with their clocks, timelines and ombudsman cases."""
+def seed_demo(*, complaints: int, seed: int | None = None, processes: int | None = None) -> DemoReport:
+    """Create `complaints` demo complaints with their clocks, timelines and ombudsman cases.
+
+    A large demo on PostgreSQL is written by `processes` processes at once (one per core by default),
+    with the tables' secondary indexes built once at the end. The data depend only on `seed`."""
     rng = random.Random(seed)  # noqa: S311  (demo data, not security)
-    # Needs drawn apart, so that the rest of the demo is the same whether or not they are made.
-    needs_rng = random.Random(f"needs-{seed}")  # noqa: S311
-    now = timezone.now()
-    calendar = working_calendar()
     plan = _plan(complaints, rng)
-    created = 0
-    for start in range(0, len(plan), BATCH_SIZE):
-        _write_batch(
-            plan[start : start + BATCH_SIZE], rng=rng, now=now, calendar=calendar, needs_rng=needs_rng
-        )
-        created += len(plan[start : start + BATCH_SIZE])
+    references = _unused_references(len(plan), rng)
+    batches = [
+        Batch(plan[start : start + BATCH_SIZE], references[start : start + BATCH_SIZE], rng.getrandbits(64))
+        for start in range(0, len(plan), BATCH_SIZE)
+    ]
+    write = partial(_write_batch, now=timezone.now())
+    if complaints >= BULK_LOAD_FROM and bulk_load.by_copy():
+        processes = processes or os.cpu_count() or 1
+        with bulk_load.secondary_indexes_set_aside(LOADED_MODELS, processes=processes):
+            bulk_load.run_in_processes(write, batches, processes=processes)
+    else:
+        for batch in batches:
+            write(batch)
     counts = {situation: plan.count(situation) for situation in SITUATIONS}
-    return DemoReport(complaints=created, by_situation=counts)
+    return DemoReport(complaints=len(plan), by_situation=counts)
+
+
+class Batch(NamedTuple):
+    situations: list[str]
+    references: list[str]
+    seed: int
 
 
 def _plan(total: int, rng: random.Random) -> list[str]:
@@ -140,19 +190,20 @@ def _plan(total: int, rng: random.Random) -> list[str]:
 
 
 @transaction.atomic
-def _write_batch(
-    situations: list[str],
-    *,
-    rng: random.Random,
-    now: datetime,
-    calendar: WorkingCalendar,
-    needs_rng: random.Random,
-) -> None:
-    references = _unused_references(len(situations), rng)
-    rows = [_situation(name, rng=rng, now=now, calendar=calendar) for name in situations]
-    complaints = Complaint.objects.bulk_create(
-        [_complaint(reference, row, rng) for reference, row in zip(references, rows, strict=True)]
-    )
+def _write_batch(batch: Batch, *, now: datetime) -> None:
+    rng = random.Random(batch.seed)  # noqa: S311
+    # Needs drawn apart, so that the rest of the demo is the same whether or not they are made.
+    needs_rng = random.Random(f"needs-{batch.seed}")  # noqa: S311
+    calendar = working_calendar()
+    rows = [_situation(name, rng=rng, now=now, calendar=calendar) for name in batch.situations]
+    complaints = [
+        _complaint(reference, row, rng) for reference, row in zip(batch.references, rows, strict=True)
+    ]
+    needs = _needs(complaints, rng=needs_rng, today=timezone.localdate(now))
+    if bulk_load.by_copy():
+        for complaint, pk in zip(complaints, bulk_load.reserve_ids(Complaint, len(complaints)), strict=True):
+            complaint.pk = pk
+    bulk_load.write_rows(Complaint, complaints)
     escalations, cases, entries = [], [], []
     for complaint, row in zip(complaints, rows, strict=True):
         escalation = Escalation(complaint=complaint, **row["escalation"])
@@ -161,61 +212,68 @@ def _write_batch(
         escalations.append(escalation)
         if case:
             cases.append(case)
-        entries.append(TimelineEntry(complaint=complaint, kind=TimelineEntry.Kind.FILED))
+        entries.append({"complaint_id": complaint.pk, "kind": TimelineEntry.Kind.FILED})
         if complaint.status in (Status.RESOLVED, Status.CLOSED):
             entries.append(
-                TimelineEntry(
-                    complaint=complaint,
-                    kind=TimelineEntry.Kind.STATUS_CHANGED,
-                    body="The customer accepted the proposed resolution. (Demo data.)",
-                )
+                {
+                    "complaint_id": complaint.pk,
+                    "kind": TimelineEntry.Kind.STATUS_CHANGED,
+                    "body": "The customer accepted the proposed resolution. (Demo data.)",
+                }
             )
         if escalation.stage > Stage.DIRECT_CONTACT:
             entries.append(
-                TimelineEntry(
-                    complaint=complaint,
-                    kind=TimelineEntry.Kind.STAGE_CHANGED,
-                    body=f"Moved to {Stage(escalation.stage).label}. (Demo data.)",
-                )
+                {
+                    "complaint_id": complaint.pk,
+                    "kind": TimelineEntry.Kind.STAGE_CHANGED,
+                    "body": f"Moved to {STAGE_LABELS[escalation.stage]}. (Demo data.)",
+                }
             )
-    Escalation.objects.bulk_create(escalations)
-    OmbudsmanCase.objects.bulk_create(cases)
-    TimelineEntry.objects.bulk_create(entries)
-    _add_needs(complaints, rng=needs_rng, today=timezone.localdate(now))
+    bulk_load.write_rows(Escalation, escalations)
+    bulk_load.write_rows(OmbudsmanCase, cases)
+    bulk_load.write_rows(TimelineEntry, entries)
+    bulk_load.write_rows(
+        SupportNeeds, [SupportNeeds(complaint=complaint, **record) for complaint, record in needs]
+    )
 
 
 # About one customer in 25 tells us of a need; one in ten of them relies on a landline for safety.
 NEEDS_SHARE, TELECARE_SHARE = 0.04, 0.1
 
 
-def _add_needs(complaints: list[Complaint], *, rng: random.Random, today) -> None:
-    records, relying = [], []
+def _needs(complaints: list[Complaint], *, rng: random.Random, today) -> list[tuple[Complaint, dict]]:
+    """The needs register's records of the customers who told us of a need, with the complaints'
+    flags set to agree (before they are written)."""
+    records = []
     for complaint in complaints:
         if rng.random() >= NEEDS_SHARE:
             continue
         needs = rng.sample([n for n in SupportNeeds.Need.values if n != SupportNeeds.Need.TELECARE], 1)
         if rng.random() < TELECARE_SHARE:
             needs.append(SupportNeeds.Need.TELECARE)
-            relying.append(complaint.pk)
+            complaint.relies_on_landline_for_safety = True
         given = today - timedelta(days=rng.randrange(400))
         record, _ = needs_register.record_values(
             needs=needs_register.clean_needs(needs), details="", consent_given_on=given, review_due_on=None
         )
-        records.append(SupportNeeds(complaint=complaint, **record))
-    SupportNeeds.objects.bulk_create(records)
-    Complaint.objects.filter(pk__in=[record.complaint_id for record in records]).update(
-        has_support_needs=True
-    )
-    Complaint.objects.filter(pk__in=relying).update(relies_on_landline_for_safety=True)
+        complaint.has_support_needs = True
+        records.append((complaint, record))
+    return records
 
 
 def _unused_references(count: int, rng: random.Random) -> list[str]:
+    """`count` references in no complaint yet, all drawn here so that batches written at once never
+    draw the same one."""
     references: set[str] = set()
     while len(references) < count:
         wanted = count - len(references)
-        fresh = {_reference(rng) for _ in range(wanted)} - references
-        fresh -= set(Complaint.objects.filter(reference__in=fresh).values_list("reference", flat=True))
-        references |= fresh
+        fresh = sorted({_reference(rng) for _ in range(wanted)} - references)
+        for start in range(0, len(fresh), 10_000):
+            chunk = fresh[start : start + 10_000]
+            fresh_set = set(chunk) - set(
+                Complaint.objects.filter(reference__in=chunk).values_list("reference", flat=True)
+            )
+            references |= fresh_set
     return sorted(references)
 
 
@@ -226,27 +284,45 @@ def _reference(rng: random.Random) -> str:
 
 def _complaint(reference: str, row: dict, rng: random.Random) -> Complaint:
     first, surname = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
-    town, postcode = rng.choice(TOWNS)
+    town, outward_codes = rng.choice(TOWNS)
+    postcode = f"{rng.choice(outward_codes)} {rng.randrange(10)}{rng.choice(INWARD_LETTERS)}{rng.choice(INWARD_LETTERS)}"
     category = rng.choice(list(STORIES))
+    detail = rng.choice(DETAILS).format(
+        weekday=rng.choice(WEEKDAYS),
+        calls=rng.randint(2, 9),
+        router=rng.choice(ROUTERS),
+        light=rng.choice(LIGHTS),
+        pounds=rng.randint(5, 250),
+        pence=rng.randrange(100),
+        month=rng.choice(MONTHS),
+    )
     with_email = rng.random() < 0.9
     return Complaint(
         reference=reference,
         tracking_key=secrets.token_urlsafe(16),
         status=row["status"],
-        channel=rng.choice(Complaint.Channel.values),
+        channel=rng.choice(CHANNELS),
         category=category,
-        customer_type=rng.choices(Complaint.CustomerType.values, weights=(85, 13, 2))[0],
+        customer_type=rng.choices(CUSTOMER_TYPES, weights=(85, 13, 2))[0],
         customer_name=f"{first} {surname}",
-        email=f"{first}.{surname}.{reference[-4:]}@example.com".lower() if with_email else "",
+        email=f"{_mailbox(first)}.{_mailbox(surname)}.{reference[-4:]}@example.com".lower()
+        if with_email
+        else "",
         phone=f"07700 9{rng.randrange(10**5):05d}",
         postal_address=f"{rng.randrange(1, 200)} High Street\n{town}",
         postcode=postcode,
-        reply_preference=rng.choices(Complaint.ReplyPreference.values, weights=(70, 20, 10))[0]
+        reply_preference=rng.choices(REPLY_PREFERENCES, weights=(70, 20, 10))[0]
         if with_email
         else Complaint.ReplyPreference.LETTER,
-        description=STORIES[category],
+        description=f"{STORIES[category]} {detail}",
         first_received_at=row["first_received_at"],
     )
+
+
+def _mailbox(name: str) -> str:
+    """A name as people put it in an e-mail address: "Ó Briain" is "obriain", "Łukasz" "lukasz"."""
+    plain = unicodedata.normalize("NFKD", name.replace("Ł", "L").replace("ł", "l"))
+    return "".join(character for character in plain if character.isascii() and character.isalnum())
 
 
 def _situation(name: str, *, rng: random.Random, now: datetime, calendar: WorkingCalendar) -> dict:

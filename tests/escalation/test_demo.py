@@ -2,8 +2,10 @@
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
-from complaints.models import Complaint, SupportNeeds
+from complaints.models import Complaint, SupportNeeds, TimelineEntry
+from escalation import demo
 from escalation.demo import SITUATIONS
 from escalation.models import Escalation
 from escalation.sweep import enforce_deadlines
@@ -42,3 +44,30 @@ def test_seed_demo_covers_every_situation_and_the_sweep_sends_what_is_due_once(c
     again = enforce_deadlines()
     assert (again.adr_letters, again.reminders, again.overdue_alerts, again.md_alerts) == (0, 0, 0, 0)
     assert OutboundMessage.objects.count() == sent
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY and the index rebuild are PostgreSQL's")
+def test_a_large_demo_is_copied_in_by_several_processes_and_its_indexes_built_after(monkeypatch):
+    """The path `seed_demo --complaints 1000000` takes, at a size a test can afford."""
+    monkeypatch.setattr(demo, "BULK_LOAD_FROM", 1000)
+    tables = [model._meta.db_table for model in demo.LOADED_MODELS]
+    indexes = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)"
+    with connection.cursor() as cursor:
+        cursor.execute(indexes, [tables])
+        before = set(cursor.fetchall())
+
+    report = demo.seed_demo(complaints=5000, seed=3, processes=2)
+
+    assert report.complaints == Complaint.objects.count() == Escalation.objects.count() == 5000
+    assert Complaint.objects.values("reference").distinct().count() == 5000
+    filed = TimelineEntry.objects.filter(kind=TimelineEntry.Kind.FILED)
+    assert filed.values("complaint").distinct().count() == 5000
+    assert Complaint.objects.filter(has_support_needs=True).count() == SupportNeeds.objects.count() > 0
+    with connection.cursor() as cursor:
+        cursor.execute(indexes, [tables])
+        assert set(cursor.fetchall()) == before  # every index built again, as it was
+    # Text with what COPY escapes (new lines) arrives intact.
+    assert "\n" in Complaint.objects.exclude(postal_address="").first().postal_address
+    first = enforce_deadlines()
+    assert first.adr_letters > 0

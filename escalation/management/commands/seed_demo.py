@@ -13,10 +13,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--complaints", type=int, default=300, help="how many (default 300)")
         parser.add_argument("--seed", type=int, default=None, help="a random seed, for the same data again")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=None,
+            help="how many processes write a large demo on PostgreSQL (default: one per core)",
+        )
 
-    def handle(self, *args, complaints, seed, **options):
+    def handle(self, *args, complaints, seed, processes, **options):
         began = time.perf_counter()
-        report = seed_demo(complaints=complaints, seed=seed)
+        report = seed_demo(complaints=complaints, seed=seed, processes=processes)
         elapsed = time.perf_counter() - began
         self.stdout.write(
             self.style.SUCCESS(f"Created {report.complaints:,} demo complaints in {elapsed:.1f} s:")
