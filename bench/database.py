@@ -38,16 +38,18 @@ def _default_url(*, fresh: bool) -> str:
             for leftover in SQLITE_PATH.parent.glob("bench.sqlite3*"):
                 leftover.unlink()
         return f"sqlite:///{SQLITE_PATH}"
+    name = os.environ.get("BENCH_DATABASE_NAME", "complaints_bench")  # the million has its own
     if fresh:
         import psycopg2
+        from psycopg2 import sql
 
         connection = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
         connection.autocommit = True
         with connection.cursor() as cursor:
-            cursor.execute("DROP DATABASE IF EXISTS complaints_bench")
-            cursor.execute("CREATE DATABASE complaints_bench")
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         connection.close()
-    return "postgres://postgres@127.0.0.1:5432/complaints_bench"
+    return f"postgres://postgres@127.0.0.1:5432/{name}"
 
 
 def refresh_statistics() -> None:

@@ -314,3 +314,24 @@ class SweepRun(models.Model):
 
     def __str__(self):
         return f"Deadline sweep finished {self.finished_at:%Y-%m-%d %H:%M:%S}"
+
+
+class MonthlyFigures(models.Model):
+    """One row of the monthly report (a month and a category or channel), as last computed: beat
+    recomputes the report every few minutes (escalation.reporting.refresh_monthly_figures), so that
+    the page reads a few hundred rows instead of aggregating a year of complaints."""
+
+    grouping = models.CharField(max_length=20)
+    month = models.DateField()
+    group = models.CharField(max_length=30)
+    figures = models.JSONField(help_text="The report's counts and median for this month and group.")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "monthly figures"
+        constraints = [
+            models.UniqueConstraint(fields=["grouping", "month", "group"], name="monthly_figures_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.grouping} {self.group}"

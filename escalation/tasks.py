@@ -6,6 +6,7 @@ from datetime import date
 from celery import shared_task
 
 from escalation.calendar_changes import refresh_clocks_after_calendar_change
+from escalation.reporting import refresh_monthly_figures
 from escalation.retention import anonymise_expired_complaints
 from escalation.sweep import run_deadline_sweep
 
@@ -22,6 +23,11 @@ def enforce_deadlines_task() -> dict:
 @shared_task(soft_time_limit=1800, time_limit=1860)
 def anonymise_expired_complaints_task() -> int:
     return len(anonymise_expired_complaints().anonymised)
+
+
+@shared_task(soft_time_limit=300, time_limit=330)
+def refresh_monthly_figures_task() -> int:
+    return refresh_monthly_figures()
 
 
 @shared_task
