@@ -5,7 +5,7 @@ import unicodedata
 from datetime import timedelta
 from difflib import SequenceMatcher
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
@@ -21,12 +21,22 @@ def likely_duplicates(complaint: Complaint) -> list[tuple[Complaint, str]]:
     """Other open complaints first received within 90 days of this one that share its e-mail address,
     its account number, or its postcode with a similar name; in one query, newest first, among the
     newest CANDIDATES_AT_MOST that share one of them."""
+    found = []
+    for other in candidates(complaint):
+        if (reason := _why(complaint, other)) is not None:
+            found.append((other, reason))
+    return found
+
+
+def candidates(complaint: Complaint) -> QuerySet:
+    """The open complaints near it in time that share its address, account or postcode, each read
+    through its own index (migration complaints 0015)."""
     same = Q(postcode=complaint.postcode) if complaint.postcode else Q(pk__in=[])
     if complaint.email:
         same |= Q(email__iexact=complaint.email)
     if complaint.account_number:
         same |= Q(account_number=complaint.account_number)
-    candidates = (
+    return (
         Complaint.objects.filter(
             same,
             status__in=OPEN_STATUSES,
@@ -40,11 +50,6 @@ def likely_duplicates(complaint: Complaint) -> list[tuple[Complaint, str]]:
         .only("reference", "customer_name", "email", "account_number", "postcode", "first_received_at")
         .order_by("-first_received_at")[:CANDIDATES_AT_MOST]
     )
-    found = []
-    for other in candidates:
-        if (reason := _why(complaint, other)) is not None:
-            found.append((other, reason))
-    return found
 
 
 def _why(complaint: Complaint, other: Complaint) -> str | None:

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from complaints.placeholders import known_placeholders, unknown_placeholders
@@ -179,6 +180,11 @@ class Complaint(models.Model):
                 condition=models.Q(relies_on_landline_for_safety=True),
                 name="complaint_relies_on_landline",
             ),
+            # Possible duplicates (complaints/duplicates.py) look for the same address, account or
+            # postcode: at a million complaints, without these, that reads every recent one.
+            models.Index(Upper("email"), name="complaint_email_upper"),
+            models.Index(fields=["account_number"], name="complaint_account_number"),
+            models.Index(fields=["postcode"], name="complaint_postcode"),
         ]
         permissions = [
             ("assign_complaint", "Can assign complaints to any member of staff"),

@@ -6,8 +6,9 @@ building them takes a minute or so, and a plain CREATE INDEX would block every w
 The expressions are the ones complaints/search.py queries; keep the two the same.
 """
 
+import django.db.models.functions.text
 from django.contrib.postgres.operations import TrigramExtension, UnaccentExtension
-from django.db import migrations
+from django.db import migrations, models
 
 # unaccent() is only STABLE (its dictionary could change), and an index needs an IMMUTABLE function:
 # this wrapper names the dictionary, the usual way to index unaccented text.
@@ -69,4 +70,17 @@ class Migration(migrations.Migration):
         TrigramExtension(),
         UnaccentExtension(),
         migrations.RunPython(create_search_indexes, drop_search_indexes, elidable=False),
+        # For possible duplicates (complaints/duplicates.py), on every database.
+        migrations.AddIndex(
+            model_name="complaint",
+            index=models.Index(django.db.models.functions.text.Upper("email"), name="complaint_email_upper"),
+        ),
+        migrations.AddIndex(
+            model_name="complaint",
+            index=models.Index(fields=["account_number"], name="complaint_account_number"),
+        ),
+        migrations.AddIndex(
+            model_name="complaint",
+            index=models.Index(fields=["postcode"], name="complaint_postcode"),
+        ),
     ]
