@@ -26,7 +26,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from escalation.demo import seed_demo  # noqa: E402
-from escalation.sweep import enforce_deadlines  # noqa: E402
+from escalation.sweep import BATCH_SIZE, enforce_deadlines  # noqa: E402
 
 
 def main() -> None:
@@ -61,7 +61,12 @@ def main() -> None:
         f"{report.overdue_alerts:,} overdue, {report.md_alerts:,} to the MD), {report.staff_messages} staff messages"
     )
     print(f"  sweep time            {sweep_time:.2f} s")
-    print(f"  sweep queries         {len(queries.captured_queries)}")
+    # Each batch starts by locking its complaints' rows: one SELECT … FOR UPDATE a batch.
+    batches = sum("FOR UPDATE" in query["sql"] for query in queries.captured_queries) or 1
+    print(
+        f"  sweep queries         {len(queries.captured_queries)} "
+        f"({batches} batches of up to {BATCH_SIZE}: {len(queries.captured_queries) / batches:.1f} a batch)"
+    )
     print(f"  sweep peak memory     {peak / 1e6:.1f} MB (tracemalloc)")
     print(
         f"  next sweep            {second_time:.2f} s, {again.adr_letters + again.reminders + again.overdue_alerts} notices"
