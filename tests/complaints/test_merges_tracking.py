@@ -75,7 +75,8 @@ def test_knowing_the_merged_reference_opens_nothing(client, merged):
     assert client.get(page(duplicate.reference)).status_code == 404
     assert client.get(page(primary.reference)).status_code == 404
     wrong = client.post(
-        reverse("complaints:track"), {"reference": duplicate.reference, "email_or_postcode": "sam@example.com"}
+        reverse("complaints:track"),
+        {"reference": duplicate.reference, "email_or_postcode": "sam@example.com"},
     )
     assert "couldn" in wrong.content.decode()
     assert client.get(page(primary.reference)).status_code == 404
