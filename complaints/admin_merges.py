@@ -113,8 +113,8 @@ class MergeAndLinkViews:
             if other is None:
                 form, status = ChooseOtherForm(request.POST), 400
                 form.is_valid()
-        elif "with" in request.GET:
-            choose = ChooseOtherForm({"other": request.GET["with"]})
+        elif "with" in request.GET or "other" in request.GET:  # from a link, or this page's own form
+            choose = ChooseOtherForm({"other": request.GET.get("with", request.GET.get("other"))})
             if choose.is_valid():
                 other = choose.cleaned_data["other"]
             else:
