@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 SESSION_KEY = "tracked_complaints"
 MAX_TRACKED_PER_SESSION = 20
+# A grant through a merged duplicate is kept as "<duplicate's reference>></digest>"; no reference has ">".
+THROUGH = ">"
 
 
 class ComplaintNotFound(Exception):
@@ -85,9 +87,35 @@ def access_complaint_for_visitor(*, session, reference: str) -> Complaint:
     complaint = _complaint_with_reference(normalised)
     if complaint is None:
         raise ComplaintNotFound
-    if not secrets.compare_digest(granted.encode(), _fingerprint(complaint).encode()):
+    through, _, digest = granted.rpartition(THROUGH)
+    if through:  # granted through a duplicate merged into it: that duplicate's key must still stand
+        duplicate = _complaint_with_reference(through)
+        if duplicate is None or duplicate.merged_into_id != complaint.pk:
+            raise ComplaintNotFound
+        expected = _fingerprint_through(duplicate, complaint)
+    else:
+        expected = _fingerprint(complaint)
+    if not secrets.compare_digest(digest.encode(), expected.encode()):
         raise ComplaintNotFound
     return complaint
+
+
+def grant_access_through_merge(*, session, duplicate: Complaint) -> Complaint:
+    """The complaint `duplicate` was merged into, which this browser session may now see because it
+    proved it may see the duplicate (`duplicate` must come from `access_complaint_for_visitor`).
+
+    The grant lasts only while both link keys stand: replacing the duplicate's (its link revoked,
+    its e-mail address changed) or the primary's ends it, so a merged reference never opens more
+    than its own credentials did. A grant the session holds for the primary itself is kept.
+    """
+    primary = Complaint.objects.get(pk=duplicate.merged_into_id)
+    granted = _grants(session)
+    if granted.get(primary.reference) == _fingerprint(primary):
+        return primary
+    granted = {ref: key for ref, key in granted.items() if ref != primary.reference}
+    granted[primary.reference] = f"{duplicate.reference}{THROUGH}{_fingerprint_through(duplicate, primary)}"
+    session[SESSION_KEY] = dict(list(granted.items())[-MAX_TRACKED_PER_SESSION:])
+    return primary
 
 
 def _complaint_with_reference(reference: str) -> Complaint | None:
@@ -112,6 +140,12 @@ def _grants(session) -> dict[str, str]:
 def _fingerprint(complaint: Complaint) -> str:
     """A digest of the link key, so the session never holds the key itself."""
     return hashlib.sha256(f"visitor-grant:{complaint.tracking_key}".encode()).hexdigest()[:32]
+
+
+def _fingerprint_through(duplicate: Complaint, primary: Complaint) -> str:
+    """A digest of both link keys: a grant through a merged duplicate ends when either is replaced."""
+    keys = f"visitor-grant-through:{duplicate.tracking_key}:{primary.tracking_key}"
+    return hashlib.sha256(keys.encode()).hexdigest()[:32]
 
 
 def _contact_secret(complaint: Complaint) -> str:

@@ -11,8 +11,18 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from complaints import duplicates, placeholders, record_changes, reply_templates, search, selectors, services
+from complaints import (
+    duplicates,
+    placeholders,
+    record_changes,
+    reply_actions,
+    reply_templates,
+    search,
+    selectors,
+    services,
+)
 from complaints.admin_filters import AssigneeFilter, LandlineFilter, NeedsFilter, WaitingForUsFilter
+from complaints.admin_merges import MergeAndLinkViews, messages_of_merged
 from complaints.admin_needs import NeedsColumns, SupportNeedsInline
 from complaints.forms import (
     AdjustmentsField,
@@ -128,7 +138,7 @@ class AssignForm(forms.Form):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(NeedsColumns, admin.ModelAdmin):
+class ComplaintAdmin(MergeAndLinkViews, NeedsColumns, admin.ModelAdmin):
     form = ComplaintAdminForm
     list_display = (
         "reference",
@@ -421,6 +431,7 @@ class ComplaintAdmin(NeedsColumns, admin.ModelAdmin):
                 self.admin_site.admin_view(self.attachment_view),
                 name="complaints_complaint_attachment",
             ),
+            *self.merge_and_link_urls(),
             *super().get_urls(),
         ]
 
@@ -457,20 +468,34 @@ class ComplaintAdmin(NeedsColumns, admin.ModelAdmin):
             extra_context["timeline"] = selectors.staff_timeline(complaint=complaint)
             extra_context["outbox"] = messages_about(complaint.reference)
             extra_context["entry_form"] = self._entry_form(request, complaint)
+            extra_context["template_action"] = self._template_action(request, complaint)
+            extra_context.update(self.merge_and_link_context(request, complaint))
+            extra_context["outbox"] += messages_of_merged(extra_context["merged_here"])
             extra_context["reply_templates"] = ReplyTemplate.objects.filter(active=True).only("pk", "title")
             extra_context["likely_duplicates"] = duplicates.likely_duplicates(complaint)
             extra_context["duplicates_within_days"] = duplicates.WITHIN.days
             extra_context["entry_url"] = reverse("admin:complaints_complaint_entry", args=[complaint.pk])
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def _chosen_template(self, request) -> ReplyTemplate | None:
+        chosen = request.GET.get("reply_template", "")
+        if not (chosen.isascii() and chosen.isdigit()):
+            return None
+        return ReplyTemplate.objects.filter(pk=int(chosen), active=True).first()
+
+    def _template_action(self, request, complaint) -> dict | None:
+        """The chosen template's action, and why it would not be applied now (None: it would)."""
+        template = self._chosen_template(request)
+        if template is None or not template.action:
+            return None
+        return {
+            "label": ReplyTemplate.Action(template.action).label,
+            "problem": reply_actions.action_problem(template.action, complaint, request.user),
+        }
+
     def _entry_form(self, request, complaint):
         """Empty, or, with ?reply_template=<id>, a reply started from that template for this complaint."""
-        chosen = request.GET.get("reply_template", "")
-        template = (
-            ReplyTemplate.objects.filter(pk=int(chosen), active=True).first()
-            if chosen.isascii() and chosen.isdigit()
-            else None
-        )
+        template = self._chosen_template(request)
         if template is None:
             return StaffEntryForm()
         return StaffEntryForm(
@@ -487,15 +512,25 @@ class ComplaintAdmin(NeedsColumns, admin.ModelAdmin):
         if request.method != "POST" or not self.has_change_permission(request, complaint):
             raise PermissionDenied
         form = StaffEntryForm(request.POST)
-        if not form.is_valid():
+        if complaint.merged_into_id is not None:
+            self.message_user(request, "This complaint was merged: add to the one it joined.", messages.ERROR)
+        elif not form.is_valid():
             self.message_user(request, "Write some text, then choose what it is.", messages.ERROR)
-        elif form.cleaned_data["kind"] == StaffEntryForm.Kind.REPLY:
-            services.reply_to_customer(
+        elif form.cleaned_data["kind"] == StaffEntryForm.Kind.REPLY and form.cleaned_data["reply_template"]:
+            sent = reply_actions.reply_from_template(
                 complaint=complaint,
                 by=request.user,
                 body=form.cleaned_data["body"],
-                started_from=form.cleaned_data["reply_template"],
+                template=form.cleaned_data["reply_template"],
             )
+            also = f" Also done: {sent.applied}." if sent.applied else ""
+            self.message_user(request, f"Reply added and sent to the customer.{also}")
+            if sent.not_applied:
+                self.message_user(
+                    request, f"The template's action was not applied. {sent.not_applied}", messages.WARNING
+                )
+        elif form.cleaned_data["kind"] == StaffEntryForm.Kind.REPLY:
+            services.reply_to_customer(complaint=complaint, by=request.user, body=form.cleaned_data["body"])
             self.message_user(request, "Reply added and sent to the customer.")
         elif form.cleaned_data["kind"] in LOGGED_CONTACTS:
             services.log_contact(
@@ -524,11 +559,11 @@ class ComplaintAdmin(NeedsColumns, admin.ModelAdmin):
 class ReplyTemplateAdmin(admin.ModelAdmin):
     """Replies staff start from; managers keep them, everyone who replies uses them."""
 
-    list_display = ("title", "active", "times_used", "updated_at")
-    list_filter = ("active",)
+    list_display = ("title", "action", "active", "times_used", "updated_at")
+    list_filter = ("active", "action")
     search_fields = ("title", "body")
     readonly_fields = ("times_used", "placeholders_you_can_use")
-    fields = ("title", "body", "body_cy", "active", "placeholders_you_can_use", "times_used")
+    fields = ("title", "body", "body_cy", "action", "active", "placeholders_you_can_use", "times_used")
 
     @admin.display(description="placeholders you can use")
     def placeholders_you_can_use(self, template):

@@ -23,7 +23,7 @@ def likely_duplicates(complaint: Complaint) -> list[tuple[Complaint, str]]:
     newest CANDIDATES_AT_MOST that share one of them."""
     found = []
     for other in candidates(complaint):
-        if (reason := _why(complaint, other)) is not None:
+        if (reason := why_alike(complaint, other)) is not None:
             found.append((other, reason))
     return found
 
@@ -52,7 +52,8 @@ def candidates(complaint: Complaint) -> QuerySet:
     )
 
 
-def _why(complaint: Complaint, other: Complaint) -> str | None:
+def why_alike(complaint: Complaint, other: Complaint) -> str | None:
+    """Why two complaints look like one customer's (the same e-mail address, ...), or None."""
     if complaint.email and other.email.lower() == complaint.email.lower():
         return "the same e-mail address"
     if complaint.account_number and other.account_number == complaint.account_number:

@@ -27,6 +27,8 @@ class Complaint(models.Model):
         RESOLUTION_PROPOSED = "resolution_proposed", _("Resolution proposed")
         RESOLVED = "resolved", _("Resolved")
         CLOSED = "closed", _("Closed")
+        # A duplicate joined with another complaint (the primary), which carries its history on.
+        MERGED = "merged", _("Joined with another complaint")
 
     class Channel(models.TextChoices):
         PORTAL = "portal", "Online (this portal)"
@@ -158,6 +160,18 @@ class Complaint(models.Model):
         editable=False,
         help_text="The customer's latest message that no reply has answered yet (on the portal or by e-mail).",
     )
+    # A duplicate's primary: its timeline, files and e-mails moved there, and its reference leads there.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_complaints",
+        editable=False,
+        help_text="The complaint this one was merged into.",
+    )
+    # Related complaints (the same outage, a household's two accounts), kept apart: symmetric.
+    related_complaints = models.ManyToManyField("self", blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -190,6 +204,7 @@ class Complaint(models.Model):
             ("assign_complaint", "Can assign complaints to any member of staff"),
             ("set_legal_hold", "Can put a complaint under a legal hold or lift it"),
             ("revoke_private_link", "Can revoke a complaint's private link and send a new one"),
+            ("merge_complaint", "Can merge a duplicate complaint into another"),
         ]
 
     def __str__(self):
@@ -266,6 +281,7 @@ class TimelineEntry(models.Model):
         CALL_LOGGED = "call_logged", _("Phone call")
         LETTER_RECEIVED = "letter_received", _("Letter received")
         ASSIGNED = "assigned", _("Assigned")
+        MERGED = "merged", _("Complaints joined")
 
     # Internal notes and corrections are for staff only; the rest is the customer's own history.
     CUSTOMER_VISIBLE_KINDS = (
@@ -277,6 +293,7 @@ class TimelineEntry(models.Model):
         Kind.UPDATE,
         Kind.CALL_LOGGED,
         Kind.LETTER_RECEIVED,
+        Kind.MERGED,
     )
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="timeline")
@@ -284,6 +301,10 @@ class TimelineEntry(models.Model):
     body = models.TextField(blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Where an entry was first written, when a merge moved it here from a duplicate.
+    moved_from = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -392,12 +413,26 @@ class ReplyTemplate(models.Model):
     """A reply staff start from: plain text with placeholders from a fixed list
     (complaints/reply_templates.py), filled in for one complaint, edited, then sent as a reply."""
 
+    class Action(models.TextChoices):
+        """What a reply from the template also does, where the complaint's rules allow it then
+        (complaints/reply_actions.py): a status change only, through the status writer."""
+
+        MARK_IN_PROGRESS = "in_progress", "Mark as being looked into"
+        PROPOSE_RESOLUTION = "propose_resolution", "Propose a resolution (stage 1)"
+
     title = models.CharField(max_length=120, unique=True)
     body = models.TextField(
         max_length=5000, help_text="Placeholders like {{ reference }} are filled in; nothing else is read."
     )
     body_cy = models.TextField(
         "Welsh version", max_length=5000, blank=True, help_text="For customers who chose Welsh (optional)."
+    )
+    action = models.CharField(
+        "also",
+        max_length=30,
+        choices=Action.choices,
+        blank=True,
+        help_text="Applied with the reply if the complaint's rules and the sender's role allow it then.",
     )
     active = models.BooleanField(default=True, help_text="Only active templates are offered.")
     times_used = models.PositiveIntegerField(default=0, editable=False)

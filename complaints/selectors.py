@@ -62,11 +62,12 @@ def _customer_timeline_sql() -> str:
 
 
 def staff_timeline(*, complaint: Complaint) -> list[TimelineEntry]:
-    """Every entry, internal notes included, newest first, with authors, files and the e-mail an
-    entry came from (without its raw message, which only its own download reads)."""
+    """Every entry, internal notes included, newest first, with authors, files, the e-mail an entry
+    came from (without its raw message, which only its own download reads) and the complaint a merge
+    moved it from."""
     return list(
         TimelineEntry.objects.filter(complaint=complaint)
-        .select_related("author", "email")
+        .select_related("author", "email", "moved_from")
         .defer("email__raw")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
         .order_by("-created_at", "-pk")

@@ -20,6 +20,7 @@ from complaints.access import (
     access_complaint_by_reference,
     access_complaint_by_tracking_token,
     access_complaint_for_visitor,
+    grant_access_through_merge,
     grant_visitor_access,
     revoke_visitor_access,
 )
@@ -152,6 +153,18 @@ def complaint_detail(request, reference):
         complaint = access_complaint_for_visitor(session=request.session, reference=reference)
     except ComplaintNotFound:
         return _not_found(request)
+    if complaint.merged_into_id is not None:
+        primary = grant_access_through_merge(session=request.session, duplicate=complaint)
+        messages.info(
+            request,
+            _(
+                "Your complaint %(merged)s was joined with %(primary)s. Its history is shown here, with this one's."
+            )
+            % {"merged": complaint.reference, "primary": primary.reference},
+        )
+        if request.method != "POST":
+            return redirect("complaints:detail", reference=primary.reference)
+        complaint = primary  # a message written on the page before the merge joins the primary
     status, retry_at = 200, None
     if request.method == "POST":
         form = CustomerMessageForm(request.POST, request.FILES)

@@ -3,8 +3,13 @@ import escalation): one service each."""
 
 from django.dispatch import receiver
 
-from complaints.signals import complaint_details_changed, complaint_filed, complaint_status_changed
-from escalation import services
+from complaints.signals import (
+    complaint_details_changed,
+    complaint_filed,
+    complaint_status_changed,
+    complaints_merged,
+)
+from escalation import merges, services
 from notifications.signals import message_sent
 
 # What the clocks are computed from, beyond the status.
@@ -27,6 +32,11 @@ def note_status_change(sender, complaint, old_status, new_status, by=None, note=
 def note_details_changed(sender, complaint, fields, **kwargs):
     if fields & CLOCK_INPUTS:
         services.note_details_changed(complaint=complaint)
+
+
+@receiver(complaints_merged, dispatch_uid="escalation_note_merge")
+def note_merge(sender, duplicate, primary, by=None, **kwargs):
+    merges.note_merge(duplicate=duplicate, primary=primary, by=by)
 
 
 @receiver(message_sent, dispatch_uid="escalation_record_notice_sent")

@@ -275,7 +275,9 @@ def monthly_report(
         )
         aggregates["median_days_to_resolve"] = Median(seconds)
     rows = list(
+        # A merged duplicate is the same complaint as its primary, counted once.
         Escalation.objects.filter(complaint__first_received_at__gte=_start_of(start))
+        .exclude(complaint__status=Complaint.Status.MERGED)
         .annotate(month=TruncMonth("complaint__first_received_at"), group=F(group_field))
         .values("month", "group")
         .annotate(**aggregates)
@@ -299,6 +301,7 @@ def _add_medians_in_python(rows, *, start, group_field, resolved_days) -> None:
         Escalation.objects.filter(
             complaint__first_received_at__gte=_start_of(start), resolved_at__isnull=False
         )
+        .exclude(complaint__status=Complaint.Status.MERGED)
         .annotate(
             month=TruncMonth("complaint__first_received_at"), group=F(group_field), duration=resolved_days
         )

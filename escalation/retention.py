@@ -1,4 +1,4 @@
-"""The retention job: complaints closed longer than the retention period lose their personal data.
+"""The retention job: complaints closed (or merged) longer than the retention period lose their personal data.
 
 Never one under a legal hold, nor one whose ADR letter is less than 12 months old (the customer
 may still take it to the ombudsman), nor one with an ombudsman remedy still to do.
@@ -33,7 +33,11 @@ def complaints_past_retention(*, now: datetime | None = None):
     adr_letter_before = clocks.add_months(timezone.localdate(now), -clocks.ADR_WINDOW_MONTHS)
     return (
         Escalation.objects.filter(
-            complaint__status__in=[Complaint.Status.RESOLVED, Complaint.Status.CLOSED],
+            complaint__status__in=[
+                Complaint.Status.RESOLVED,
+                Complaint.Status.CLOSED,
+                Complaint.Status.MERGED,
+            ],
             complaint__legal_hold=False,
             complaint__anonymised_at__isnull=True,
             resolved_at__lt=closed_before,

@@ -45,6 +45,9 @@ MANAGER = [
     "complaints.change_supportneeds",
     "complaints.set_legal_hold",
     "complaints.revoke_private_link",
+    # Merging closes a complaint for good and moves the primary's clocks earlier (as correcting the
+    # first-received time does): a manager's call; agents see the duplicates and may link them.
+    "complaints.merge_complaint",
     "complaints.add_replytemplate",
     "complaints.change_replytemplate",
     "escalation.respond_at_stage_two",

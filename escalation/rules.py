@@ -60,6 +60,7 @@ class CaseFacts:
     remedy_owed: bool
     ispa_member: bool
     today: date
+    merged: bool = False
 
 
 def facts_of(complaint, escalation, ombudsman_case=None, *, today: date | None = None) -> CaseFacts:
@@ -68,6 +69,7 @@ def facts_of(complaint, escalation, ombudsman_case=None, *, today: date | None =
         status=complaint.status,
         stage=escalation.stage,
         anonymised=complaint.anonymised_at is not None,
+        merged=complaint.status == Complaint.Status.MERGED,
         stage_one_answered=escalation.stage_one_answered_at is not None,
         stage_one_due=escalation.stage_one_due,
         stage_two_response_sent=escalation.stage_two_response_sent_at is not None,
@@ -226,10 +228,16 @@ NOT_ANONYMISED: Check = (
     "This complaint's personal data has been removed under the retention policy; its record is closed.",
 )
 
+# A merged complaint's history and clocks are its primary's: every action is taken there.
+NOT_MERGED: Check = (
+    lambda facts: not facts.merged,
+    "This complaint was joined with another; its history and clocks are there.",
+)
+
 
 def problem(action: Action, facts: CaseFacts) -> str | None:
     """Why `action` may not be taken now, in words for staff and customers; None if it may."""
-    for holds, reason in (NOT_ANONYMISED, *RULES[action]):
+    for holds, reason in (NOT_ANONYMISED, NOT_MERGED, *RULES[action]):
         if not holds(facts):
             return reason
     return None

@@ -71,7 +71,7 @@ def note_status_change(
             and new_status in (Status.RESOLUTION_PROPOSED, Status.RESOLVED, Status.CLOSED)
         ):
             escalation.stage_one_answered_at = now
-        if new_status in (Status.RESOLVED, Status.CLOSED):
+        if new_status in (Status.RESOLVED, Status.CLOSED, Status.MERGED):  # merged: the primary runs on
             escalation.resolved_at = escalation.resolved_at or now
         else:
             escalation.resolved_at = None

@@ -6,7 +6,8 @@ taken now is only ever its rule's answer (`escalation/rules.py`).
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from escalation import forms, ombudsman, rules, services
+from complaints.models import ReplyTemplate
+from escalation import forms, ombudsman, rules, selectors, services
 from escalation.rules import Action
 
 
@@ -146,3 +147,21 @@ def offered_stage_actions(user, facts: rules.CaseFacts) -> list[str]:
         for name, action in STAGE_ACTIONS.items()
         if user.has_perm(action.permission) and rules.allowed(action.rule, facts)
     ]
+
+
+# A reply template's action that is one of these stage actions follows its rule and permission.
+REPLY_TEMPLATE_ACTIONS = {ReplyTemplate.Action.PROPOSE_RESOLUTION: "propose"}
+
+
+def reply_template_action_problem(action: str, complaint, user) -> str | None:
+    """Why a reply template's action may not be applied to this complaint by this member of staff
+    now (the stage action's permission and rule, for an action that is one); None if it may."""
+    stage_action = STAGE_ACTIONS.get(REPLY_TEMPLATE_ACTIONS.get(action, ""))
+    if stage_action is None:
+        return None  # a plain status change: the status workflow decides
+    if not user.has_perm(stage_action.permission):
+        return f"Your role cannot {stage_action.label[0].lower()}{stage_action.label[1:]}."
+    escalation = selectors.escalation_for(complaint)
+    return rules.problem(
+        stage_action.rule, rules.facts_of(complaint, escalation, selectors.ombudsman_case_for(escalation))
+    )

@@ -87,8 +87,10 @@ def export_customer_data(
     complaints = list(
         Complaint.objects.filter(pk__in=[each.pk for each in chosen])
         .order_by("first_received_at", "pk")
-        .select_related("escalation", "ombudsman_case", "support_needs")
-        .prefetch_related("timeline__author", "timeline__attachments", "attachments", "stage_changes")
+        .select_related("escalation", "ombudsman_case", "support_needs", "merged_into")
+        .prefetch_related(
+            "timeline__author", "timeline__attachments", "attachments", "stage_changes", "related_complaints"
+        )
     )
     audit = SubjectAccessExport.objects.create(
         requested_via=complaint,
@@ -163,6 +165,9 @@ def _record(complaint: Complaint, *, messages: list, with_needs: bool) -> dict:
         "category": complaint.get_category_display(),
         "channel": complaint.get_channel_display(),
         "first_received_at": complaint.first_received_at,
+        # A merged complaint's history is its primary's (export that one too); links are references only.
+        "merged_into": complaint.merged_into.reference if complaint.merged_into else None,
+        "related_complaints": [other.reference for other in complaint.related_complaints.all()],
         "contact": {
             "name": complaint.customer_name,
             "email": complaint.email,

@@ -15,7 +15,7 @@ from escalation.stage_actions import STAGE_ACTIONS, offered_stage_actions
 from tests.browser.support import fill_in_the_complaint_form
 from tests.browser.test_staff_journeys import log_in
 from tests.complaints.factories import StaffUserFactory
-from tests.escalation.factories import staff_member
+from tests.escalation.factories import filed_complaint, staff_member
 from tests.escalation.states import STATES, complaint_in
 from tests.notifications.factories import OutboundMessageFactory
 
@@ -169,4 +169,55 @@ def test_every_staff_page_has_no_violations(audit, settings):
     audit.visit("e-mails received", reverse("admin:complaints_inboundemail_changelist"))
     audit.visit("escalations", reverse("staff:escalations"))
     audit.visit("reports", reverse("staff:reports"))
+    audit.assert_clean()
+
+
+def test_merging_and_linking_have_no_violations_staff_or_customer_side(audit):
+    """Issue 14, part 3, in the browser: a manager merges from the possible duplicates through the
+    page that says what will happen, links another; the customer follows the merged reference."""
+    page = audit.page
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    primary = filed_complaint(days_ago=3, email="zoe@example.com")
+    duplicate = filed_complaint(email="zoe@example.com")
+    neighbour = filed_complaint(email="sam@example.com", customer_name="Sam Patel")
+    proposal = ReplyTemplate.objects.create(
+        title="Propose", body="We propose a credit.", action=ReplyTemplate.Action.PROPOSE_RESOLUTION
+    )
+    log_in(page, type("Server", (), {"url": audit.base_url}), manager)
+    audit.visit("merge: choose the other", reverse("admin:complaints_complaint_merge", args=[duplicate.pk]))
+    page.get_by_label("The other complaint's reference").fill("NS-0000-0000")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_text("No complaint has this reference.").wait_for()
+    audit.check("merge: an unknown reference")
+    audit.visit(
+        "complaint with possible duplicates",
+        reverse("admin:complaints_complaint_change", args=[duplicate.pk]),
+    )
+    page.get_by_role("link", name=f"Merge with {primary.reference}…").click()
+    page.get_by_role("heading", name="What merging will do").wait_for()
+    audit.check("merge: what will happen")
+    page.get_by_role("button", name="Merge").click()
+    page.locator(".errorlist").first.wait_for()
+    audit.check("merge: with errors")
+    page.get_by_label(f"{primary.reference}, first received").check()
+    page.get_by_label("Why they are the same complaint").fill("Phoned, then filed online.")
+    page.get_by_role("button", name="Merge").click()
+    page.get_by_text(f"{duplicate.reference} merged into {primary.reference}").wait_for()
+    audit.check("complaint after a merge")
+    page.get_by_label("Another complaint's reference").fill(neighbour.reference)
+    page.get_by_role("button", name="Link…").click()
+    audit.check("link: confirm")
+    page.get_by_role("button", name="Link").click()
+    page.get_by_role("button", name=f"Unlink {neighbour.reference}").wait_for()
+    audit.check("complaint with a linked complaint")
+    audit.visit("merged complaint", reverse("admin:complaints_complaint_change", args=[duplicate.pk]))
+    audit.visit(
+        "reply box with a template's action",
+        reverse("admin:complaints_complaint_change", args=[primary.pk]) + f"?reply_template={proposal.pk}",
+    )
+    duplicate.refresh_from_db()
+    page.goto(audit.base_url + customer_page(duplicate))
+    page.get_by_text(f"Your complaint {duplicate.reference} was joined with {primary.reference}").wait_for()
+    assert page.url.endswith(reverse("complaints:detail", args=[primary.reference]))
+    audit.check("customer: the merged reference opens the primary")
     audit.assert_clean()

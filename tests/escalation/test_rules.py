@@ -105,3 +105,11 @@ def test_deadlock_is_declared_once_and_ends_internal_escalation():
 
 def test_an_anonymised_complaint_offers_nothing():
     assert offered(replace(PROPOSED, anonymised=True)) == set()
+
+
+def test_a_merged_complaint_is_offered_nothing_its_primary_is_acted_on():
+    merged = replace(NEW, status=Status.MERGED, merged=True)
+    assert offered(merged) == set()
+    assert problem(Action.RECORD_OMBUDSMAN_REFERRAL, replace(merged, today=TODAY + timedelta(days=60))) == (
+        "This complaint was joined with another; its history and clocks are there."
+    )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from complaints.merges import link_complaints, merge_complaints
 from complaints.services import add_internal_note
 from escalation.models import SubjectAccessExport
 from escalation.roles import COMPLAINTS_MANAGERS, SUPPORT_AGENTS
@@ -174,3 +175,23 @@ def test_an_export_costs_the_same_queries_for_one_complaint_or_several(client):
         assert response["Content-Type"] == "application/zip"
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_a_merged_complaint_says_where_its_history_went(client):
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    primary = filed_complaint(email="nia@example.com")
+    duplicate = filed_complaint(email="nia@example.com")
+    neighbour = filed_complaint(email="nia@example.com")
+    link_complaints(complaint=primary, other=neighbour, by=manager)
+    merge_complaints(duplicate=duplicate, primary=primary, by=manager, reason="Phoned twice.")
+    client.force_login(manager)
+    response = export(client, primary, chosen=[primary.pk, duplicate.pk])
+    records = {
+        c["reference"]: c
+        for c in json.loads(zipfile.ZipFile(io.BytesIO(response.content)).read("data.json"))["complaints"]
+    }
+    assert records[duplicate.reference]["merged_into"] == primary.reference
+    assert records[primary.reference]["related_complaints"] == [neighbour.reference]
+    assert any(
+        "merged into this complaint" in entry["text"] for entry in records[primary.reference]["timeline"]
+    )
