@@ -245,7 +245,14 @@ class ComplaintAdmin(MergeAndLinkViews, NeedsColumns, admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         """Every word typed, in any of the places staff remember (complaints/search.py); a reference
         as people type it ("nsxy0w4wda", "XY0W 4WDA") finds its complaint, as tracking does."""
-        return search.search_complaints(queryset, search_term), False
+        matches, more = search.search_for_list(queryset, search_term)
+        if more:
+            messages.info(
+                request,
+                f"More than {search.RESULTS_AT_MOST:,} complaints match: these are the "
+                f"{search.RESULTS_AT_MOST:,} received most recently. Add a word to narrow the search.",
+            )
+        return matches, False
 
     def get_readonly_fields(self, request, obj=None):
         guarded = [field for field, permission in GUARDED_FIELDS if not request.user.has_perm(permission)]

@@ -28,6 +28,9 @@ INDEXES = (
     "timeline_search_words",
 )
 
+# A list shows at most this many matches, the most recently received: more is a search to narrow.
+RESULTS_AT_MOST = 2_000
+
 # A trigram index finds a part of a value only from three characters; shorter words match whole words.
 SHORTEST_PART = 3
 MOST_WORDS = 8
@@ -78,6 +81,20 @@ def search_complaints(queryset: QuerySet, text: str) -> QuerySet:
         return queryset.none()
     # Every value typed travels as a parameter; the SQL is built only from the constants above.
     return queryset.filter(pk__in=RawSQL(" UNION ".join(alternatives), params))  # noqa: S611
+
+
+def search_for_list(queryset: QuerySet, text: str) -> tuple[QuerySet, bool]:
+    """The matches for a list page, and whether there were more than RESULTS_AT_MOST.
+
+    The matching ids are read once, the newest first, so that the page's count and rows filter by
+    them instead of searching again for each (four times for the admin's list)."""
+    matches = search_complaints(queryset, text)
+    if matches is queryset:
+        return queryset, False
+    ids = list(
+        matches.order_by("-first_received_at", "-pk").values_list("pk", flat=True)[: RESULTS_AT_MOST + 1]
+    )
+    return queryset.filter(pk__in=ids[:RESULTS_AT_MOST]), len(ids) > RESULTS_AT_MOST
 
 
 def _word_matches(word: str) -> tuple[str, list[str]] | None:

@@ -192,10 +192,12 @@ class EscalationComplaintAdmin(ComplaintAdmin):
         # The default order, paged by sorting only what can be on the page; a column chosen by staff sorts by it.
         paginator_class = list_order.LandlineFirstPaginator if "o" not in request.GET else Paginator
         paginator = paginator_class(queryset, per_page, orphans, allow_empty_first_page)
-        if not set(request.GET) - UNFILTERING_PARAMETERS:
-            # Unfiltered, the list is every complaint (each has its clocks' row), so count the
-            # complaints alone rather than the join the page needs for its deadline order.
-            paginator.count = Complaint.objects.count()
+        # Unfiltered, the list is every complaint (each has its clocks' row), so count the
+        # complaints alone rather than the join the page needs for its deadline order.
+        unfiltered = not set(request.GET) - UNFILTERING_PARAMETERS
+        paginator.count, paginator.count_is_estimate = list_order.bounded_count(
+            Complaint.objects.all() if unfiltered else queryset
+        )
         return paginator
 
     def get_ordering(self, request):

@@ -190,3 +190,31 @@ def test_the_migrations_run_on_sqlite_too(tmp_path):
     migrated = manage("migrate", "--noinput")
     assert migrated.returncode == 0, migrated.stderr[-3000:]
     assert "[X] 0015_search" in manage("showmigrations", "complaints").stdout
+
+
+def test_a_search_matching_more_than_the_list_can_show_shows_the_newest_and_says_so(
+    client, complaints, monkeypatch
+):
+    monkeypatch.setattr(search, "RESULTS_AT_MOST", 2)
+    client.force_login(staff_member(SUPPORT_AGENTS))
+    changelist = reverse("admin:complaints_complaint_changelist")
+    page = client.get(changelist, {"q": "example"}).content.decode()  # every e-mail address
+    assert "More than 2 complaints match" in page
+    assert page.count('class="action-select"') == 2
+    newest = Complaint.objects.order_by("-first_received_at", "-pk")[:2]
+    for complaint in newest:
+        assert complaint.reference in page
+    narrowed = client.get(changelist, {"q": "example patel"}).content.decode()
+    assert "More than" not in narrowed
+    assert "Sam Patel" in narrowed
+
+
+def test_the_search_is_run_once_for_a_page_of_the_list(client, complaints):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(staff_member(SUPPORT_AGENTS))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("admin:complaints_complaint_changelist"), {"q": "router"})
+    searching = [q for q in queries.captured_queries if "complaints_timelineentry" in q["sql"]]
+    assert len(searching) == 1, [q["sql"][:200] for q in searching]
