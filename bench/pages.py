@@ -30,7 +30,7 @@ from django.urls import reverse  # noqa: E402
 from complaints.models import Complaint  # noqa: E402
 from complaints.tracking_links import make_tracking_token  # noqa: E402
 from escalation.demo import seed_demo  # noqa: E402
-from escalation.reporting import refresh_monthly_figures  # noqa: E402
+from escalation.reporting import refresh_report_figures  # noqa: E402
 from escalation.roles import COMPLAINTS_MANAGERS  # noqa: E402
 
 FORM = {
@@ -105,7 +105,7 @@ def main() -> None:
     measure("dashboard", lambda: staff.get(reverse("staff:escalations")))
     measure("monthly report page (the stored figures)", lambda: staff.get(reverse("staff:reports")))
     began = time.perf_counter()
-    stored = refresh_monthly_figures()
+    stored = refresh_report_figures()
     print(
         f"  {'monthly figures recomputed (beat, 10 min)':<44} {(time.perf_counter() - began) * 1000:7.1f} ms  ({stored} rows)"
     )

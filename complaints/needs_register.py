@@ -100,14 +100,21 @@ def send_reviews_due(today: date) -> int:
 
 
 def open_complaint_counts(open_statuses) -> dict:
-    """How many open complaints record each need (counted, never named), with the reviews due."""
-    counted = Counter()
-    records = SupportNeeds.objects.filter(complaint__status__in=open_statuses, complaint__anonymised_at=None)
-    for needs in records.values_list("needs", flat=True).iterator():
+    """How many open complaints record each need (counted, never named), with the reviews due: one
+    query, from the few complaints flagged as having a record (a partial index), not from the
+    records joined to every complaint."""
+    counted, with_needs, reviews_due = Counter(), 0, 0
+    today = timezone.localdate()
+    records = Complaint.objects.filter(
+        status__in=open_statuses, has_support_needs=True, anonymised_at=None, support_needs__isnull=False
+    ).values_list("support_needs__needs", "support_needs__review_due_on")
+    for needs, review_due_on in records.iterator():
+        with_needs += 1
+        reviews_due += review_due_on is not None and review_due_on <= today
         counted.update(needs)
     return {
-        "with_needs": records.count(),
-        "reviews_due": records.filter(review_due_on__lte=timezone.localdate()).count(),
+        "with_needs": with_needs,
+        "reviews_due": reviews_due,
         "by_need": [(need.label, counted[need.value]) for need in SupportNeeds.Need],
     }
 

@@ -196,7 +196,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 DEADLINE_SWEEP_SECONDS = env.float("DEADLINE_SWEEP_SECONDS", default=300.0)
-MONTHLY_FIGURES_SECONDS = env.float("MONTHLY_FIGURES_SECONDS", default=600.0)
+REPORT_FIGURES_SECONDS = env.float("REPORT_FIGURES_SECONDS", default=600.0)
 CELERY_BEAT_SCHEDULE = {
     # Reminders, overdue alerts and ADR letters (escalation/sweep.py). A run that finds the
     # next one already queued is dropped rather than stacked behind it.
@@ -224,11 +224,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "complaints.tasks.forget_old_emails_task",
         "schedule": 24 * 60 * 60.0,
     },
-    # The monthly report's figures, recomputed into a table the reports page reads.
-    "refresh-monthly-figures": {
-        "task": "escalation.tasks.refresh_monthly_figures_task",
-        "schedule": MONTHLY_FIGURES_SECONDS,
-        "options": {"expires": MONTHLY_FIGURES_SECONDS},
+    # The figures of the monthly report and the dashboard's chart, recomputed into a table the pages read.
+    "refresh-report-figures": {
+        "task": "escalation.tasks.refresh_report_figures_task",
+        "schedule": REPORT_FIGURES_SECONDS,
+        "options": {"expires": REPORT_FIGURES_SECONDS},
     },
     # Failed messages no one has marked handled get another day of tries, every day.
     "retry-failed-notifications": {

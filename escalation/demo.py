@@ -2,8 +2,10 @@
 
 `manage.py seed_demo --complaints N` calls this. About 2% of the complaints have something due
 for the deadline sweep (an ADR letter, a reminder, an overdue clock), as in a busy real queue;
-the rest are fresh, in time, answered, resolved, or past their ADR letter. No message is
-queued: the acknowledgements of demo complaints count as sent.
+the rest are fresh, in time, answered, resolved, or past their ADR letter. Beyond 100,000 the
+demo adds history (complaints resolved over the past 400 days), not queue: at a million, 59,000
+are open and 2,063 have something due, as at 100,000. No message is queued: the
+acknowledgements of demo complaints count as sent.
 """
 
 import os
@@ -29,6 +31,8 @@ from escalation.stages import Stage
 from escalation.working_days import LONDON, WorkingCalendar, working_calendar
 
 BATCH_SIZE = 2_000
+# The shares above apply to this many complaints at most; the rest of a larger demo is resolved.
+QUEUE_AT_MOST = 100_000
 # From this many complaints, the tables' secondary indexes are built once after loading, not row by row.
 BULK_LOAD_FROM = 50_000
 # Read once: an enum's .values builds a new list at each call, a million times over.
@@ -180,7 +184,10 @@ class Batch(NamedTuple):
 
 
 def _plan(total: int, rng: random.Random) -> list[str]:
-    counts = {situation: int(total * share) for situation, share in SITUATIONS.items()}
+    # Past QUEUE_AT_MOST a demo grows by its history, as a provider's does: what is open and due is
+    # what a few weeks of complaints leave, however many years of them are on record.
+    queue = min(total, QUEUE_AT_MOST)
+    counts = {situation: int(queue * share) for situation, share in SITUATIONS.items()}
     if total >= 50:  # a small demo still shows every situation
         counts = {situation: max(count, 1) for situation, count in counts.items()}
     counts["resolved"] += total - sum(counts.values())

@@ -316,22 +316,23 @@ class SweepRun(models.Model):
         return f"Deadline sweep finished {self.finished_at:%Y-%m-%d %H:%M:%S}"
 
 
-class MonthlyFigures(models.Model):
-    """One row of the monthly report (a month and a category or channel), as last computed: beat
-    recomputes the report every few minutes (escalation.reporting.refresh_monthly_figures), so that
-    the page reads a few hundred rows instead of aggregating a year of complaints."""
+class ReportFigures(models.Model):
+    """Figures of the reports as last computed: beat recomputes them every few minutes
+    (escalation.reporting.refresh_report_figures), so that a page reads a few hundred rows instead of
+    counting a year of complaints. A row is one period and group of one grouping: a month and a
+    category or channel (the monthly report), or a week and a category (the dashboard's chart)."""
 
     grouping = models.CharField(max_length=20)
-    month = models.DateField()
+    period = models.DateField(help_text="The first day of the month, or the Monday of the week.")
     group = models.CharField(max_length=30)
-    figures = models.JSONField(help_text="The report's counts and median for this month and group.")
+    figures = models.JSONField(help_text="The counts (and median) for this period and group.")
     computed_at = models.DateTimeField()
 
     class Meta:
-        verbose_name_plural = "monthly figures"
+        verbose_name_plural = "report figures"
         constraints = [
-            models.UniqueConstraint(fields=["grouping", "month", "group"], name="monthly_figures_unique"),
+            models.UniqueConstraint(fields=["grouping", "period", "group"], name="report_figures_unique"),
         ]
 
     def __str__(self):
-        return f"{self.month:%Y-%m} {self.grouping} {self.group}"
+        return f"{self.period} {self.grouping} {self.group}"

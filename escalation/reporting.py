@@ -25,7 +25,7 @@ from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
 from escalation import clocks
 from escalation.clocks import DeadlineKind
-from escalation.models import Escalation, MonthlyFigures, OmbudsmanCase
+from escalation.models import Escalation, OmbudsmanCase, ReportFigures
 from escalation.stages import Stage
 from escalation.working_days import LONDON, working_calendar
 
@@ -120,12 +120,38 @@ def weekly_on_time_shares(filters: DashboardFilters, *, today: date | None = Non
     """For each of the last 12 weeks: the share of acknowledgements within 1 working day (by week received)
     and of stage 2 responses within 10 working days (by week due): two grouped queries."""
     today = today or timezone.localdate()
-    start = today - timedelta(days=today.weekday()) - timedelta(weeks=CHART_WEEKS - 1)
-    escalations = filters.apply(Escalation.objects.all())
+    counts = weekly_on_time_counts(filters.apply(Escalation.objects.all()), today=today)
+    return _weekly_rows({week: shares for (week, _), shares in counts.items()}, today=today)
+
+
+def stored_weekly_on_time_shares(filters: DashboardFilters) -> list[dict]:
+    """The dashboard's chart from the figures beat stores by week and category (one query): the last
+    12 weeks of complaints are too many to count on each view at a million. One person's complaints
+    are few, so with an assignee chosen the shares are counted live."""
+    if filters.assignee:
+        return weekly_on_time_shares(filters)
+    today = timezone.localdate()
+    stored = ReportFigures.objects.filter(grouping=WEEKLY_BY_CATEGORY, period__gte=_first_chart_week(today))
+    if filters.category:
+        stored = stored.filter(group=filters.category)
+    by_week: dict[date, dict] = {}
+    for row in stored:
+        shares = by_week.setdefault(row.period, {})
+        for name, (on_time, total) in row.figures.items():
+            before = shares.get(name, (0, 0))
+            shares[name] = (before[0] + on_time, before[1] + total)
+    return _weekly_rows(by_week, today=today)
+
+
+def weekly_on_time_counts(escalations: QuerySet, *, today: date, by_category: bool = False) -> dict:
+    """{(week, category or None): {"acknowledged": (on time, total), "responded": (…)}} for the
+    chart's 12 weeks: two grouped queries."""
+    start = _first_chart_week(today)
+    groups = ("week", "complaint__category") if by_category else ("week",)
     acknowledgements = (
         escalations.filter(complaint__first_received_at__gte=_start_of(start))
         .annotate(week=TruncWeek("complaint__first_received_at"))
-        .values("week")
+        .values(*groups)
         .annotate(
             total=Count("pk"),
             on_time=Count("pk", filter=Q(acknowledged_at__date__lte=F("acknowledgement_due"))),
@@ -134,27 +160,39 @@ def weekly_on_time_shares(filters: DashboardFilters, *, today: date | None = Non
     responses = (
         escalations.filter(stage_two_response_due__gte=start, stage_two_response_due__lte=today)
         .annotate(week=TruncWeek("stage_two_response_due"))
-        .values("week")
+        .values(*groups)
         .annotate(
             total=Count("pk"),
             on_time=Count("pk", filter=Q(stage_two_response_sent_at__date__lte=F("stage_two_response_due"))),
         )
     )
-    by_week = {start + timedelta(weeks=n): {} for n in range(CHART_WEEKS)}
+    counts: dict[tuple, dict] = {}
     for name, rows in (("acknowledged", acknowledgements), ("responded", responses)):
         for row in rows:
             week = row["week"].date() if hasattr(row["week"], "date") else row["week"]
-            if week in by_week:
-                by_week[week][name] = (row["on_time"], row["total"])
+            counts.setdefault((week, row.get("complaint__category")), {})[name] = (
+                row["on_time"],
+                row["total"],
+            )
+    return counts
+
+
+def _first_chart_week(today: date) -> date:
+    return today - timedelta(days=today.weekday()) - timedelta(weeks=CHART_WEEKS - 1)
+
+
+def _weekly_rows(by_week: dict[date, dict], *, today: date) -> list[dict]:
+    start = _first_chart_week(today)
+    weeks = [start + timedelta(weeks=n) for n in range(CHART_WEEKS)]
     return [
         {
             "week": week,
-            "acknowledged": _share(*shares.get("acknowledged", (0, 0))),
-            "acknowledged_counts": shares.get("acknowledged", (0, 0)),
-            "responded": _share(*shares.get("responded", (0, 0))),
-            "responded_counts": shares.get("responded", (0, 0)),
+            "acknowledged": _share(*by_week.get(week, {}).get("acknowledged", (0, 0))),
+            "acknowledged_counts": by_week.get(week, {}).get("acknowledged", (0, 0)),
+            "responded": _share(*by_week.get(week, {}).get("responded", (0, 0))),
+            "responded_counts": by_week.get(week, {}).get("responded", (0, 0)),
         }
-        for week, shares in by_week.items()
+        for week in weeks
     ]
 
 
@@ -182,22 +220,25 @@ REPORT_GROUPS = {"category": Complaint.Category, "channel": Complaint.Channel}
 
 
 def refresh_minutes() -> int:
-    """How often beat recomputes the report (MONTHLY_FIGURES_SECONDS); the page reads what it stored."""
-    return round(settings.MONTHLY_FIGURES_SECONDS / 60)
+    """How often beat recomputes the report (REPORT_FIGURES_SECONDS); the page reads what it stored."""
+    return round(settings.REPORT_FIGURES_SECONDS / 60)
+
+
+WEEKLY_BY_CATEGORY = "week_by_category"
 
 
 def stored_monthly_report(*, by: str = "category") -> tuple[list[dict], datetime]:
     """The monthly report as last computed, and when: one query (the first time ever, it is
     computed and stored here)."""
-    stored = list(MonthlyFigures.objects.filter(grouping=by).order_by("-month", "group"))
+    stored = list(ReportFigures.objects.filter(grouping=by).order_by("-period", "group"))
     if not stored:
-        refresh_monthly_figures()
-        stored = list(MonthlyFigures.objects.filter(grouping=by).order_by("-month", "group"))
+        refresh_report_figures()
+        stored = list(ReportFigures.objects.filter(grouping=by).order_by("-period", "group"))
     labels = dict(REPORT_GROUPS[by].choices)
     rows = [
         {
             **row.figures,
-            "month": row.month,
+            "month": row.period,
             "group": row.group,
             "group_label": labels.get(row.group, row.group),
         }
@@ -207,13 +248,15 @@ def stored_monthly_report(*, by: str = "category") -> tuple[list[dict], datetime
 
 
 @transaction.atomic
-def refresh_monthly_figures() -> int:
-    """Compute the monthly report by each grouping and replace the stored figures; returns the rows."""
+def refresh_report_figures() -> int:
+    """Compute the monthly report by each grouping, and the dashboard's weekly shares by category,
+    and replace the stored figures; returns how many rows were stored."""
     computed_at = timezone.now()
+    today = timezone.localdate(computed_at)
     figures = [
-        MonthlyFigures(
+        ReportFigures(
             grouping=by,
-            month=row["month"],
+            period=row["month"],
             group=row["group"],
             figures={
                 key: value for key, value in row.items() if key not in ("month", "group", "group_label")
@@ -221,10 +264,18 @@ def refresh_monthly_figures() -> int:
             computed_at=computed_at,
         )
         for by in REPORT_GROUPS
-        for row in monthly_report(by=by)
+        for row in monthly_report(by=by, today=today)
     ]
-    MonthlyFigures.objects.all().delete()
-    MonthlyFigures.objects.bulk_create(figures)
+    figures += [
+        ReportFigures(
+            grouping=WEEKLY_BY_CATEGORY, period=week, group=category, figures=shares, computed_at=computed_at
+        )
+        for (week, category), shares in weekly_on_time_counts(
+            Escalation.objects.all(), today=today, by_category=True
+        ).items()
+    ]
+    ReportFigures.objects.all().delete()
+    ReportFigures.objects.bulk_create(figures)
     return len(figures)
 
 

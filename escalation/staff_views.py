@@ -60,7 +60,7 @@ def escalation_dashboard(request):
                 for r in rows
             ),
         )
-    weeks = reporting.weekly_on_time_shares(filters)
+    weeks = reporting.stored_weekly_on_time_shares(filters)
     context = {
         **admin.site.each_context(request),
         "title": "Escalations: overdue and due soon",
@@ -70,6 +70,7 @@ def escalation_dashboard(request):
         "relying_on_landline": needs_register.relying_on_landline_count(OPEN_STATUSES),
         "weeks": weeks,
         "chart": _chart_bars(weeks),
+        "refresh_minutes": reporting.refresh_minutes(),
         "filters": filters,
         "categories": Complaint.Category.choices,
         "staff": get_user_model()

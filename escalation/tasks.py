@@ -6,7 +6,7 @@ from datetime import date
 from celery import shared_task
 
 from escalation.calendar_changes import refresh_clocks_after_calendar_change
-from escalation.reporting import refresh_monthly_figures
+from escalation.reporting import refresh_report_figures
 from escalation.retention import anonymise_expired_complaints
 from escalation.sweep import run_deadline_sweep
 
@@ -26,8 +26,8 @@ def anonymise_expired_complaints_task() -> int:
 
 
 @shared_task(soft_time_limit=300, time_limit=330)
-def refresh_monthly_figures_task() -> int:
-    return refresh_monthly_figures()
+def refresh_report_figures_task() -> int:
+    return refresh_report_figures()
 
 
 @shared_task

@@ -83,4 +83,13 @@ class Migration(migrations.Migration):
             model_name="complaint",
             index=models.Index(fields=["postcode"], name="complaint_postcode"),
         ),
+        # For the monthly report's count of needs.
+        migrations.AddIndex(
+            model_name="complaint",
+            index=models.Index(
+                condition=models.Q(("has_support_needs", True)),
+                fields=["status"],
+                name="complaint_has_support_needs",
+            ),
+        ),
     ]
