@@ -81,7 +81,10 @@ class SatisfactionForm(CustomerForm):
         choices=SATISFACTION_SCORES,
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose a score from 1 to 5."), "invalid_choice": _("Choose a score from 1 to 5.")},
+        error_messages={
+            "required": _("Choose a score from 1 to 5."),
+            "invalid_choice": _("Choose a score from 1 to 5."),
+        },
     )
     comment = forms.CharField(
         label=_("Anything to tell us? (optional)"),

@@ -318,7 +318,7 @@ class SweepRun(models.Model):
 
 class SatisfactionSurvey(models.Model):
     """The one survey a complaint gets after it is resolved or after our final response: how satisfied
-    the customer is with how we handled it (1–5) and anything they want to add. Open for a fixed
+    the customer is with how we handled it (1 to 5) and anything they want to add. Open for a fixed
     window from the invitation (escalation/satisfaction.py); a new answer within it replaces the last."""
 
     class Trigger(models.TextChoices):
@@ -360,7 +360,9 @@ class SatisfactionSurvey(models.Model):
         indexes = [
             # The few waiting for a follow-up, for the dashboard and the list filter.
             models.Index(
-                fields=["invited_at"], condition=models.Q(follow_up="needed"), name="satisfaction_to_follow_up"
+                fields=["invited_at"],
+                condition=models.Q(follow_up="needed"),
+                name="satisfaction_to_follow_up",
             )
         ]
 

@@ -3,8 +3,8 @@ import escalation): one service each."""
 
 from django.dispatch import receiver
 
-from complaints.signals import complaint_details_changed, complaint_filed, complaint_status_changed
 from complaints.models import Complaint
+from complaints.signals import complaint_details_changed, complaint_filed, complaint_status_changed
 from escalation import satisfaction, services
 from notifications.signals import message_sent
 

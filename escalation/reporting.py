@@ -16,6 +16,7 @@ from django.db.models import (
     Func,
     Q,
     QuerySet,
+    Sum,
 )
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.urls import reverse
@@ -23,9 +24,9 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
-from escalation import clocks
+from escalation import clocks, satisfaction
 from escalation.clocks import DeadlineKind
-from escalation.models import Escalation, OmbudsmanCase
+from escalation.models import Escalation, OmbudsmanCase, SatisfactionSurvey
 from escalation.stages import Stage
 from escalation.working_days import LONDON, working_calendar
 
@@ -275,3 +276,64 @@ def _add_medians_in_python(rows, *, start, group_field, resolved_days) -> None:
     for row in rows:
         values = durations.get((row["month"], row["group"]))
         row["median_days_to_resolve"] = statistics.median(values) if values else None
+
+
+# --- Satisfaction ------------------------------------------------------------------------------
+
+# How the satisfaction results can be broken down: a key, the survey's field and its labels. A
+# breakdown by another property of the complaint (its root cause, say) is one more entry.
+SATISFACTION_GROUPS = {
+    "category": ("complaint__category", Complaint.Category),
+    "channel": ("complaint__channel", Complaint.Channel),
+}
+
+
+def cached_satisfaction_report(*, by: str = "category") -> tuple[list[dict], datetime]:
+    """The satisfaction report, computed at most every 10 minutes, like the monthly report."""
+    key = f"escalation:satisfaction-report:{by}:{timezone.localdate():%Y-%m-%d}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = (satisfaction_report(by=by), timezone.now())
+        cache.set(key, cached, REPORT_CACHE_SECONDS)
+    return cached
+
+
+def satisfaction_report(
+    *, by: str = "category", months: int = REPORT_MONTHS, today: date | None = None
+) -> list[dict]:
+    """Per month the survey opened, the month's total first, then per group: surveys, answers, the
+    average score, the share satisfied (4 or 5), low scores (1 or 2) and how many were followed up. One query."""
+    today = today or timezone.localdate()
+    field, choices = SATISFACTION_GROUPS[by]
+    labels = dict(choices.choices)
+    start = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    rows = (
+        SatisfactionSurvey.objects.filter(invited_at__gte=_start_of(start))
+        .annotate(month=TruncMonth("invited_at"), group=F(field))
+        .values("month", "group")
+        .annotate(
+            asked=Count("pk"),
+            answered=Count("score"),
+            score_total=Sum("score"),
+            satisfied=Count("pk", filter=Q(score__in=satisfaction.SATISFIED_SCORES)),
+            low=Count("pk", filter=Q(score__in=satisfaction.LOW_SCORES)),
+            followed_up=Count("pk", filter=Q(follow_up=SatisfactionSurvey.FollowUp.DONE)),
+        )
+        .order_by("-month", "group")
+    )
+    counted = ("asked", "answered", "score_total", "satisfied", "low", "followed_up")
+    report, totals = [], {}
+    for row in rows:
+        month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
+        if month not in totals:
+            totals[month] = {"month": month, "group": "", "group_label": "All", **dict.fromkeys(counted, 0)}
+            report.append(totals[month])
+        for key in counted:
+            totals[month][key] += row[key] or 0
+        report.append({**row, "month": month, "group_label": labels.get(row["group"], row["group"])})
+    for row in report:
+        answered = row["answered"]
+        row["average"] = round(row["score_total"] / answered, 1) if answered else None
+        row["satisfied_share"] = _share(row["satisfied"], answered)
+        row["response_share"] = _share(answered, row["asked"])
+    return report

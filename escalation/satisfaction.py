@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.utils import dateformat, timezone, translation
 
@@ -47,9 +48,7 @@ class SurveyClosed(ValidationError):
 # --- Rules (pure) ------------------------------------------------------------------------------
 
 
-def invitation_refusal(
-    *, anonymised: bool, opted_out: bool, stage: int, already_invited: bool
-) -> str | None:
+def invitation_refusal(*, anonymised: bool, opted_out: bool, stage: int, already_invited: bool) -> str | None:
     """Why a complaint gets no survey now, or None if it gets one."""
     if already_invited:
         return "It has had its survey."
@@ -201,6 +200,12 @@ def decline_surveys(*, complaint: Complaint) -> Complaint:
     return record_changes.update_contact_details(complaint=complaint, no_surveys=True)
 
 
+def anonymise_survey(*, complaint: Complaint) -> int:
+    """Retention: what the customer wrote, and staff's note of the follow-up, go; the score and the
+    dates stay for the reports."""
+    return SatisfactionSurvey.objects.filter(pk=complaint.pk).update(comment="", follow_up_note="")
+
+
 # --- Reads -------------------------------------------------------------------------------------
 
 
@@ -239,6 +244,13 @@ def _customer_survey(survey: SatisfactionSurvey) -> CustomerSurvey:
             now=timezone.now(),
         ),
         closes_at=closes_at(survey),
+    )
+
+
+def follow_ups_waiting(*, user) -> dict[str, int]:
+    """Low scores nobody has followed up: in all, and on `user`'s complaints. One query."""
+    return SatisfactionSurvey.objects.filter(follow_up=FollowUp.NEEDED).aggregate(
+        all=Count("pk"), mine=Count("pk", filter=Q(complaint__assigned_to=user))
     )
 
 

@@ -85,7 +85,7 @@ def _answer_page(request, found: satisfaction.CustomerSurvey, *, action: str, ch
 
 @require_http_methods(["GET", "POST"])
 def stop_surveys(request, token):
-    """"Don't ask me again": a page with one button (a GET changes nothing), then done."""
+    """ "Don't ask me again": a page with one button (a GET changes nothing), then done."""
     try:
         complaint = satisfaction.access_complaint_by_stop_token(token)
     except satisfaction.SurveyLinkInvalid:
