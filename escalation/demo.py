@@ -18,9 +18,9 @@ from django.utils import timezone
 from complaints import needs_register
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from complaints.references import CROCKFORD_ALPHABET, REFERENCE_PREFIX
-from escalation import clocks
+from escalation import clocks, satisfaction
 from escalation.case import compute_clocks
-from escalation.models import Escalation, OmbudsmanCase
+from escalation.models import Escalation, OmbudsmanCase, SatisfactionSurvey
 from escalation.stages import Stage
 from escalation.working_days import LONDON, WorkingCalendar, working_calendar
 
@@ -116,13 +116,19 @@ def seed_demo(*, complaints: int, seed: int | None = None) -> DemoReport:
     rng = random.Random(seed)  # noqa: S311  (demo data, not security)
     # Needs drawn apart, so that the rest of the demo is the same whether or not they are made.
     needs_rng = random.Random(f"needs-{seed}")  # noqa: S311
+    surveys_rng = random.Random(f"surveys-{seed}")  # noqa: S311
     now = timezone.now()
     calendar = working_calendar()
     plan = _plan(complaints, rng)
     created = 0
     for start in range(0, len(plan), BATCH_SIZE):
         _write_batch(
-            plan[start : start + BATCH_SIZE], rng=rng, now=now, calendar=calendar, needs_rng=needs_rng
+            plan[start : start + BATCH_SIZE],
+            rng=rng,
+            now=now,
+            calendar=calendar,
+            needs_rng=needs_rng,
+            surveys_rng=surveys_rng,
         )
         created += len(plan[start : start + BATCH_SIZE])
     counts = {situation: plan.count(situation) for situation in SITUATIONS}
@@ -147,6 +153,7 @@ def _write_batch(
     now: datetime,
     calendar: WorkingCalendar,
     needs_rng: random.Random,
+    surveys_rng: random.Random,
 ) -> None:
     references = _unused_references(len(situations), rng)
     rows = [_situation(name, rng=rng, now=now, calendar=calendar) for name in situations]
@@ -182,6 +189,7 @@ def _write_batch(
     OmbudsmanCase.objects.bulk_create(cases)
     TimelineEntry.objects.bulk_create(entries)
     _add_needs(complaints, rng=needs_rng, today=timezone.localdate(now))
+    _add_surveys(escalations, rng=surveys_rng, now=now)
 
 
 # About one customer in 25 tells us of a need; one in ten of them relies on a landline for safety.
@@ -207,6 +215,50 @@ def _add_needs(complaints: list[Complaint], *, rng: random.Random, today) -> Non
         has_support_needs=True
     )
     Complaint.objects.filter(pk__in=relying).update(relies_on_landline_for_safety=True)
+
+
+# Most resolved complaints were surveyed; about a third of those asked answered.
+SURVEYED_SHARE, ANSWERED_SHARE = 0.8, 0.35
+SCORE_WEIGHTS = (8, 7, 15, 35, 35)  # 1 to 5
+COMMENTS = (
+    "",
+    "",
+    "Sorted quickly, thank you.",
+    "It took three calls before anyone listened.",
+    "Fine in the end.",
+)
+
+
+def _add_surveys(escalations: list[Escalation], *, rng: random.Random, now: datetime) -> None:
+    """Surveys of resolved complaints, opened when each was resolved, some answered (in bulk)."""
+    surveys = []
+    for escalation in escalations:
+        complaint = escalation.complaint
+        if escalation.resolved_at is None or escalation.stage != Stage.DIRECT_CONTACT:
+            continue
+        if rng.random() >= SURVEYED_SHARE:
+            continue
+        survey = SatisfactionSurvey(
+            complaint=complaint,
+            trigger=SatisfactionSurvey.Trigger.RESOLVED,
+            invited_at=escalation.resolved_at,
+            emailed=satisfaction.by_email(complaint),
+        )
+        if rng.random() < ANSWERED_SHARE:
+            survey.score = rng.choices(satisfaction.SCORES, weights=SCORE_WEIGHTS)[0]
+            survey.comment = rng.choice(COMMENTS)
+            survey.answered_at = min(survey.invited_at + timedelta(hours=rng.randint(1, 72)), now)
+            survey.times_answered = 1
+            if satisfaction.needs_follow_up(survey.score):
+                recent = now - survey.invited_at < timedelta(days=30)
+                survey.follow_up = (
+                    SatisfactionSurvey.FollowUp.NEEDED if recent else SatisfactionSurvey.FollowUp.DONE
+                )
+                if not recent:
+                    survey.followed_up_at = survey.answered_at + timedelta(days=1)
+                    survey.follow_up_note = "Called the customer. (Demo data.)"
+        surveys.append(survey)
+    SatisfactionSurvey.objects.bulk_create(surveys)
 
 
 def _unused_references(count: int, rng: random.Random) -> list[str]:
