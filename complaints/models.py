@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext_lazy as _
 
 from complaints.placeholders import known_placeholders, unknown_placeholders
@@ -147,6 +147,12 @@ class Complaint(models.Model):
         default="en-gb",
         help_text="The language the customer chose: every later e-mail and letter is written in it.",
     )
+    no_surveys = models.BooleanField(
+        "no satisfaction surveys",
+        default=False,
+        help_text="The customer asked us not to ask how we handled their complaints (any complaint from "
+        "this e-mail address).",
+    )
     legal_hold = models.BooleanField(
         default=False, help_text="Keep everything (litigation, a regulator's enquiry): retention skips it."
     )
@@ -204,6 +210,13 @@ class Complaint(models.Model):
                 fields=["status"],
                 condition=models.Q(has_support_needs=True),
                 name="complaint_has_support_needs",
+            ),
+            # The few who asked for no surveys, found by their e-mail address (any case) when another
+            # of their complaints is resolved.
+            models.Index(
+                Lower("email"),
+                condition=models.Q(no_surveys=True),
+                name="complaint_no_surveys_email",
             ),
         ]
         permissions = [

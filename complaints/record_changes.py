@@ -39,6 +39,7 @@ CONTACT_FIELDS = (
     "adjustments",
     "call_times",
     "language",
+    "no_surveys",
     "representative_name",
     "representative_relationship",
     "representative_authority",
@@ -277,6 +278,8 @@ def _shown(complaint: Complaint, field: str, value=None) -> str:
     if field == "adjustments":
         shown = ", ".join(str(Complaint.Adjustment(item).label) for item in value)
         return shown or "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     choices = dict(Complaint._meta.get_field(field).flatchoices)
     shown = str(choices.get(value, value))
     return " ".join(shown.split()) or "(none)"

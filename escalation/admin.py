@@ -15,7 +15,14 @@ from complaints.admin import ComplaintAdmin
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
 from escalation import calendar_adjustments, clocks, forms, list_order, rules, selectors, subject_access
-from escalation.models import CalendarAdjustment, Escalation, StageChange, SubjectAccessExport
+from escalation.models import (
+    CalendarAdjustment,
+    Escalation,
+    SatisfactionSurvey,
+    StageChange,
+    SubjectAccessExport,
+)
+from escalation.satisfaction_admin import FOLLOW_UP_PERMISSION, LowSatisfactionFilter
 from escalation.stage_actions import STAGE_ACTIONS, offered_stage_actions
 from escalation.stages import Stage
 from escalation.working_days import london_date, working_calendar
@@ -84,7 +91,7 @@ class EscalationComplaintAdmin(ComplaintAdmin):
         "needs",
         "what_helps",
     )
-    list_filter = (StageFilter, DeadlineFilter, *ComplaintAdmin.list_filter)
+    list_filter = (StageFilter, DeadlineFilter, *ComplaintAdmin.list_filter, LowSatisfactionFilter)
 
     def get_queryset(self, request):
         # An inner join (every complaint has its clocks), so the list can be read in next-deadline
@@ -253,6 +260,8 @@ class EscalationComplaintAdmin(ComplaintAdmin):
                     )
                     for name in offered_stage_actions(request.user, facts)
                 ],
+                satisfaction_survey=SatisfactionSurvey.objects.filter(pk=complaint.pk).first(),
+                can_follow_up=request.user.has_perm(FOLLOW_UP_PERMISSION),
             )
         return super().change_view(request, object_id, form_url, extra_context)
 

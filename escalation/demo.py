@@ -24,9 +24,9 @@ from django.utils import timezone
 from complaints import needs_register
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from complaints.references import CROCKFORD_ALPHABET, REFERENCE_PREFIX
-from escalation import bulk_load, clocks
+from escalation import bulk_load, clocks, satisfaction
 from escalation.case import compute_clocks
-from escalation.models import Escalation, OmbudsmanCase
+from escalation.models import Escalation, OmbudsmanCase, SatisfactionSurvey
 from escalation.stages import Stage
 from escalation.working_days import LONDON, WorkingCalendar, working_calendar
 
@@ -201,6 +201,7 @@ def _write_batch(batch: Batch, *, now: datetime) -> None:
     rng = random.Random(batch.seed)  # noqa: S311
     # Needs drawn apart, so that the rest of the demo is the same whether or not they are made.
     needs_rng = random.Random(f"needs-{batch.seed}")  # noqa: S311
+    surveys_rng = random.Random(f"surveys-{batch.seed}")  # noqa: S311
     calendar = working_calendar()
     rows = [_situation(name, rng=rng, now=now, calendar=calendar) for name in batch.situations]
     complaints = [
@@ -242,6 +243,7 @@ def _write_batch(batch: Batch, *, now: datetime) -> None:
     bulk_load.write_rows(
         SupportNeeds, [SupportNeeds(complaint=complaint, **record) for complaint, record in needs]
     )
+    bulk_load.write_rows(SatisfactionSurvey, _surveys(escalations, rng=surveys_rng, now=now))
 
 
 # About one customer in 25 tells us of a need; one in ten of them relies on a landline for safety.
@@ -266,6 +268,50 @@ def _needs(complaints: list[Complaint], *, rng: random.Random, today) -> list[tu
         complaint.has_support_needs = True
         records.append((complaint, record))
     return records
+
+
+# Most resolved complaints were surveyed; about a third of those asked answered.
+SURVEYED_SHARE, ANSWERED_SHARE = 0.8, 0.35
+SCORE_WEIGHTS = (8, 7, 15, 35, 35)  # 1 to 5
+COMMENTS = (
+    "",
+    "",
+    "Sorted quickly, thank you.",
+    "It took three calls before anyone listened.",
+    "Fine in the end.",
+)
+
+
+def _surveys(escalations: list[Escalation], *, rng: random.Random, now: datetime) -> list[SatisfactionSurvey]:
+    """Surveys of resolved complaints, opened when each was resolved, some answered."""
+    surveys = []
+    for escalation in escalations:
+        complaint = escalation.complaint
+        if escalation.resolved_at is None or escalation.stage != Stage.DIRECT_CONTACT:
+            continue
+        if rng.random() >= SURVEYED_SHARE:
+            continue
+        survey = SatisfactionSurvey(
+            complaint=complaint,
+            trigger=SatisfactionSurvey.Trigger.RESOLVED,
+            invited_at=escalation.resolved_at,
+            emailed=satisfaction.by_email(complaint),
+        )
+        if rng.random() < ANSWERED_SHARE:
+            survey.score = rng.choices(satisfaction.SCORES, weights=SCORE_WEIGHTS)[0]
+            survey.comment = rng.choice(COMMENTS)
+            survey.answered_at = min(survey.invited_at + timedelta(hours=rng.randint(1, 72)), now)
+            survey.times_answered = 1
+            if satisfaction.needs_follow_up(survey.score):
+                recent = now - survey.invited_at < timedelta(days=30)
+                survey.follow_up = (
+                    SatisfactionSurvey.FollowUp.NEEDED if recent else SatisfactionSurvey.FollowUp.DONE
+                )
+                if not recent:
+                    survey.followed_up_at = survey.answered_at + timedelta(days=1)
+                    survey.follow_up_note = "Called the customer. (Demo data.)"
+        surveys.append(survey)
+    return surveys
 
 
 def _unused_references(count: int, rng: random.Random) -> list[str]:

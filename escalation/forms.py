@@ -64,6 +64,36 @@ class ManagingDirectorReviewForm(CustomerForm):
     )
 
 
+SATISFACTION_SCORES = [
+    ("1", _("1 – very dissatisfied")),
+    ("2", _("2 – dissatisfied")),
+    ("3", _("3 – neither satisfied nor dissatisfied")),
+    ("4", _("4 – satisfied")),
+    ("5", _("5 – very satisfied")),
+]
+
+
+class SatisfactionForm(CustomerForm):
+    """The survey's two questions; the score may come chosen from the e-mail's link."""
+
+    score = forms.TypedChoiceField(
+        label=_("How satisfied are you with how we handled your complaint?"),
+        choices=SATISFACTION_SCORES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose a score from 1 to 5."),
+            "invalid_choice": _("Choose a score from 1 to 5."),
+        },
+    )
+    comment = forms.CharField(
+        label=_("Anything to tell us? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 # --- Staff stage actions (the admin) -----------------------------------------------------------
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

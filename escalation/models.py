@@ -322,7 +322,7 @@ class ReportFigures(models.Model):
     counting a year of complaints. A row is one period and group of one grouping: a month and a
     category or channel (the monthly report), or a week and a category (the dashboard's chart)."""
 
-    grouping = models.CharField(max_length=20)
+    grouping = models.CharField(max_length=40)
     period = models.DateField(help_text="The first day of the month, or the Monday of the week.")
     group = models.CharField(max_length=30)
     figures = models.JSONField(help_text="The counts (and median) for this period and group.")
@@ -336,3 +336,57 @@ class ReportFigures(models.Model):
 
     def __str__(self):
         return f"{self.period} {self.grouping} {self.group}"
+
+
+class SatisfactionSurvey(models.Model):
+    """The one survey a complaint gets after it is resolved or after our final response: how satisfied
+    the customer is with how we handled it (1 to 5) and anything they want to add. Open for a fixed
+    window from the invitation (escalation/satisfaction.py); a new answer within it replaces the last."""
+
+    class Trigger(models.TextChoices):
+        RESOLVED = "resolved", "Resolved"
+        FINAL_RESPONSE = "final_response", "Our final response"
+
+    class FollowUp(models.TextChoices):
+        NONE = "", "Not needed"
+        NEEDED = "needed", "Low satisfaction: to follow up"
+        DONE = "done", "Followed up"
+
+    complaint = models.OneToOneField(
+        Complaint, on_delete=models.CASCADE, primary_key=True, related_name="satisfaction_survey"
+    )
+    trigger = models.CharField("asked after", max_length=20, choices=Trigger.choices)
+    invited_at = models.DateTimeField("opened", db_index=True)
+    emailed = models.BooleanField(
+        default=False, help_text="Sent by e-mail; otherwise only on the customer's complaint page."
+    )
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True, max_length=2000)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    times_answered = models.PositiveSmallIntegerField(default=0)
+    follow_up = models.CharField(max_length=10, choices=FollowUp.choices, blank=True, default=FollowUp.NONE)
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    followed_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    follow_up_note = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-invited_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5),
+                name="satisfaction_score_one_to_five",
+            )
+        ]
+        indexes = [
+            # The few waiting for a follow-up, for the dashboard and the list filter.
+            models.Index(
+                fields=["invited_at"],
+                condition=models.Q(follow_up="needed"),
+                name="satisfaction_to_follow_up",
+            )
+        ]
+
+    def __str__(self):
+        return f"Satisfaction survey for {self.complaint_id}"

@@ -3,13 +3,14 @@ import escalation): one service each."""
 
 from django.dispatch import receiver
 
+from complaints.models import Complaint
 from complaints.signals import (
     complaint_details_changed,
     complaint_filed,
     complaint_status_changed,
     complaints_merged,
 )
-from escalation import merges, services
+from escalation import merges, satisfaction, services
 from notifications.signals import message_sent
 
 # What the clocks are computed from, beyond the status.
@@ -26,6 +27,12 @@ def note_status_change(sender, complaint, old_status, new_status, by=None, note=
     services.note_status_change(
         complaint=complaint, old_status=old_status, new_status=new_status, by=by, note=note
     )
+
+
+@receiver(complaint_status_changed, dispatch_uid="escalation_invite_to_survey")
+def invite_to_survey(sender, complaint, new_status, **kwargs):
+    if new_status == Complaint.Status.RESOLVED:
+        satisfaction.invite_to_survey(complaint=complaint, trigger=satisfaction.Trigger.RESOLVED)
 
 
 @receiver(complaint_details_changed, dispatch_uid="escalation_note_details_changed")

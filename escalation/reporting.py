@@ -16,6 +16,7 @@ from django.db.models import (
     Func,
     Q,
     QuerySet,
+    Sum,
 )
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.urls import reverse
@@ -23,9 +24,9 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
-from escalation import clocks
+from escalation import clocks, satisfaction
 from escalation.clocks import DeadlineKind
-from escalation.models import Escalation, OmbudsmanCase, ReportFigures
+from escalation.models import Escalation, OmbudsmanCase, ReportFigures, SatisfactionSurvey
 from escalation.stages import Stage
 from escalation.working_days import LONDON, working_calendar
 
@@ -230,11 +231,14 @@ WEEKLY_BY_CATEGORY = "week_by_category"
 def stored_monthly_report(*, by: str = "category") -> tuple[list[dict], datetime]:
     """The monthly report as last computed, and when: one query (the first time ever, it is
     computed and stored here)."""
-    stored = list(ReportFigures.objects.filter(grouping=by).order_by("-period", "group"))
-    if not stored:
+    return _stored_rows(by, dict(REPORT_GROUPS[by].choices))
+
+
+def _stored_rows(grouping: str, labels: dict) -> tuple[list[dict], datetime]:
+    stored = list(ReportFigures.objects.filter(grouping=grouping).order_by("-period", "group"))
+    if not stored and not ReportFigures.objects.exists():
         refresh_report_figures()
-        stored = list(ReportFigures.objects.filter(grouping=by).order_by("-period", "group"))
-    labels = dict(REPORT_GROUPS[by].choices)
+        stored = list(ReportFigures.objects.filter(grouping=grouping).order_by("-period", "group"))
     rows = [
         {
             **row.figures,
@@ -255,7 +259,7 @@ def refresh_report_figures() -> int:
     today = timezone.localdate(computed_at)
     figures = [
         ReportFigures(
-            grouping=by,
+            grouping=grouping,
             period=row["month"],
             group=row["group"],
             figures={
@@ -263,8 +267,14 @@ def refresh_report_figures() -> int:
             },
             computed_at=computed_at,
         )
-        for by in REPORT_GROUPS
-        for row in monthly_report(by=by, today=today)
+        for grouping, rows in [
+            *((by, monthly_report(by=by, today=today)) for by in REPORT_GROUPS),
+            *(
+                (f"satisfaction_by_{by}", satisfaction_report(by=by, today=today))
+                for by in SATISFACTION_GROUPS
+            ),
+        ]
+        for row in rows
     ]
     figures += [
         ReportFigures(
@@ -362,3 +372,60 @@ def _add_medians_in_python(rows, *, start, group_field, resolved_days) -> None:
     for row in rows:
         values = durations.get((row["month"], row["group"]))
         row["median_days_to_resolve"] = statistics.median(values) if values else None
+
+
+# --- Satisfaction ------------------------------------------------------------------------------
+
+# How the satisfaction results can be broken down: a key, the survey's field and its labels. A
+# breakdown by another property of the complaint (its root cause, say) is one more entry.
+SATISFACTION_GROUPS = {
+    "category": ("complaint__category", Complaint.Category),
+    "channel": ("complaint__channel", Complaint.Channel),
+}
+
+
+def stored_satisfaction_report(*, by: str = "category") -> tuple[list[dict], datetime]:
+    """The satisfaction report as beat last stored it, like the monthly report: one query."""
+    labels = {"": "All", **dict(SATISFACTION_GROUPS[by][1].choices)}
+    return _stored_rows(f"satisfaction_by_{by}", labels)
+
+
+def satisfaction_report(
+    *, by: str = "category", months: int = REPORT_MONTHS, today: date | None = None
+) -> list[dict]:
+    """Per month the survey opened, the month's total first, then per group: surveys, answers, the
+    average score, the share satisfied (4 or 5), low scores (1 or 2) and how many were followed up. One query."""
+    today = today or timezone.localdate()
+    field, choices = SATISFACTION_GROUPS[by]
+    labels = dict(choices.choices)
+    start = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    rows = (
+        SatisfactionSurvey.objects.filter(invited_at__gte=_start_of(start))
+        .annotate(month=TruncMonth("invited_at"), group=F(field))
+        .values("month", "group")
+        .annotate(
+            asked=Count("pk"),
+            answered=Count("score"),
+            score_total=Sum("score"),
+            satisfied=Count("pk", filter=Q(score__in=satisfaction.SATISFIED_SCORES)),
+            low=Count("pk", filter=Q(score__in=satisfaction.LOW_SCORES)),
+            followed_up=Count("pk", filter=Q(follow_up=SatisfactionSurvey.FollowUp.DONE)),
+        )
+        .order_by("-month", "group")
+    )
+    counted = ("asked", "answered", "score_total", "satisfied", "low", "followed_up")
+    report, totals = [], {}
+    for row in rows:
+        month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
+        if month not in totals:
+            totals[month] = {"month": month, "group": "", "group_label": "All", **dict.fromkeys(counted, 0)}
+            report.append(totals[month])
+        for key in counted:
+            totals[month][key] += row[key] or 0
+        report.append({**row, "month": month, "group_label": labels.get(row["group"], row["group"])})
+    for row in report:
+        answered = row["answered"]
+        row["average"] = round(row["score_total"] / answered, 1) if answered else None
+        row["satisfied_share"] = _share(row["satisfied"], answered)
+        row["response_share"] = _share(answered, row["asked"])
+    return report

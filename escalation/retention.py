@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from complaints import services as complaint_services
 from complaints.models import Complaint
-from escalation import clocks
+from escalation import clocks, satisfaction
 from escalation.models import Escalation
 
 logger = logging.getLogger(__name__)
@@ -62,13 +63,15 @@ def anonymise_expired_complaints(
         complaint = escalation.complaint
         report.anonymised.append(complaint.reference)
         if not dry_run:
-            complaint_services.anonymise_complaint(
-                complaint=complaint,
-                reason=(
-                    f"closed on {timezone.localtime(escalation.resolved_at):%-d %B %Y}, more than "
-                    f"{years:g} years ago (retention policy)."
-                ),
-            )
+            with transaction.atomic():
+                complaint_services.anonymise_complaint(
+                    complaint=complaint,
+                    reason=(
+                        f"closed on {timezone.localtime(escalation.resolved_at):%-d %B %Y}, more than "
+                        f"{years:g} years ago (retention policy)."
+                    ),
+                )
+                satisfaction.anonymise_survey(complaint=complaint)
     logger.info(
         "Retention: %s %s complaints", "would anonymise" if dry_run else "anonymised", len(report.anonymised)
     )

@@ -25,6 +25,7 @@ VIEW_EVERYTHING = [
     "escalation.view_calendaradjustment",
     "escalation.view_deadlinenotice",
     "escalation.view_subjectaccessexport",
+    "escalation.view_satisfactionsurvey",
     "notifications.view_outboundmessage",
 ]
 AGENT = [
@@ -34,6 +35,7 @@ AGENT = [
     "complaints.change_inboundemail",  # attach, open as a complaint or discard e-mail put aside
     "complaints.view_replytemplate",
     "escalation.work_stage_one",
+    "escalation.change_satisfactionsurvey",  # record how a low satisfaction score was followed up
     "notifications.change_outboundmessage",  # print letters, mark them posted, mark calls made
 ]
 MANAGER = [

@@ -20,7 +20,7 @@ from complaints import services as complaint_services
 from complaints.models import Complaint, TimelineEntry
 from complaints.notices import notify_customer
 from complaints.transactions import one_transaction
-from escalation import clocks, rules
+from escalation import clocks, rules, satisfaction
 from escalation.case import Case, compute_clocks, open_case
 from escalation.models import Escalation, StageChange
 from escalation.rules import Action
@@ -324,6 +324,7 @@ def record_md_decision(
             escalation.deadlocked_at = escalation.md_decision_at
             escalation.final_position = decision
         escalation.scope_reason = scope_reason or escalation.scope_reason
+        satisfaction.invite_to_survey(complaint=case.complaint, trigger=satisfaction.Trigger.FINAL_RESPONSE)
     return case.escalation
 
 
@@ -459,6 +460,7 @@ def _give_final_position(case: Case, *, by, final_position: str, already_told: b
         ),
         by=by,
     )
+    satisfaction.invite_to_survey(complaint=case.complaint, trigger=satisfaction.Trigger.FINAL_RESPONSE)
 
 
 def _set_status(case: Case, status: str, *, by, note: str) -> None:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from complaints import needs_register
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
-from escalation import clocks, reporting
+from escalation import clocks, reporting, satisfaction
 from escalation.csv_export import csv_response
 
 DASHBOARD_PERMISSION = "escalation.view_dashboard"
@@ -68,6 +68,7 @@ def escalation_dashboard(request):
         "row_limit": reporting.DASHBOARD_ROWS,
         "stages": reporting.counts_per_stage(filters),
         "relying_on_landline": needs_register.relying_on_landline_count(OPEN_STATUSES),
+        "low_satisfaction": satisfaction.follow_ups_waiting(user=request.user),
         "weeks": weeks,
         "chart": _chart_bars(weeks),
         "refresh_minutes": reporting.refresh_minutes(),
@@ -102,6 +103,18 @@ def monthly_report(request):
         ("ombudsman_rejected", "Ombudsman decisions rejected"),
         ("median_days_to_resolve", "Median days to resolve"),
     ]
+    satisfaction_rows, _ = reporting.stored_satisfaction_report(
+        by=by if by in reporting.SATISFACTION_GROUPS else "category"
+    )
+    if request.GET.get("format") == "csv" and request.GET.get("table") == "satisfaction":
+        return csv_response(
+            f"satisfaction-by-{by}",
+            ["month", by, *(label for _, label in SATISFACTION_COLUMNS)],
+            (
+                [f"{row['month']:%Y-%m}", row["group_label"], *(row[key] for key, _ in SATISFACTION_COLUMNS)]
+                for row in satisfaction_rows
+            ),
+        )
     if request.GET.get("format") == "csv":
         return csv_response(
             f"complaints-by-{by}",
@@ -130,8 +143,22 @@ def monthly_report(request):
         "refresh_minutes": reporting.refresh_minutes(),
         "months_shown": reporting.REPORT_MONTHS,
         "needs": needs_register.open_complaint_counts(OPEN_STATUSES),
+        "satisfaction_rows": satisfaction_rows,
+        "satisfaction_columns": SATISFACTION_COLUMNS,
+        "survey_open_days": satisfaction.SURVEY_OPEN_DAYS,
     }
     return render(request, "escalation/staff/monthly_report.html", context)
+
+
+SATISFACTION_COLUMNS = [
+    ("asked", "Surveys"),
+    ("answered", "Answers"),
+    ("response_share", "Answered (%)"),
+    ("average", "Average score (1–5)"),
+    ("satisfied_share", "Satisfied, 4–5 (%)"),
+    ("low", "Low, 1–2"),
+    ("followed_up", "Low, followed up"),
+]
 
 
 def _chart_bars(weeks: list[dict]) -> list[dict]:

@@ -87,7 +87,7 @@ def export_customer_data(
     complaints = list(
         Complaint.objects.filter(pk__in=[each.pk for each in chosen])
         .order_by("first_received_at", "pk")
-        .select_related("escalation", "ombudsman_case", "support_needs", "merged_into")
+        .select_related("escalation", "ombudsman_case", "support_needs", "merged_into", "satisfaction_survey")
         .prefetch_related(
             "timeline__author", "timeline__attachments", "attachments", "stage_changes", "related_complaints"
         )
@@ -176,6 +176,7 @@ def _record(complaint: Complaint, *, messages: list, with_needs: bool) -> dict:
             "postcode": complaint.postcode,
             "account_number": complaint.account_number,
             "reply_preference": complaint.get_reply_preference_display(),
+            "no_satisfaction_surveys": complaint.no_surveys,
             "what_helps": [str(Complaint.Adjustment(item).label) for item in complaint.adjustments],
             "when_we_may_call": complaint.call_times,
             "customer_type": complaint.get_customer_type_display(),
@@ -238,6 +239,7 @@ def _record(complaint: Complaint, *, messages: list, with_needs: bool) -> dict:
         }
         if case
         else None,
+        "satisfaction_survey": _survey_record(_related(complaint, "satisfaction_survey")),
         "messages_sent": [
             {
                 "at": message.created_at,
@@ -248,6 +250,21 @@ def _record(complaint: Complaint, *, messages: list, with_needs: bool) -> dict:
             }
             for message in messages
         ],
+    }
+
+
+def _survey_record(survey) -> dict | None:
+    if survey is None:
+        return None
+    return {
+        "asked_at": survey.invited_at,
+        "by_email": survey.emailed,
+        "score": survey.score,
+        "comment": survey.comment,
+        "answered_at": survey.answered_at,
+        "follow_up": survey.get_follow_up_display(),
+        "followed_up_at": survey.followed_up_at,
+        "follow_up_note": survey.follow_up_note,
     }
 
 

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
             name='ReportFigures',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('grouping', models.CharField(max_length=20)),
+                ('grouping', models.CharField(max_length=40)),
                 ('period', models.DateField(help_text='The first day of the month, or the Monday of the week.')),
                 ('group', models.CharField(max_length=30)),
                 ('figures', models.JSONField(help_text='The counts (and median) for this period and group.')),

@@ -3,7 +3,8 @@
 from django import template
 from django.conf import settings
 
-from escalation import clocks, selectors
+from escalation import clocks, satisfaction, selectors
+from escalation.forms import SatisfactionForm
 
 register = template.Library()
 
@@ -19,3 +20,15 @@ def customer_progress(complaint):
         # An inclusion tag sees only what it returns: without this the page read "within ."
         "rules": clocks.procedure_rules(),
     }
+
+
+@register.inclusion_tag("escalation/includes/satisfaction_survey.html", takes_context=True)
+def satisfaction_survey(context, complaint):
+    """The survey's two questions on the complaint page once it is open, the customer's answer after."""
+    found = satisfaction.survey_for_customer(complaint=complaint)
+    form = None
+    if found is not None and found.open:
+        form = SatisfactionForm(
+            initial={"score": found.survey.score, "comment": found.survey.comment}, auto_id="survey_%s"
+        )
+    return {"complaint": complaint, "found": found, "form": form, "csrf_token": context.get("csrf_token")}

@@ -2,15 +2,19 @@
 every staff page, at a desktop's and a phone's size, in Debian's Chromium. Any violation fails,
 named with its page and the first element it was found on."""
 
+from datetime import timedelta
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
+from django.utils import timezone
 
 from complaints.models import ReplyTemplate
 from complaints.tracking_links import make_tracking_token
-from escalation import rules, selectors
-from escalation.models import Escalation
+from escalation import rules, satisfaction, selectors
+from escalation.models import Escalation, SatisfactionSurvey
 from escalation.roles import COMPLAINTS_MANAGERS
+from escalation.satisfaction_links import make_stop_token, make_survey_token
 from escalation.stage_actions import STAGE_ACTIONS, offered_stage_actions
 from tests.browser.support import fill_in_the_complaint_form
 from tests.browser.test_staff_journeys import log_in
@@ -221,3 +225,64 @@ def test_merging_and_linking_have_no_violations_staff_or_customer_side(audit):
     assert page.url.endswith(reverse("complaints:detail", args=[primary.reference]))
     audit.check("customer: the merged reference opens the primary")
     audit.assert_clean()
+
+
+def test_the_satisfaction_survey_pages_have_no_violations(audit):
+    """The survey from the e-mail's link (chosen, with a mistake, answered), closed, a broken link,
+    "don't ask me again" before and after, in English and, opened by a Welsh customer, in Welsh."""
+    page = audit.page
+    agent = staff_member(COMPLAINTS_MANAGERS)
+    welsh = complaint_in("resolved", by=agent, language="cy")
+    audit.visit("survey in Welsh (from the e-mail)", reverse("escalation:survey", args=[survey_token(welsh)]))
+    assert page.locator("html").get_attribute("lang") == "cy"
+    page.context.clear_cookies()
+    complaint = complaint_in("resolved", by=agent)
+    survey = reverse("escalation:survey", args=[survey_token(complaint)])
+    audit.visit("survey, a score chosen in the e-mail", survey + "?score=4")
+    audit.visit("survey", survey)
+    page.get_by_role("button", name="Send", exact=True).click()
+    page.get_by_role("heading", name="There is a problem").wait_for()
+    audit.check("survey with errors")
+    page.get_by_label("3 – neither satisfied nor dissatisfied").check()
+    page.get_by_role("button", name="Send", exact=True).click()
+    page.get_by_text("Thank you for your answer.").first.wait_for()
+    audit.check("survey answered")
+    audit.visit("complaint page with the survey answered", customer_page(complaint))
+    SatisfactionSurvey.objects.filter(pk=complaint.pk).update(invited_at=timezone.now() - timedelta(days=30))
+    audit.visit("survey closed", survey)
+    audit.visit("survey link not genuine", reverse("escalation:survey", args=["1:abc:def"]))
+    stop = reverse("escalation:survey_stop", args=[make_stop_token(complaint.pk)])
+    audit.visit("don't ask me again", stop)
+    page.get_by_role("button", name="Don't ask me again").click()
+    page.get_by_text("we will not ask you").wait_for()
+    audit.check("don't ask me again, done")
+    audit.assert_clean()
+
+
+def test_the_satisfaction_staff_pages_have_no_violations(audit):
+    agent = staff_member(COMPLAINTS_MANAGERS)
+    complaint = complaint_in("resolved", by=agent)
+    satisfaction.answer_survey(survey=complaint.satisfaction_survey, score=1, comment="Nobody rang me back.")
+    log_in(audit.page, type("Server", (), {"url": audit.base_url}), agent)
+    audit.visit(
+        "surveys", reverse("admin:escalation_satisfactionsurvey_changelist") + "?follow_up__exact=needed"
+    )
+    audit.visit("a survey", reverse("admin:escalation_satisfactionsurvey_change", args=[complaint.pk]))
+    audit.visit(
+        "complaints with low satisfaction",
+        reverse("admin:complaints_complaint_changelist") + "?satisfaction=to-follow-up",
+    )
+    audit.visit(
+        "complaint with a low score", reverse("admin:complaints_complaint_change", args=[complaint.pk])
+    )
+    audit.visit(
+        "follow-up form", reverse("admin:escalation_satisfactionsurvey_follow_up", args=[complaint.pk])
+    )
+    audit.page.locator("#content-main form [type=submit]").click()
+    audit.page.locator(".errorlist").first.wait_for()
+    audit.check("follow-up form with errors")
+    audit.assert_clean()
+
+
+def survey_token(complaint) -> str:
+    return make_survey_token(complaint.pk)
