@@ -83,10 +83,13 @@ class LandlineFirstPaginator(Paginator):
         queryset = self.object_list
         # Read as lists: an OR of two subqueries would have the database test every row against them.
         # No more than `top` of either kind can be ahead of the page's end.
-        others = queryset.filter(**{LANDLINE: False}).order_by(*deadline_order())
+        others = list(
+            queryset.filter(**{LANDLINE: False}).order_by(*deadline_order()).values_list("pk", DEADLINE)[:top]
+        )
         landline = queryset.filter(**{LANDLINE: True})
-        candidates = [
-            *others.values_list("pk", flat=True)[:top],
-            *landline.values_list("pk", flat=True)[:top],
-        ]
+        if len(others) == top and others[-1][1] is not None:
+            # `top` complaints have a deadline, so none without one (the last band) reaches the page:
+            # only the landline complaints still open are candidates (a few hundred of thousands).
+            landline = landline.filter(**{f"{DEADLINE}__isnull": False})
+        candidates = [pk for pk, _ in others] + list(landline.values_list("pk", flat=True)[:top])
         return self._get_page(list(queryset.filter(pk__in=candidates)[bottom:top]), number, self)

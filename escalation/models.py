@@ -99,6 +99,9 @@ class Escalation(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["next_deadline"], name="escalation_next_deadline"),
+            # The complaint list's order (escalation/list_order.py) read straight from the index: with
+            # the next deadline alone, each day's thousands of ties had to be read and sorted.
+            models.Index(fields=["next_deadline", "-complaint"], name="escalation_deadline_order"),
             models.Index(fields=["stage", "next_deadline"], name="escalation_stage_deadline"),
             models.Index(
                 fields=["adr_eligible_on"],
