@@ -36,24 +36,32 @@ SHORTEST_PART = 3
 MOST_WORDS = 8
 LONGEST_SEARCH = 200
 
-# One typed word: the complaints with it in any place. Parameters: the LIKE pattern (five times, for
-# the parts of values) and the full-text query (twice, for the complaint and its timeline).
+# A typed word in the complaint's own places: one condition per index, ORed, so that PostgreSQL
+# reads them as one bitmap per word and ANDs the words' bitmaps before reading any row.
 _PARTS = """
-    SELECT id FROM complaints_complaint
-     WHERE complaints_unaccent(lower(customer_name)) LIKE complaints_unaccent(lower(%s))
-    UNION SELECT id FROM complaints_complaint WHERE lower(email) LIKE lower(%s)
-    UNION SELECT id FROM complaints_complaint WHERE replace(upper(postcode), ' ', '') LIKE upper(%s)
-    UNION SELECT id FROM complaints_complaint WHERE lower(account_number) LIKE lower(%s)
-    UNION SELECT id FROM complaints_complaint WHERE reference LIKE upper(%s)
+    complaints_unaccent(lower(customer_name)) LIKE complaints_unaccent(lower(%s))
+    OR lower(email) LIKE lower(%s)
+    OR replace(upper(postcode), ' ', '') LIKE upper(%s)
+    OR lower(account_number) LIKE lower(%s)
+    OR reference LIKE upper(%s)
 """
-_POSTCODE = "SELECT id FROM complaints_complaint WHERE replace(upper(postcode), ' ', '') LIKE upper(%s)"
 _WORDS = """
-    SELECT id FROM complaints_complaint
-     WHERE to_tsvector('simple', complaints_unaccent(customer_name || ' ' || description))
-           @@ to_tsquery('simple', complaints_unaccent(%s))
-    UNION SELECT complaint_id FROM complaints_timelineentry
+    to_tsvector('simple', complaints_unaccent(customer_name || ' ' || description))
+    @@ to_tsquery('simple', complaints_unaccent(%s))
+"""
+_TIMELINE = """
+    SELECT complaint_id FROM complaints_timelineentry
      WHERE to_tsvector('simple', complaints_unaccent(body)) @@ to_tsquery('simple', complaints_unaccent(%s))
 """
+# A postcode, whole or begun ("CB4 1JT", "cb4 1j", "CB41J"): one thing, not two words, looked for in
+# the postcodes (and, written without its space, in references and account numbers: "AB12" may be either).
+_POSTCODE = """
+    SELECT id FROM complaints_complaint
+     WHERE replace(upper(postcode), ' ', '') LIKE upper(%s)
+        OR reference LIKE upper(%s)
+        OR lower(account_number) LIKE lower(%s)
+"""
+POSTCODE_TYPED = re.compile(r"[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{0,2}")
 
 
 def search_complaints(queryset: QuerySet, text: str) -> QuerySet:
@@ -63,17 +71,16 @@ def search_complaints(queryset: QuerySet, text: str) -> QuerySet:
         return queryset
     if connections[queryset.db].vendor != "postgresql":
         return _search_by_contains(queryset, text)
-    # One `id IN (…)` over set operations, so that PostgreSQL reads each index once and joins the few
-    # ids found; an OR of subqueries would make it test every complaint in turn.
     alternatives, params = [], []
-    words = [matches for word in text.split()[:MOST_WORDS] if (matches := _word_matches(word))]
-    if words:
-        alternatives.append(" INTERSECT ".join(f"({sql})" for sql, _ in words))
-        params += [param for _, word_params in words for param in word_params]
-    compact = re.sub(r"\s+", "", text)
-    if " " in text and len(compact) >= SHORTEST_PART:  # a postcode typed with its space ("cb4 1j")
+    if POSTCODE_TYPED.fullmatch(text):
         alternatives.append(f"({_POSTCODE})")
-        params.append(_contains(compact))
+        params += [_contains(re.sub(r"\s+", "", text))] * 3
+    else:
+        words = [word for word in text.split()[:MOST_WORDS] if _word_conditions(word)[0]]
+        if words:
+            sql, word_params = _every_word(words)
+            alternatives.append(sql)
+            params += word_params
     if (reference := normalise_reference(text)) is not None:
         alternatives.append("(SELECT id FROM complaints_complaint WHERE reference = %s)")
         params.append(reference)
@@ -81,6 +88,52 @@ def search_complaints(queryset: QuerySet, text: str) -> QuerySet:
         return queryset.none()
     # Every value typed travels as a parameter; the SQL is built only from the constants above.
     return queryset.filter(pk__in=RawSQL(" UNION ".join(alternatives), params))  # noqa: S611
+
+
+def _every_word(words: list[str]) -> tuple[str, list[str]]:
+    """The complaints with every word somewhere: those with each in their own places (one scan of
+    bitmaps), and those where the timeline holds some (from the few complaints it names)."""
+    own, own_params = [], []
+    anywhere, anywhere_params, timeline, timeline_params = [], [], [], []
+    for word in words:
+        condition, condition_params, query = _word_conditions(word)
+        own.append(f"({condition})")
+        own_params += condition_params
+        if query is None:
+            anywhere.append(f"({condition})")
+            anywhere_params += condition_params
+        else:
+            anywhere.append(f"({condition} OR id IN ({_TIMELINE}))")
+            anywhere_params += [*condition_params, query]
+            timeline.append(_TIMELINE)
+            timeline_params.append(query)
+    # Built from the constants above only; every value typed is a parameter.
+    sql = f"(SELECT id FROM complaints_complaint WHERE {' AND '.join(own)})"  # noqa: S608
+    params = own_params
+    if timeline:
+        sql += (
+            f" UNION (SELECT id FROM complaints_complaint WHERE id IN ({' UNION '.join(timeline)})"  # noqa: S608
+            f" AND {' AND '.join(anywhere)})"
+        )
+        params += timeline_params + anywhere_params
+    return sql, params
+
+
+def _word_conditions(word: str) -> tuple[str, list[str], str | None]:
+    """The condition for `word` in a complaint's own places, its parameters, and its full-text query
+    (None when it has no letters or digits); an empty condition when it has nothing to find."""
+    conditions, params = [], []
+    if len(word) >= SHORTEST_PART:
+        conditions.append(_PARTS)
+        params += [_contains(word)] * 5
+    lexemes = re.findall(r"\w+", word)
+    query = None
+    if lexemes:
+        # Each run of letters and digits as the start of a word; quoted, so nothing in it is an operator.
+        query = " & ".join(f"'{lexeme}':*" for lexeme in lexemes)
+        conditions.append(_WORDS)
+        params.append(query)
+    return " OR ".join(conditions), params, query
 
 
 def search_for_list(queryset: QuerySet, text: str) -> tuple[QuerySet, bool]:
@@ -95,23 +148,6 @@ def search_for_list(queryset: QuerySet, text: str) -> tuple[QuerySet, bool]:
         matches.order_by("-first_received_at", "-pk").values_list("pk", flat=True)[: RESULTS_AT_MOST + 1]
     )
     return queryset.filter(pk__in=ids[:RESULTS_AT_MOST]), len(ids) > RESULTS_AT_MOST
-
-
-def _word_matches(word: str) -> tuple[str, list[str]] | None:
-    """The SQL for the ids of the complaints with `word` somewhere; None when it has nothing to find."""
-    branches, params = [], []
-    if len(word) >= SHORTEST_PART:
-        branches.append(_PARTS)
-        params += [_contains(word)] * 5
-    lexemes = re.findall(r"\w+", word)
-    if lexemes:
-        branches.append(_WORDS)
-        # Each run of letters and digits as the start of a word; quoted, so nothing in it is an operator.
-        query = " & ".join(f"'{lexeme}':*" for lexeme in lexemes)
-        params += [query, query]
-    if not branches:
-        return None
-    return " UNION ".join(branches), params
 
 
 def _contains(value: str) -> str:
