@@ -6,7 +6,7 @@ taken now is only ever its rule's answer (`escalation/rules.py`).
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from escalation import forms, ombudsman, rules, services
+from escalation import forms, ombudsman, redress, rules, services
 from escalation.rules import Action
 
 
@@ -128,6 +128,27 @@ STAGE_ACTIONS: dict[str, StageAction] = {
         MANAGE_ESCALATIONS,
         forms.RemedyDoneForm,
         ombudsman.record_ombudsman_remedy_done,
+    ),
+    "conclusion": StageAction(
+        Action.RECORD_CONCLUSION,
+        "Record the root cause and outcome",
+        WORK_STAGE_ONE,
+        forms.ConclusionForm,
+        redress.record_conclusion,
+    ),
+    "redress": StageAction(
+        Action.RECORD_REDRESS,
+        "Record redress given",
+        WORK_STAGE_ONE,
+        forms.RedressForm,
+        redress.record_redress,
+    ),
+    "service-failure": StageAction(
+        Action.RECORD_SERVICE_FAILURE,
+        "Work out automatic compensation",
+        WORK_STAGE_ONE,
+        forms.ServiceFailureForm,
+        redress.record_service_failure,
     ),
     "first-received": StageAction(
         Action.CORRECT_FIRST_RECEIVED,
