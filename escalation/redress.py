@@ -49,7 +49,9 @@ def record_redress(
         if kind not in Redress.Kind.values:
             problems["kind"] = "Choose what was given."
         elif kind in Redress.MONETARY_KINDS and (amount is None or amount <= 0):
-            problems["amount"] = f"Give the amount of the {Redress.Kind(kind).label.removesuffix(' (£)').lower()}."
+            problems["amount"] = (
+                f"Give the amount of the {Redress.Kind(kind).label.removesuffix(' (£)').lower()}."
+            )
         elif kind not in Redress.MONETARY_KINDS and amount is not None:
             problems["amount"] = "Only money has an amount; leave it empty."
         if given_on > timezone.localdate():
@@ -60,7 +62,10 @@ def record_redress(
             complaint=case.complaint, kind=kind, amount=amount, given_on=given_on, recorded_by=by
         )
         complaint_services.record_event(
-            complaint=case.complaint, kind=TimelineEntry.Kind.INTERNAL_NOTE, body=f"Redress: {redress}.", by=by
+            complaint=case.complaint,
+            kind=TimelineEntry.Kind.INTERNAL_NOTE,
+            body=f"Redress: {redress}.",
+            by=by,
         )
     return redress
 

@@ -39,7 +39,7 @@ def at(year, month, day, hour=12, minute=0, zone=LONDON):
 @pytest.mark.parametrize(
     ("reported_at", "fixed_at", "expected_days", "expected_total"),
     [
-        # Wed 25 Mar: full working days Thu 26, Fri 27; owed Sat 28 Mar to Thu 2 Apr: 4 × £9.99 + 2 × £10.34.
+        # Wed 25 Mar: full working days Thu 26, Fri 27; owed Sat 28 Mar to Thu 2 Apr: 4 x £9.99 + 2 x £10.34.
         (at(2026, 3, 25, 14), at(2026, 4, 2, 10), 6, "60.64"),
         # Thu 2 Apr: Good Friday and Easter Monday are not working days; full days Tue 7, Wed 8; owed Thu 9, Fri 10.
         (at(2026, 4, 2, 9), at(2026, 4, 10, 16), 2, "20.68"),

@@ -17,8 +17,8 @@ from complaints.models import Attachment, Complaint, InboundEmail, TimelineEntry
 from complaints.reply_addresses import reference_in_address, reply_address
 from notifications.models import OutboundMessage
 from tests.complaints.factories import complaint_form_data
-from tests.escalation.factories import conclude
 from tests.complaints.inbound import corpus
+from tests.escalation.factories import conclude
 
 pytestmark = pytest.mark.django_db
 Outcome = InboundEmail.Outcome
