@@ -18,7 +18,7 @@ from django.utils import timezone
 from complaints import needs_register
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from complaints.references import CROCKFORD_ALPHABET, REFERENCE_PREFIX
-from escalation import clocks
+from escalation import clocks, demo_redress
 from escalation.case import compute_clocks
 from escalation.models import Escalation, OmbudsmanCase
 from escalation.stages import Stage
@@ -116,13 +116,21 @@ def seed_demo(*, complaints: int, seed: int | None = None) -> DemoReport:
     rng = random.Random(seed)  # noqa: S311  (demo data, not security)
     # Needs drawn apart, so that the rest of the demo is the same whether or not they are made.
     needs_rng = random.Random(f"needs-{seed}")  # noqa: S311
+    redress_rng = random.Random(f"redress-{seed}")  # noqa: S311
+    taxonomy = demo_redress.load_taxonomy()
     now = timezone.now()
     calendar = working_calendar()
     plan = _plan(complaints, rng)
     created = 0
     for start in range(0, len(plan), BATCH_SIZE):
         _write_batch(
-            plan[start : start + BATCH_SIZE], rng=rng, now=now, calendar=calendar, needs_rng=needs_rng
+            plan[start : start + BATCH_SIZE],
+            rng=rng,
+            now=now,
+            calendar=calendar,
+            needs_rng=needs_rng,
+            redress_rng=redress_rng,
+            taxonomy=taxonomy,
         )
         created += len(plan[start : start + BATCH_SIZE])
     counts = {situation: plan.count(situation) for situation in SITUATIONS}
@@ -147,6 +155,8 @@ def _write_batch(
     now: datetime,
     calendar: WorkingCalendar,
     needs_rng: random.Random,
+    redress_rng: random.Random,
+    taxonomy: demo_redress.Taxonomy,
 ) -> None:
     references = _unused_references(len(situations), rng)
     rows = [_situation(name, rng=rng, now=now, calendar=calendar) for name in situations]
@@ -178,6 +188,9 @@ def _write_batch(
                     body=f"Moved to {Stage(escalation.stage).label}. (Demo data.)",
                 )
             )
+    demo_redress.conclude_and_redress(
+        list(zip(complaints, escalations, strict=True)), taxonomy=taxonomy, rng=redress_rng, calendar=calendar
+    )
     Escalation.objects.bulk_create(escalations)
     OmbudsmanCase.objects.bulk_create(cases)
     TimelineEntry.objects.bulk_create(entries)

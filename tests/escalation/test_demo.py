@@ -4,10 +4,13 @@ import pytest
 from django.core.management import call_command
 
 from complaints.models import Complaint, SupportNeeds
+from escalation import root_cause_reporting
 from escalation.demo import SITUATIONS
-from escalation.models import Escalation
+from escalation.models import Escalation, Redress, ServiceFailure
+from escalation.rules import AUTOMATIC_COMPENSATION_CATEGORIES
 from escalation.sweep import enforce_deadlines
 from notifications.models import OutboundMessage
+from tests.escalation.factories import root_cause
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +45,21 @@ def test_seed_demo_covers_every_situation_and_the_sweep_sends_what_is_due_once(c
     again = enforce_deadlines()
     assert (again.adr_letters, again.reminders, again.overdue_alerts, again.md_alerts) == (0, 0, 0, 0)
     assert OutboundMessage.objects.count() == sent
+
+
+def test_seed_demo_gives_ended_complaints_root_causes_outcomes_and_some_redress():
+    root_cause()  # the taxonomy (a flushing test may have dropped the seeded one)
+    call_command("seed_demo", complaints=300, seed=7)
+    ended = Escalation.objects.filter(resolved_at__isnull=False)
+    assert ended.exists()
+    assert not ended.filter(root_cause__isnull=True).exists()
+    assert not ended.filter(outcome="").exists()
+    assert not Escalation.objects.filter(resolved_at__isnull=True, root_cause__isnull=False).exists()
+    assert Redress.objects.filter(kind=Redress.Kind.APOLOGY).exists()
+    assert Redress.objects.filter(amount__isnull=False).exists()
+    failures = ServiceFailure.objects.select_related("complaint")
+    assert failures.exists()
+    assert {f.complaint.category for f in failures} <= set(AUTOMATIC_COMPENSATION_CATEGORIES)
+    # The reports have something to show.
+    assert root_cause_reporting.root_cause_report()
+    assert root_cause_reporting.compensation_owed_and_paid()
