@@ -8,9 +8,9 @@ from escalation import redress
 from escalation.models import CompensationRate, Redress, RootCause, RootCauseGroup, ServiceFailure
 
 
-class RootCauseInline(admin.TabularInline):
+class RootCauseInline(admin.StackedInline):  # stacked: each field has its label (axe)
     model = RootCause
-    extra = 3
+    extra = 1
     fields = ("name", "active")
 
     def has_delete_permission(self, request, obj=None):

@@ -88,7 +88,14 @@ def export_customer_data(
         Complaint.objects.filter(pk__in=[each.pk for each in chosen])
         .order_by("first_received_at", "pk")
         .select_related("escalation", "ombudsman_case", "support_needs")
-        .prefetch_related("timeline__author", "timeline__attachments", "attachments", "stage_changes")
+        .prefetch_related(
+            "timeline__author",
+            "timeline__attachments",
+            "attachments",
+            "stage_changes",
+            "redress",
+            "service_failures",
+        )
     )
     audit = SubjectAccessExport.objects.create(
         requested_via=complaint,
@@ -233,6 +240,23 @@ def _record(complaint: Complaint, *, messages: list, with_needs: bool) -> dict:
         }
         if case
         else None,
+        "outcome": escalation.get_outcome_display() if escalation and escalation.outcome else "",
+        "redress": [
+            {"kind": each.get_kind_display(), "amount": each.amount, "given_on": each.given_on}
+            for each in complaint.redress.all()
+        ],
+        "service_failures": [
+            {
+                "kind": failure.get_kind_display(),
+                "fault_reported_at": failure.fault_reported_at,
+                "fault_fixed_at": failure.fault_fixed_at,
+                "appointment_on": failure.appointment_on,
+                "promised_start_on": failure.promised_start_on,
+                "service_started_on": failure.service_started_on,
+                "compensation_owed": failure.compensation_owed,
+            }
+            for failure in complaint.service_failures.all()
+        ],
         "messages_sent": [
             {
                 "at": message.created_at,
