@@ -14,7 +14,16 @@ from complaints import services as complaint_services
 from complaints.admin import ComplaintAdmin
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
-from escalation import calendar_adjustments, clocks, forms, list_order, rules, selectors, subject_access
+from escalation import (
+    calendar_adjustments,
+    clocks,
+    forms,
+    list_order,
+    redress_selectors,
+    rules,
+    selectors,
+    subject_access,
+)
 from escalation.models import (
     CalendarAdjustment,
     Escalation,
@@ -253,6 +262,7 @@ class EscalationComplaintAdmin(ComplaintAdmin):
                 clock_rows=clock_rows(complaint, escalation),
                 stage_changes=StageChange.objects.filter(complaint=complaint).select_related("changed_by"),
                 ombudsman_case=ombudsman_case,
+                redress=redress_selectors.redress_summary(complaint, escalation),
                 stage_actions=[
                     (
                         STAGE_ACTIONS[name].label,
@@ -484,3 +494,7 @@ class SubjectAccessExportAdmin(AuditTrailAdmin):
     list_display = ("exported_at", "requested_via", "references", "verification", "exported_by")
     list_select_related = ("requested_via", "exported_by")
     list_filter = ("verification",)
+
+
+# Root causes, compensation rates, redress and service failures have their screens in their own module.
+from escalation import admin_redress  # noqa: E402, F401

@@ -24,9 +24,9 @@ from django.utils import timezone
 from complaints import needs_register
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from complaints.references import CROCKFORD_ALPHABET, REFERENCE_PREFIX
-from escalation import bulk_load, clocks, satisfaction
+from escalation import bulk_load, clocks, demo_redress, satisfaction
 from escalation.case import compute_clocks
-from escalation.models import Escalation, OmbudsmanCase, SatisfactionSurvey
+from escalation.models import Escalation, OmbudsmanCase, Redress, SatisfactionSurvey, ServiceFailure
 from escalation.stages import Stage
 from escalation.working_days import LONDON, WorkingCalendar, working_calendar
 
@@ -40,7 +40,16 @@ CHANNELS = Complaint.Channel.values
 CUSTOMER_TYPES = Complaint.CustomerType.values
 REPLY_PREFERENCES = Complaint.ReplyPreference.values
 STAGE_LABELS = {stage.value: stage.label for stage in Stage}
-LOADED_MODELS = (Complaint, Escalation, OmbudsmanCase, TimelineEntry, SupportNeeds)
+LOADED_MODELS = (
+    Complaint,
+    Escalation,
+    OmbudsmanCase,
+    TimelineEntry,
+    SupportNeeds,
+    SatisfactionSurvey,
+    Redress,
+    ServiceFailure,
+)
 Status = Complaint.Status
 
 # Share of the complaints in each situation; the last six are what the sweep acts on.
@@ -294,6 +303,8 @@ def _write_batch(batch: Batch, *, now: datetime) -> None:
     # Needs drawn apart, so that the rest of the demo is the same whether or not they are made.
     needs_rng = random.Random(f"needs-{batch.seed}")  # noqa: S311
     surveys_rng = random.Random(f"surveys-{batch.seed}")  # noqa: S311
+    redress_rng = random.Random(f"redress-{batch.seed}")  # noqa: S311
+    taxonomy = demo_redress.load_taxonomy()
     calendar = working_calendar()
     rows = [_situation(name, rng=rng, now=now, calendar=calendar) for name in batch.situations]
     complaints = [
@@ -329,6 +340,9 @@ def _write_batch(batch: Batch, *, now: datetime) -> None:
                     "body": f"Moved to {STAGE_LABELS[escalation.stage]}. (Demo data.)",
                 }
             )
+    redress, failures = demo_redress.conclude_and_redress(
+        list(zip(complaints, escalations, strict=True)), taxonomy=taxonomy, rng=redress_rng, calendar=calendar
+    )
     bulk_load.write_rows(Escalation, escalations)
     bulk_load.write_rows(OmbudsmanCase, cases)
     bulk_load.write_rows(TimelineEntry, entries)
@@ -336,6 +350,8 @@ def _write_batch(batch: Batch, *, now: datetime) -> None:
         SupportNeeds, [SupportNeeds(complaint=complaint, **record) for complaint, record in needs]
     )
     bulk_load.write_rows(SatisfactionSurvey, _surveys(escalations, rng=surveys_rng, now=now))
+    bulk_load.write_rows(Redress, redress)
+    bulk_load.write_rows(ServiceFailure, failures)
 
 
 # About one customer in 25 tells us of a need; one in ten of them relies on a landline for safety.

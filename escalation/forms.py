@@ -1,5 +1,7 @@
 """Forms for the customer's escalation steps and the staff's stage actions; services do the writing."""
 
+from decimal import Decimal
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -7,8 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from complaints.forms import MAX_MESSAGE, CountedTextMixin, UkDateTimeField, clean_uk_postcode
 from complaints.models import Complaint
 from complaints.uploads import attachment_problems
-from escalation import clocks
-from escalation.models import Escalation, OmbudsmanCase, SubjectAccessExport
+from escalation import clocks, conclusions
+from escalation.models import (
+    CompensationKind,
+    Escalation,
+    OmbudsmanCase,
+    Outcome,
+    Redress,
+    RootCause,
+    SubjectAccessExport,
+)
 
 
 class CustomerForm(CountedTextMixin, forms.Form):
@@ -145,12 +155,29 @@ class ComplexCaseForm(forms.Form):
     )
 
 
+class ConclusionForm(forms.Form):
+    """Why the customer complained and how it ended: asked on every action that ends a complaint."""
+
+    root_cause = forms.ModelChoiceField(
+        label="Root cause",
+        queryset=RootCause.objects.filter(active=True, group__active=True).select_related("group"),
+        empty_label="Choose the root cause",
+        help_text="Why the customer complained; managers keep the list in the admin.",
+        error_messages={"required": conclusions.ROOT_CAUSE_REQUIRED},
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=[("", "Choose the outcome"), *Outcome.choices],
+        error_messages={"required": conclusions.OUTCOME_REQUIRED},
+    )
+
+
 class ProposeResolutionForm(forms.Form):
     resolution = _text("Proposed resolution (sent to the customer)")
     scope_reason = SCOPE_REASON
 
 
-class AcceptanceForm(forms.Form):
+class AcceptanceForm(ConclusionForm):
     note = _text("Note (optional)", required=False, rows=3)
 
 
@@ -163,8 +190,40 @@ class DeadlockForm(forms.Form):
     scope_reason = SCOPE_REASON
 
 
-class FinalPositionForm(forms.Form):
+class FinalPositionForm(ConclusionForm):
     final_position = _text("Our final position (sent to the customer; the ADR letter repeats it)")
+
+    field_order = ["final_position", "root_cause", "outcome"]
+
+
+class RedressForm(forms.Form):
+    kind = forms.ChoiceField(label="What we gave", choices=[("", "Choose"), *Redress.Kind.choices])
+    amount = forms.DecimalField(
+        label="Amount (£)",
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=9,
+        decimal_places=2,
+        help_text="For a goodwill credit, a refund or automatic compensation only.",
+    )
+    given_on = forms.DateField(label="Given on", widget=DATE_INPUT)
+
+
+class ServiceFailureForm(forms.Form):
+    """The dates the automatic compensation calculator needs; which ones depends on the kind."""
+
+    kind = forms.ChoiceField(label="Failure", choices=[("", "Choose"), *CompensationKind.choices])
+    fault_reported_at = UkDateTimeField(label="Fault reported at (delayed repair)", required=False)
+    fault_fixed_at = UkDateTimeField(label="Fault fixed at (delayed repair)", required=False)
+    appointment_on = forms.DateField(
+        label="Appointment missed on (missed appointment)", widget=DATE_INPUT, required=False
+    )
+    promised_start_on = forms.DateField(
+        label="Promised start date (delayed provision)", widget=DATE_INPUT, required=False
+    )
+    service_started_on = forms.DateField(
+        label="Service started on (delayed provision)", widget=DATE_INPUT, required=False
+    )
 
 
 class ManagingDirectorDecisionForm(forms.Form):

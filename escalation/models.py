@@ -5,6 +5,15 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import Attachment, Complaint
 from escalation import clocks
 from escalation.clocks import DeadlineKind
+from escalation.resolution_models import (  # noqa: F401 (models of this app, kept in their own module)
+    CompensationKind,
+    CompensationRate,
+    Outcome,
+    Redress,
+    RootCause,
+    RootCauseGroup,
+    ServiceFailure,
+)
 from escalation.stages import Stage
 from escalation.working_days import REGIONS
 
@@ -92,6 +101,12 @@ class Escalation(models.Model):
     scope_reason = models.CharField(max_length=30, choices=ScopeReason.choices, blank=True)
 
     resolved_at = models.DateTimeField(null=True, blank=True, help_text="When it was resolved or closed.")
+    # Why the customer complained and how it ended: required when a complaint is resolved or closed
+    # (escalation/conclusions.py); empty on complaints that ended before they were asked for.
+    root_cause = models.ForeignKey(
+        RootCause, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
 
     next_deadline = models.DateField(null=True, blank=True)
     next_deadline_kind = models.CharField(max_length=20, choices=DeadlineKind.choices, blank=True)
@@ -114,6 +129,7 @@ class Escalation(models.Model):
                 name="escalation_deadlock_owed",
             ),
             models.Index(fields=["stage_two_response_due"], name="escalation_stage_two_due"),
+            models.Index(fields=["resolved_at"], name="escalation_resolved_at"),
         ]
         # What each staff role may do beyond viewing and editing a complaint (escalation/roles.py).
         permissions = [

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from complaints import services as complaint_services
 from complaints.models import Complaint, TimelineEntry
 from complaints.transactions import one_transaction
-from escalation import clocks
+from escalation import clocks, conclusions
 from escalation.case import open_case
-from escalation.models import OmbudsmanCase
+from escalation.models import OmbudsmanCase, RootCause
 from escalation.rules import Action
 from escalation.services import (
     advance_stage,
@@ -121,12 +121,16 @@ def record_ombudsman_remedy_done(*, complaint: Complaint, by, done_on: date) -> 
 
 
 @one_transaction
-def close_after_the_ombudsman(*, complaint: Complaint, by, note: str = "") -> OmbudsmanCase:
+def close_after_the_ombudsman(
+    *, complaint: Complaint, by, root_cause: RootCause | None = None, outcome: str = "", note: str = ""
+) -> OmbudsmanCase:
     """Close a complaint whose ombudsman case is over: the customer rejected the decision, or accepted it
     and we put it into effect. Resolved in the second case, closed either way; no final position of
     ours is owed (the ombudsman has decided)."""
     with open_case(complaint) as case:
         case.refuse_unless_allowed(Action.CLOSE_AFTER_THE_OMBUDSMAN)
+        if root_cause is not None or outcome:
+            conclusions.conclude(case, by=by, root_cause=root_cause, outcome=outcome)
         ombudsman_case = case.ombudsman_case
         accepted = ombudsman_case.customer_response == OmbudsmanCase.CustomerResponse.ACCEPTED
         outcome = (

@@ -26,6 +26,11 @@ VIEW_EVERYTHING = [
     "escalation.view_deadlinenotice",
     "escalation.view_subjectaccessexport",
     "escalation.view_satisfactionsurvey",
+    "escalation.view_rootcausegroup",
+    "escalation.view_rootcause",
+    "escalation.view_compensationrate",
+    "escalation.view_redress",
+    "escalation.view_servicefailure",
     "notifications.view_outboundmessage",
 ]
 AGENT = [
@@ -60,6 +65,14 @@ MANAGER = [
     "escalation.add_calendaradjustment",
     "escalation.change_calendaradjustment",
     "escalation.delete_calendaradjustment",
+    # The root-cause taxonomy and the automatic compensation rates are the managers' to keep.
+    "escalation.add_rootcausegroup",
+    "escalation.change_rootcausegroup",
+    "escalation.add_rootcause",
+    "escalation.change_rootcause",
+    "escalation.add_compensationrate",
+    "escalation.change_compensationrate",
+    "escalation.delete_compensationrate",
 ]
 ROLE_PERMISSIONS = {
     SUPPORT_AGENTS: AGENT,

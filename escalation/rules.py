@@ -39,6 +39,9 @@ class Action(models.TextChoices):
     RECORD_OMBUDSMAN_DECISION = "ombudsman-decision", "Record the ombudsman's decision"
     RECORD_REMEDY_DONE = "remedy-done", "Record the ombudsman remedy done"
     CORRECT_FIRST_RECEIVED = "first-received", "Correct the first-received time"
+    RECORD_CONCLUSION = "conclusion", "Record the root cause and outcome"
+    RECORD_REDRESS = "redress", "Record redress given"
+    RECORD_SERVICE_FAILURE = "service-failure", "Record a delayed repair, missed appointment or late start"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class CaseFacts:
     """What the rules look at: a snapshot of one complaint, its clocks and its ombudsman case."""
 
     status: str
+    category: str
     stage: int
     anonymised: bool
     stage_one_answered: bool
@@ -67,6 +71,7 @@ def facts_of(complaint, escalation, ombudsman_case=None, *, today: date | None =
     """The facts of a complaint as the rules see them (today, and the ISPA setting, read here)."""
     return CaseFacts(
         status=complaint.status,
+        category=complaint.category,
         stage=escalation.stage,
         anonymised=complaint.anonymised_at is not None,
         merged=complaint.status == Complaint.Status.MERGED,
@@ -105,6 +110,9 @@ def _not_deadlocked(facts: CaseFacts) -> bool:
 def _at(stage: int) -> Callable[[CaseFacts], bool]:
     return lambda facts: facts.stage == stage
 
+
+# Ofcom's automatic compensation covers repairs, appointments and provision: these categories.
+AUTOMATIC_COMPENSATION_CATEGORIES = (Complaint.Category.BROADBAND_FAULT, Complaint.Category.INSTALLATION)
 
 OPEN: Check = (_is_open, "This complaint is resolved or closed.")
 NOT_DEADLOCKED: Check = (_not_deadlocked, "Our final position has been given (deadlock).")
@@ -221,6 +229,15 @@ RULES: dict[Action, tuple[Check, ...]] = {
         ),
     ),
     Action.CORRECT_FIRST_RECEIVED: (),
+    # Recorded at any time (a complaint that ended before they were asked for can be given them).
+    Action.RECORD_CONCLUSION: (),
+    Action.RECORD_REDRESS: (),
+    Action.RECORD_SERVICE_FAILURE: (
+        (
+            lambda facts: facts.category in AUTOMATIC_COMPENSATION_CATEGORIES,
+            "Automatic compensation is for complaints about a fault or an installation.",
+        ),
+    ),
 }
 
 NOT_ANONYMISED: Check = (

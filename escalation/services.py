@@ -20,9 +20,9 @@ from complaints import services as complaint_services
 from complaints.models import Complaint, TimelineEntry
 from complaints.notices import notify_customer
 from complaints.transactions import one_transaction
-from escalation import clocks, rules, satisfaction
+from escalation import clocks, conclusions, rules, satisfaction
 from escalation.case import Case, compute_clocks, open_case
-from escalation.models import Escalation, StageChange
+from escalation.models import Escalation, RootCause, StageChange
 from escalation.rules import Action
 from escalation.stages import Stage, stage_change_problem
 from escalation.working_days import london_date
@@ -60,11 +60,13 @@ def note_status_change(
 
     Keeps when the complaint was resolved or closed (for the reports), cleared if it is reopened.
     Closing a complaint the customer has not accepted as resolved is our final position: deadlock,
-    so the ADR letter is owed at once (Ofcom GC C4), unless the ombudsman already has it.
+    so the ADR letter is owed at once (Ofcom GC C4), unless the ombudsman already has it. Every
+    way of ending a complaint passes here, so here it is refused without a root cause and outcome.
     """
     with open_case(complaint) as case:
         case.complaint = complaint  # the instance the status service has just saved
         escalation, now = case.escalation, timezone.now()
+        conclusions.refuse_unless_concluded(escalation, old_status=old_status, new_status=new_status)
         if (
             escalation.stage == Stage.DIRECT_CONTACT
             and escalation.stage_one_answered_at is None
@@ -403,10 +405,13 @@ def propose_resolution(*, complaint: Complaint, by, resolution: str, scope_reaso
 
 
 @one_transaction
-def record_customer_acceptance(*, complaint: Complaint, by, note: str = "") -> Escalation:
-    """The customer accepted what we proposed: the complaint is resolved."""
+def record_customer_acceptance(
+    *, complaint: Complaint, by, root_cause: RootCause | None = None, outcome: str = "", note: str = ""
+) -> Escalation:
+    """The customer accepted what we proposed: the complaint is resolved, with its root cause and outcome."""
     with open_case(complaint) as case:
         case.refuse_unless_allowed(Action.RECORD_ACCEPTANCE)
+        _conclude_if_given(case, by=by, root_cause=root_cause, outcome=outcome)
         _set_status(
             case,
             Status.RESOLVED,
@@ -427,7 +432,9 @@ def declare_deadlock(*, complaint: Complaint, by, final_position: str, scope_rea
 
 
 @one_transaction
-def close_with_final_position(*, complaint: Complaint, by, final_position: str) -> Escalation:
+def close_with_final_position(
+    *, complaint: Complaint, by, final_position: str, root_cause: RootCause | None = None, outcome: str = ""
+) -> Escalation:
     """Close a complaint the customer has not accepted as resolved: our final position, told to them.
 
     Before the ombudsman, and unless one was given already, that is deadlock: the ADR letter is owed
@@ -435,11 +442,18 @@ def close_with_final_position(*, complaint: Complaint, by, final_position: str) 
     """
     with open_case(complaint) as case:
         case.refuse_unless_allowed(Action.CLOSE_WITH_FINAL_POSITION)
+        _conclude_if_given(case, by=by, root_cause=root_cause, outcome=outcome)
         _set_status(case, Status.CLOSED, by=by, note=final_position)
     return case.escalation
 
 
 # --- Helpers -----------------------------------------------------------------------------------
+
+
+def _conclude_if_given(case: Case, *, by, root_cause: RootCause | None, outcome: str) -> None:
+    """Record the root cause and outcome an ending action was given; one recorded earlier may stand."""
+    if root_cause is not None or outcome:
+        conclusions.conclude(case, by=by, root_cause=root_cause, outcome=outcome)
 
 
 def _give_final_position(case: Case, *, by, final_position: str, already_told: bool = False) -> None:

@@ -11,8 +11,9 @@ from django.views.decorators.http import require_GET
 from complaints import needs_register
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
-from escalation import clocks, reporting, satisfaction
+from escalation import clocks, reporting, root_cause_reporting, satisfaction
 from escalation.csv_export import csv_response
+from escalation.models import Outcome
 
 DASHBOARD_PERMISSION = "escalation.view_dashboard"
 
@@ -72,6 +73,7 @@ def escalation_dashboard(request):
         "weeks": weeks,
         "chart": _chart_bars(weeks),
         "refresh_minutes": reporting.refresh_minutes(),
+        "top_root_causes": root_cause_reporting.top_root_causes(),
         "filters": filters,
         "categories": Complaint.Category.choices,
         "staff": get_user_model()
@@ -159,6 +161,54 @@ SATISFACTION_COLUMNS = [
     ("low", "Low, 1–2"),
     ("followed_up", "Low, followed up"),
 ]
+
+
+@require_GET
+@staff_member_required
+def root_cause_report(request):
+    _require_dashboard_permission(request)
+    rows = root_cause_reporting.root_cause_report()
+    outcomes = Outcome.choices
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            "root-causes",
+            [
+                "month ended",
+                "root cause",
+                "complaints ended",
+                *(label.lower() for _, label in outcomes),
+                "% upheld (fully or partly)",
+                "apologies",
+                "goodwill credits (£)",
+                "refunds (£)",
+                "automatic compensation paid (£)",
+                "redress total (£)",
+            ],
+            (
+                [
+                    f"{row.month:%Y-%m}",
+                    row.root_cause,
+                    row.ended,
+                    *row.outcome_counts,
+                    row.upheld_share,
+                    row.apologies,
+                    row.goodwill,
+                    row.refunds,
+                    row.automatic_compensation,
+                    row.redress_total,
+                ]
+                for row in rows
+            ),
+        )
+    context = {
+        **admin.site.each_context(request),
+        "title": "Root causes, outcomes and redress",
+        "rows": rows,
+        "outcomes": outcomes,
+        "compensation": root_cause_reporting.compensation_owed_and_paid(),
+        "months_shown": root_cause_reporting.REPORT_MONTHS,
+    }
+    return render(request, "escalation/staff/root_cause_report.html", context)
 
 
 def _chart_bars(weeks: list[dict]) -> list[dict]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from complaints.models import ReplyTemplate
-from escalation import forms, ombudsman, rules, selectors, services
+from escalation import forms, ombudsman, redress, rules, selectors, services
 from escalation.rules import Action
 
 
@@ -129,6 +129,27 @@ STAGE_ACTIONS: dict[str, StageAction] = {
         MANAGE_ESCALATIONS,
         forms.RemedyDoneForm,
         ombudsman.record_ombudsman_remedy_done,
+    ),
+    "conclusion": StageAction(
+        Action.RECORD_CONCLUSION,
+        "Record the root cause and outcome",
+        WORK_STAGE_ONE,
+        forms.ConclusionForm,
+        redress.record_conclusion,
+    ),
+    "redress": StageAction(
+        Action.RECORD_REDRESS,
+        "Record redress given",
+        WORK_STAGE_ONE,
+        forms.RedressForm,
+        redress.record_redress,
+    ),
+    "service-failure": StageAction(
+        Action.RECORD_SERVICE_FAILURE,
+        "Work out automatic compensation",
+        WORK_STAGE_ONE,
+        forms.ServiceFailureForm,
+        redress.record_service_failure,
     ),
     "first-received": StageAction(
         Action.CORRECT_FIRST_RECEIVED,

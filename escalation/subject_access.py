@@ -89,7 +89,13 @@ def export_customer_data(
         .order_by("first_received_at", "pk")
         .select_related("escalation", "ombudsman_case", "support_needs", "merged_into", "satisfaction_survey")
         .prefetch_related(
-            "timeline__author", "timeline__attachments", "attachments", "stage_changes", "related_complaints"
+            "timeline__author",
+            "timeline__attachments",
+            "attachments",
+            "stage_changes",
+            "related_complaints",
+            "redress",
+            "service_failures",
         )
     )
     audit = SubjectAccessExport.objects.create(
@@ -240,6 +246,23 @@ def _record(complaint: Complaint, *, messages: list, with_needs: bool) -> dict:
         if case
         else None,
         "satisfaction_survey": _survey_record(_related(complaint, "satisfaction_survey")),
+        "outcome": escalation.get_outcome_display() if escalation and escalation.outcome else "",
+        "redress": [
+            {"kind": each.get_kind_display(), "amount": each.amount, "given_on": each.given_on}
+            for each in complaint.redress.all()
+        ],
+        "service_failures": [
+            {
+                "kind": failure.get_kind_display(),
+                "fault_reported_at": failure.fault_reported_at,
+                "fault_fixed_at": failure.fault_fixed_at,
+                "appointment_on": failure.appointment_on,
+                "promised_start_on": failure.promised_start_on,
+                "service_started_on": failure.service_started_on,
+                "compensation_owed": failure.compensation_owed,
+            }
+            for failure in complaint.service_failures.all()
+        ],
         "messages_sent": [
             {
                 "at": message.created_at,

@@ -2,7 +2,8 @@
 every staff page, at a desktop's and a phone's size, in Debian's Chromium. Any violation fails,
 named with its page and the first element it was found on."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -11,15 +12,15 @@ from django.utils import timezone
 
 from complaints.models import ReplyTemplate
 from complaints.tracking_links import make_tracking_token
-from escalation import rules, satisfaction, selectors
-from escalation.models import Escalation, SatisfactionSurvey
+from escalation import redress, rules, satisfaction, selectors
+from escalation.models import CompensationRate, Escalation, SatisfactionSurvey
 from escalation.roles import COMPLAINTS_MANAGERS
 from escalation.satisfaction_links import make_stop_token, make_survey_token
 from escalation.stage_actions import STAGE_ACTIONS, offered_stage_actions
 from tests.browser.support import fill_in_the_complaint_form
 from tests.browser.test_staff_journeys import log_in
 from tests.complaints.factories import StaffUserFactory
-from tests.escalation.factories import filed_complaint, staff_member
+from tests.escalation.factories import conclusion, filed_complaint, root_cause, staff_member
 from tests.escalation.states import STATES, complaint_in
 from tests.notifications.factories import OutboundMessageFactory
 
@@ -173,6 +174,36 @@ def test_every_staff_page_has_no_violations(audit, settings):
     audit.visit("e-mails received", reverse("admin:complaints_inboundemail_changelist"))
     audit.visit("escalations", reverse("staff:escalations"))
     audit.visit("reports", reverse("staff:reports"))
+    audit.visit("root causes report", reverse("staff:root_causes"))
+    group = root_cause().group
+    audit.visit("root-cause groups", reverse("admin:escalation_rootcausegroup_changelist"))
+    audit.visit("a root-cause group", reverse("admin:escalation_rootcausegroup_change", args=[group.pk]))
+    audit.visit("add a root-cause group", reverse("admin:escalation_rootcausegroup_add"))
+    audit.visit("compensation rates", reverse("admin:escalation_compensationrate_changelist"))
+    audit.visit("add a compensation rate", reverse("admin:escalation_compensationrate_add"))
+    audit.visit("redress given", reverse("admin:escalation_redress_changelist"))
+    audit.visit("service failures", reverse("admin:escalation_servicefailure_changelist"))
+    audit.assert_clean()
+
+
+def test_the_redress_panel_with_compensation_owed_has_no_violations(audit):
+    staff = StaffUserFactory(is_superuser=True)
+    complaint = complaint_in("ombudsman remedy done", by=staff, category="broadband_fault")
+    CompensationRate.objects.get_or_create(
+        kind="delayed_repair", effective_from=date(2026, 4, 1), defaults={"amount": Decimal("10.34")}
+    )
+    redress.record_conclusion(complaint=complaint, by=staff, **conclusion())
+    redress.record_redress(complaint=complaint, by=staff, kind="apology", given_on=date(2026, 4, 3))
+    redress.record_service_failure(
+        complaint=complaint,
+        by=staff,
+        kind="delayed_repair",
+        fault_reported_at=datetime(2026, 3, 25, 14, tzinfo=UTC),
+        fault_fixed_at=datetime(2026, 4, 10, 10, tzinfo=UTC),
+    )
+    log_in(audit.page, type("Server", (), {"url": audit.base_url}), staff)
+    audit.visit("complaint with redress", reverse("admin:complaints_complaint_change", args=[complaint.pk]))
+    assert "no rate recorded" in audit.page.content()  # the days before 1 April 2026, in this test's table
     audit.assert_clean()
 
 

@@ -15,7 +15,7 @@ from escalation.models import Escalation
 from escalation.roles import AUDITORS, COMPLAINTS_MANAGERS, SUPPORT_AGENTS
 from escalation.working_days import london_date
 from notifications.models import OutboundMessage
-from tests.escalation.factories import filed_complaint, staff_member
+from tests.escalation.factories import conclusion, filed_complaint, root_cause, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -254,7 +254,11 @@ def test_closing_unresolved_complaints_asks_for_our_final_position_and_deadlocks
     assert "This field is required" in refused.content.decode()
     assert Complaint.objects.get(pk=unresolved.pk).status != Complaint.Status.CLOSED
 
-    client.post(changelist, {**chosen, "final_position": "We have done all we can."})
+    ending = {"root_cause": root_cause().pk, "outcome": "not_upheld"}
+    refused = client.post(changelist, {**chosen, "final_position": "We have done all we can."})
+    assert "Choose the root cause" in refused.content.decode()
+    assert Complaint.objects.get(pk=unresolved.pk).status != Complaint.Status.CLOSED
+    client.post(changelist, {**chosen, "final_position": "We have done all we can.", **ending})
     assert Complaint.objects.get(pk=unresolved.pk).status == Complaint.Status.CLOSED
     escalation = Escalation.objects.get(pk=unresolved.pk)
     assert escalation.deadlocked_at is not None
@@ -266,7 +270,7 @@ def test_a_resolved_complaint_is_closed_by_anyone_who_works_complaints_without_a
     resolved = filed_complaint(days_ago=3)
     manager = staff_member(COMPLAINTS_MANAGERS)
     escalation_services.propose_resolution(complaint=resolved, by=manager, resolution="A refund.")
-    escalation_services.record_customer_acceptance(complaint=resolved, by=manager)
+    escalation_services.record_customer_acceptance(complaint=resolved, by=manager, **conclusion())
     client.force_login(staff_member(SUPPORT_AGENTS))
     client.post(
         reverse("admin:complaints_complaint_changelist"),

@@ -17,7 +17,7 @@ from escalation.models import DeadlineNotice, Escalation
 from escalation.roles import COMPLAINTS_MANAGERS
 from notifications.models import OutboundMessage
 from tests.complaints.factories import png_upload
-from tests.escalation.factories import filed_complaint, staff_member
+from tests.escalation.factories import conclude, filed_complaint, staff_member
 from tests.escalation.states import complaint_in
 
 pytestmark = pytest.mark.django_db
@@ -234,6 +234,7 @@ def test_merges_that_would_lose_or_confuse_a_record_are_refused(manager):
     assert "cannot be merged" in refusal(merged, twin, manager)
 
     closed = filed_complaint(email="zoe@example.com")
+    conclude(closed, by=manager)
     services.change_complaint_status(
         complaint=closed, new_status=Complaint.Status.CLOSED, by=manager, note="Done."
     )

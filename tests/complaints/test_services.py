@@ -9,6 +9,7 @@ from complaints import services, signals
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
 from notifications.models import OutboundMessage
 from tests.complaints.factories import StaffUserFactory, complaint_form_data, pdf_upload, png_upload
+from tests.escalation.factories import conclude
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +129,7 @@ def test_status_changes_follow_the_workflow_and_are_recorded():
     signals.complaint_status_changed.connect(
         receiver := lambda sender, **kw: changes.append(kw["new_status"])
     )
+    conclude(complaint, by=agent)  # escalation asks for a root cause and outcome before it ends
     try:
         services.change_complaint_status(complaint=complaint, new_status=Complaint.Status.RESOLVED, by=agent)
         services.change_complaint_status(complaint=complaint, new_status=Complaint.Status.CLOSED, by=agent)

@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from complaints.services import file_complaint
-from escalation import services
+from escalation import redress, services
 from escalation.clocks import REMIND_WORKING_DAYS_BEFORE
+from escalation.models import Outcome, RootCause, RootCauseGroup
 from escalation.working_days import add_working_days, is_working_day
 from tests.complaints.factories import StaffUserFactory, complaint_form_data
 
@@ -61,3 +62,19 @@ def staff_member(role: str, **fields):
     user = StaffUserFactory(**fields)
     user.groups.add(Group.objects.get(name=role))
     return user
+
+
+def root_cause(group: str = "Fault", name: str = "Repeated line drop") -> RootCause:
+    """A root cause of the taxonomy (made here: a test that flushes the database drops the seeded one)."""
+    group_row, _ = RootCauseGroup.objects.get_or_create(name=group)
+    return RootCause.objects.get_or_create(group=group_row, name=name)[0]
+
+
+def conclusion(outcome: str = Outcome.UPHELD, **cause) -> dict:
+    """The root cause and outcome that every action ending a complaint needs, as its keyword arguments."""
+    return {"root_cause": root_cause(**cause), "outcome": outcome}
+
+
+def conclude(complaint: Complaint, *, by=None, **kwargs) -> None:
+    """Record a root cause and outcome ahead of a change of status that ends the complaint."""
+    redress.record_conclusion(complaint=complaint, by=by, **conclusion(**kwargs))

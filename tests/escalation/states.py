@@ -7,7 +7,7 @@ from complaints import services as complaint_services
 from complaints.models import Complaint
 from escalation import ombudsman, services
 from tests.complaints.factories import pdf_upload
-from tests.escalation.factories import filed_complaint
+from tests.escalation.factories import conclude, conclusion, filed_complaint
 
 
 def proposed(complaint, by):
@@ -68,10 +68,11 @@ def remedy_done(complaint, by):
 
 def resolved(complaint, by):
     proposed(complaint, by)
-    services.record_customer_acceptance(complaint=complaint, by=by)
+    services.record_customer_acceptance(complaint=complaint, by=by, **conclusion())
 
 
 def closed_unresolved(complaint, by):
+    conclude(complaint, by=by, outcome="not_upheld")
     complaint_services.change_complaint_status(
         complaint=complaint, new_status=Complaint.Status.CLOSED, by=by, note="We can do no more."
     )

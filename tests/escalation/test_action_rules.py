@@ -17,7 +17,7 @@ from escalation.roles import AUDITORS, COMPLAINTS_MANAGERS, MANAGING_DIRECTOR, S
 from escalation.stage_actions import STAGE_ACTIONS
 from notifications.models import OutboundMessage
 from tests.complaints.factories import pdf_upload
-from tests.escalation.factories import filed_complaint, staff_member
+from tests.escalation.factories import filed_complaint, root_cause, staff_member
 from tests.escalation.states import STATES
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,7 @@ def form_data(name: str, complaint: Complaint) -> dict:
     today = timezone.localdate().isoformat()
     escalation = Escalation.objects.get(pk=complaint.pk)
     earlier = timezone.localtime(complaint.first_received_at) - timedelta(days=1)
+    ending = {"root_cause": root_cause().pk, "outcome": "upheld"}
     return {
         "propose": {"resolution": "A better offer."},
         "complex": {
@@ -41,14 +42,17 @@ def form_data(name: str, complaint: Complaint) -> dict:
             "told_via": "phone",
             "new_target": (escalation.stage_one_due + timedelta(days=5)).isoformat(),
         },
-        "accept": {"note": "Agreed on the phone."},
+        "accept": {"note": "Agreed on the phone.", **ending},
         "stage-two-letter": {"received_on": today, "reply_preference": "email"},
         "stage-two-response": {"response": "Our answer.", "document": pdf_upload()},
         "md-review": {"reason": "Asked by phone."},
         "md-decision": {"decision": "Upheld."},
         "deadlock": {"final_position": "No more."},
-        "close": {"final_position": "No more, and closed."},
-        "close-after-ombudsman": {"note": ""},
+        "close": {"final_position": "No more, and closed.", **ending},
+        "close-after-ombudsman": {"note": "", **ending},
+        "conclusion": {**ending, "outcome": "partly_upheld"},  # a change, even where one is recorded
+        "redress": {"kind": "goodwill_credit", "amount": "15.00", "given_on": today},
+        "service-failure": {"kind": "missed_appointment", "appointment_on": today},
         "ispa": {"referred_on": today},
         "ombudsman": {"scheme_reference": "CO-9", "referred_on": today},
         "ombudsman-decision": {

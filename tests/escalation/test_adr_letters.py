@@ -23,7 +23,7 @@ from notifications.delivery import deliver_message
 from notifications.models import OutboundMessage
 from notifications.services import mark_letter_posted
 from tests.complaints.factories import complaint_form_data
-from tests.escalation.factories import staff_member
+from tests.escalation.factories import conclude, conclusion, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,7 @@ def test_a_complaint_closed_without_a_resolution_the_customer_accepted_gets_the_
         complaint_services.change_complaint_status(
             complaint=complaint, new_status=Complaint.Status.IN_PROGRESS, by=manager
         )
+        conclude(complaint, by=manager, outcome="not_upheld")
         with pytest.raises(Exception, match="final position"):  # closing unresolved needs one
             complaint_services.change_complaint_status(
                 complaint=complaint, new_status=Complaint.Status.CLOSED, by=manager
@@ -90,7 +91,7 @@ def test_a_complaint_resolved_then_closed_owes_no_letter():
     manager = staff_member(COMPLAINTS_MANAGERS)
     with on(day(2)):
         services.propose_resolution(complaint=complaint, by=manager, resolution="A refund of £20.")
-        services.record_customer_acceptance(complaint=complaint, by=manager)
+        services.record_customer_acceptance(complaint=complaint, by=manager, **conclusion())
         complaint_services.change_complaint_status(
             complaint=complaint, new_status=Complaint.Status.CLOSED, by=manager
         )

@@ -5,11 +5,13 @@ from django.core.management import call_command
 from django.db import connection
 
 from complaints.models import Complaint, SupportNeeds, TimelineEntry
-from escalation import demo
+from escalation import demo, root_cause_reporting
 from escalation.demo import SITUATIONS
-from escalation.models import Escalation
+from escalation.models import Escalation, Redress, ServiceFailure
+from escalation.rules import AUTOMATIC_COMPENSATION_CATEGORIES
 from escalation.sweep import enforce_deadlines
 from notifications.models import OutboundMessage
+from tests.escalation.factories import root_cause
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +73,21 @@ def test_a_large_demo_is_copied_in_by_several_processes_and_its_indexes_built_af
     assert "\n" in Complaint.objects.exclude(postal_address="").first().postal_address
     first = enforce_deadlines()
     assert first.adr_letters > 0
+
+
+def test_seed_demo_gives_ended_complaints_root_causes_outcomes_and_some_redress():
+    root_cause()  # the taxonomy (a flushing test may have dropped the seeded one)
+    call_command("seed_demo", complaints=300, seed=7)
+    ended = Escalation.objects.filter(resolved_at__isnull=False)
+    assert ended.exists()
+    assert not ended.filter(root_cause__isnull=True).exists()
+    assert not ended.filter(outcome="").exists()
+    assert not Escalation.objects.filter(resolved_at__isnull=True, root_cause__isnull=False).exists()
+    assert Redress.objects.filter(kind=Redress.Kind.APOLOGY).exists()
+    assert Redress.objects.filter(amount__isnull=False).exists()
+    failures = ServiceFailure.objects.select_related("complaint")
+    assert failures.exists()
+    assert {f.complaint.category for f in failures} <= set(AUTOMATIC_COMPENSATION_CATEGORIES)
+    # The reports have something to show.
+    assert root_cause_reporting.root_cause_report()
+    assert root_cause_reporting.compensation_owed_and_paid()

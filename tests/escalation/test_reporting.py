@@ -11,7 +11,7 @@ from complaints.models import Complaint
 from escalation import reporting, services
 from escalation.roles import AUDITORS, COMPLAINTS_MANAGERS, SUPPORT_AGENTS
 from tests.complaints.factories import StaffUserFactory
-from tests.escalation.factories import filed_complaint, staff_member
+from tests.escalation.factories import conclusion, filed_complaint, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +90,7 @@ def test_the_monthly_report_counts_by_category_and_exports_csv(client, manager):
     agent = StaffUserFactory()
     resolved = filed_complaint(days_ago=1, category=Complaint.Category.BILLING)
     services.propose_resolution(complaint=resolved, by=agent, resolution="Refund")
-    services.record_customer_acceptance(complaint=resolved, by=agent)
+    services.record_customer_acceptance(complaint=resolved, by=agent, **conclusion())
     deadlocked = filed_complaint(days_ago=1, category=Complaint.Category.BILLING)
     services.declare_deadlock(complaint=deadlocked, by=agent, final_position="No more.")
     filed_complaint(days_ago=1, category=Complaint.Category.INSTALLATION)

@@ -14,7 +14,7 @@ from escalation.models import Escalation
 from escalation.retention import anonymise_expired_complaints
 from notifications.models import OutboundMessage
 from tests.complaints.factories import StaffUserFactory, png_upload
-from tests.escalation.factories import filed_complaint
+from tests.escalation.factories import conclusion, filed_complaint
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def closed_long_ago(**overrides) -> Complaint:
     )
     agent = StaffUserFactory()
     services.propose_resolution(complaint=complaint, by=agent, resolution="A refund of £40.")
-    services.record_customer_acceptance(complaint=complaint, by=agent)
+    services.record_customer_acceptance(complaint=complaint, by=agent, **conclusion())
     Escalation.objects.filter(pk=complaint.pk).update(resolved_at=timezone.now() - SEVEN_YEARS)
     return Complaint.objects.get(pk=complaint.pk)
 

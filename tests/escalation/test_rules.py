@@ -14,6 +14,7 @@ TODAY = date(2026, 11, 25)
 
 NEW = CaseFacts(
     status=Status.RECEIVED,
+    category=Complaint.Category.BILLING,
     stage=Stage.DIRECT_CONTACT,
     anonymised=False,
     stage_one_answered=False,
@@ -45,6 +46,8 @@ def test_a_new_complaint_offers_the_stage_one_work_and_nothing_of_later_stages()
         Action.DECLARE_DEADLOCK,
         Action.CLOSE_WITH_FINAL_POSITION,
         Action.CORRECT_FIRST_RECEIVED,
+        Action.RECORD_CONCLUSION,
+        Action.RECORD_REDRESS,
     }
 
 
@@ -113,3 +116,20 @@ def test_a_merged_complaint_is_offered_nothing_its_primary_is_acted_on():
     assert problem(Action.RECORD_OMBUDSMAN_REFERRAL, replace(merged, today=TODAY + timedelta(days=60))) == (
         "This complaint was joined with another; its history and clocks are there."
     )
+
+
+@pytest.mark.parametrize(
+    ("category", "offered_then"),
+    [
+        (Complaint.Category.BROADBAND_FAULT, True),
+        (Complaint.Category.INSTALLATION, True),
+        (Complaint.Category.BILLING, False),
+        (Complaint.Category.CUSTOMER_SERVICE, False),
+    ],
+)
+def test_automatic_compensation_is_worked_out_on_fault_and_installation_complaints(category, offered_then):
+    facts = replace(NEW, category=category)
+    assert allowed(Action.RECORD_SERVICE_FAILURE, facts) is offered_then
+    # Root cause, outcome and redress can be recorded on any complaint, open or ended.
+    assert allowed(Action.RECORD_REDRESS, replace(facts, status=Status.CLOSED))
+    assert allowed(Action.RECORD_CONCLUSION, replace(facts, status=Status.RESOLVED))

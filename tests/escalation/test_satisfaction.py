@@ -24,7 +24,7 @@ from escalation.models import SatisfactionSurvey
 from escalation.roles import AUDITORS, COMPLAINTS_MANAGERS, SUPPORT_AGENTS
 from escalation.satisfaction_links import make_survey_token
 from notifications.models import OutboundMessage
-from tests.escalation.factories import filed_complaint, staff_member
+from tests.escalation.factories import conclusion, filed_complaint, staff_member
 from tests.escalation.states import md_decided
 from tests.escalation.test_views import signed_in
 
@@ -46,7 +46,7 @@ def manager():
 def resolved(agent, **overrides) -> Complaint:
     complaint = filed_complaint(**overrides)
     services.propose_resolution(complaint=complaint, by=agent, resolution="A £10 credit.")
-    services.record_customer_acceptance(complaint=complaint, by=agent)
+    services.record_customer_acceptance(complaint=complaint, by=agent, **conclusion())
     complaint.refresh_from_db()
     return complaint
 
@@ -94,7 +94,9 @@ def test_resolving_a_complaint_opens_its_survey_and_emails_it_once(agent):
     "give_final_response",
     [
         lambda c, by: services.declare_deadlock(complaint=c, by=by, final_position="We can do no more."),
-        lambda c, by: services.close_with_final_position(complaint=c, by=by, final_position="Our last word."),
+        lambda c, by: services.close_with_final_position(
+            complaint=c, by=by, final_position="Our last word.", **conclusion()
+        ),
         md_decided,
     ],
     ids=["deadlock", "closed with our final position", "the MD's decision"],
@@ -257,7 +259,7 @@ def test_the_complaint_page_asks_once_open_and_thanks_after(agent, client, djang
     signed_in(client, complaint)
     assert "How did we handle your complaint?" not in client_page(client, complaint)
     services.propose_resolution(complaint=complaint, by=agent, resolution="A credit.")
-    services.record_customer_acceptance(complaint=complaint, by=agent)
+    services.record_customer_acceptance(complaint=complaint, by=agent, **conclusion())
     with django_assert_max_num_queries(7):
         page = client_page(client, complaint)
     assert "How satisfied are you with how we handled your complaint?" in page

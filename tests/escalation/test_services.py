@@ -18,7 +18,7 @@ from escalation.working_days import add_working_days, london_date
 from notifications.delivery import deliver_message
 from notifications.models import OutboundMessage
 from tests.complaints.factories import StaffUserFactory, pdf_upload
-from tests.escalation.factories import filed_complaint
+from tests.escalation.factories import conclusion, filed_complaint
 
 pytestmark = pytest.mark.django_db
 
@@ -234,7 +234,7 @@ def test_a_scope_reason_never_stops_a_clock(agent):
 
 def test_a_complaint_resolved_before_day_42_owes_no_adr_letter(agent):
     complaint = proposed(filed_complaint(days_ago=41), agent)
-    services.record_customer_acceptance(complaint=complaint, by=agent)
+    services.record_customer_acceptance(complaint=complaint, by=agent, **conclusion())
     escalation = escalation_of(complaint)
     complaint.refresh_from_db()
     assert complaint.status == Status.RESOLVED
@@ -433,7 +433,7 @@ def test_a_complaint_whose_ombudsman_case_is_over_is_closed_without_a_final_posi
         with pytest.raises(ValidationError, match="any remedy is done"):
             ombudsman.close_after_the_ombudsman(complaint=complaint, by=agent)
         ombudsman.record_ombudsman_remedy_done(complaint=complaint, by=agent, done_on=timezone.localdate())
-    ombudsman.close_after_the_ombudsman(complaint=complaint, by=agent)
+    ombudsman.close_after_the_ombudsman(complaint=complaint, by=agent, **conclusion())
     complaint.refresh_from_db()
     escalation = escalation_of(complaint)
     assert complaint.status == Status.CLOSED

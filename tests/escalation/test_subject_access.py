@@ -3,6 +3,8 @@
 import io
 import json
 import zipfile
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -14,10 +16,11 @@ from pypdf import PdfReader
 
 from complaints.merges import link_complaints, merge_complaints
 from complaints.services import add_internal_note
-from escalation.models import SubjectAccessExport
+from escalation import redress
+from escalation.models import Outcome, SubjectAccessExport
 from escalation.roles import COMPLAINTS_MANAGERS, SUPPORT_AGENTS
 from tests.complaints.factories import StaffUserFactory, png_upload
-from tests.escalation.factories import filed_complaint, staff_member
+from tests.escalation.factories import conclusion, filed_complaint, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +198,27 @@ def test_a_merged_complaint_says_where_its_history_went(client):
     assert any(
         "merged into this complaint" in entry["text"] for entry in records[primary.reference]["timeline"]
     )
+
+
+def test_the_export_holds_the_outcome_redress_and_service_failures(client):
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    complaint = filed_complaint(email="rhys@example.com", category="installation")
+    redress.record_conclusion(complaint=complaint, by=manager, **conclusion(Outcome.PARTLY_UPHELD))
+    redress.record_redress(
+        complaint=complaint,
+        by=manager,
+        kind="goodwill_credit",
+        given_on=timezone.localdate(),
+        amount=Decimal("15"),
+    )
+    redress.record_service_failure(
+        complaint=complaint, by=manager, kind="missed_appointment", appointment_on=date(2026, 4, 1)
+    )
+    client.force_login(manager)
+    data = json.loads(zipfile.ZipFile(io.BytesIO(export(client, complaint).content)).read("data.json"))
+    [record] = data["complaints"]
+    assert record["outcome"] == "Partly upheld"
+    assert record["redress"] == [
+        {"kind": "Goodwill credit (£)", "amount": "15.00", "given_on": timezone.localdate().isoformat()}
+    ]
+    assert record["service_failures"][0]["appointment_on"] == "2026-04-01"

@@ -21,7 +21,7 @@ from escalation.working_days import LONDON, add_working_days
 from notifications.delivery import deliver_message
 from notifications.models import OutboundMessage
 from tests.complaints.factories import StaffUserFactory, pdf_upload
-from tests.escalation.factories import filed_complaint
+from tests.escalation.factories import conclusion, filed_complaint
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ def test_a_complaint_resolved_on_day_41_gets_no_letter():
     complaint = filed_complaint(days_ago=41)
     agent = StaffUserFactory()
     services.propose_resolution(complaint=complaint, by=agent, resolution="Refund")
-    services.record_customer_acceptance(complaint=complaint, by=agent)
+    services.record_customer_acceptance(complaint=complaint, by=agent, **conclusion())
     assert sweep.enforce_deadlines(now=days_from_today(1)).adr_letters == 0
     assert not messages("adr_letter")
 

@@ -18,6 +18,7 @@ from complaints.reply_addresses import reference_in_address, reply_address
 from notifications.models import OutboundMessage
 from tests.complaints.factories import complaint_form_data
 from tests.complaints.inbound import corpus
+from tests.escalation.factories import conclude
 
 pytestmark = pytest.mark.django_db
 Outcome = InboundEmail.Outcome
@@ -202,6 +203,7 @@ def test_welsh_and_emoji_arrive_intact(complaint):
 def test_a_reply_flags_the_complaint_for_staff_and_tells_the_team_and_a_reply_clears_it(
     complaint, django_user_model
 ):
+    conclude(complaint)
     services.change_complaint_status(complaint=complaint, new_status=Complaint.Status.RESOLVED, by=None)
     receive_email(corpus.gmail_reply(to=reply_address(complaint.reference)), received_via="smtp")
     complaint.refresh_from_db()
@@ -510,6 +512,7 @@ def test_the_same_message_is_stored_once_however_the_sender_is_written(complaint
 
 @pytest.mark.parametrize("status", [Complaint.Status.RESOLVED, Complaint.Status.CLOSED])
 def test_a_reply_to_a_finished_complaint_is_added_and_flagged_and_reopens_nothing(complaint, status):
+    conclude(complaint)
     services.change_complaint_status(
         complaint=complaint, new_status=status, by=None, note="Our final position."
     )
