@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from complaints import duplicates, services, workflow
+from complaints import duplicates, needs_register, services, workflow
 from complaints.models import Attachment, Complaint, InboundEmail, TimelineEntry
 from complaints.notices import notify_customer
 from complaints.signals import complaint_details_changed, complaints_merged
@@ -65,6 +65,12 @@ def merge_problem(*, duplicate: Complaint, primary: Complaint, same_customer_con
         return f"{primary.reference} was itself merged into another complaint: merge into that one."
     if primary.status in workflow.FINAL_STATUSES:
         return f"{primary.reference} is closed: nothing more can be added to it."
+    if primary.status not in workflow.OPEN_STATUSES:
+        # The open duplicate would end with it, without the root cause, outcome or clocks an end needs.
+        return (
+            f"{primary.reference} has ended ({primary.get_status_display().lower()}): merge it into "
+            f"{duplicate.reference} instead, or reopen it first."
+        )
     if not workflow.can_change_status(duplicate.status, Complaint.Status.MERGED):
         return f"{duplicate.reference} is {duplicate.get_status_display().lower()}: it cannot be merged."
     for complaint in (duplicate, primary):
@@ -131,6 +137,7 @@ def merge_complaints(
     primary.save(update_fields=primary_fields)
     duplicate.merged_into, duplicate.customer_replied_at = primary, None
     duplicate.save(update_fields=["merged_into", "customer_replied_at", "updated_at"])
+    needs_moved = needs_register.join_on_merge(duplicate=duplicate, primary=primary)
 
     moved = f"{entries} timeline entries, {files} files and {emails} e-mails"
     who = services.name_of(by)
@@ -147,6 +154,12 @@ def merge_complaints(
         bodies={
             primary.pk: f"{duplicate.reference} merged into this complaint by {who}: {moved} moved here"
             + (f", and {moved_links} links" if moved_links else "")
+            # Which needs, only those allowed to read the register see; here, only that they moved.
+            + (
+                ", and what the customer told us helps them (the needs record, the adjustments)"
+                if needs_moved
+                else ""
+            )
             + f". Reason: {reason}",
             duplicate.pk: f"Merged into {primary.reference} by {who}: {moved} moved there. Reason: {reason}",
         },

@@ -122,3 +122,40 @@ def open_complaint_counts(open_statuses) -> dict:
 def relying_on_landline_count(open_statuses) -> int:
     """Open complaints of customers who rely on a landline for safety (the managers' dashboard)."""
     return Complaint.objects.filter(status__in=open_statuses, relies_on_landline_for_safety=True).count()
+
+
+def join_on_merge(*, duplicate: Complaint, primary: Complaint) -> bool:
+    """On a merge, what the duplicate's customer told us joins the primary: the adjustments to make,
+    and the needs record (moved, or joined with the primary's: every need kept, the earlier consent
+    and review dates). A landline that keeps someone safe keeps the primary first in the list.
+    Returns whether anything moved."""
+    moved = False
+    adjustments = [*primary.adjustments, *(a for a in duplicate.adjustments if a not in primary.adjustments)]
+    if adjustments != primary.adjustments or (duplicate.call_times and not primary.call_times):
+        primary.adjustments = adjustments
+        primary.call_times = primary.call_times or duplicate.call_times
+        moved = True
+    record = SupportNeeds.objects.filter(complaint=duplicate).first()
+    if record is not None:
+        kept = SupportNeeds.objects.filter(complaint=primary).first()
+        if kept is None:
+            record.complaint = primary
+            record.save(update_fields=["complaint"])
+            kept = record
+        else:
+            kept.needs = clean_needs([*kept.needs, *record.needs])
+            kept.details = "\n".join(text for text in (kept.details, record.details) if text)
+            kept.consent_given_on = min(kept.consent_given_on, record.consent_given_on)
+            kept.review_due_on = min(day for day in (kept.review_due_on, record.review_due_on) if day)
+            kept.save()
+            record.delete()
+        primary.has_support_needs = True
+        primary.relies_on_landline_for_safety = SupportNeeds.Need.TELECARE in kept.needs
+        duplicate.has_support_needs = duplicate.relies_on_landline_for_safety = False
+        duplicate.save(update_fields=["has_support_needs", "relies_on_landline_for_safety"])
+        moved = True
+    if moved:
+        primary.save(
+            update_fields=["adjustments", "call_times", "has_support_needs", "relies_on_landline_for_safety"]
+        )
+    return moved

@@ -111,14 +111,25 @@ def calculate(
     return Calculation(kind=kind, priced=tuple((day, rate_on(rates, kind, day)) for day in days))
 
 
+# Ofcom's automatic compensation scheme began on 1 April 2019: nothing before it is owed by it (and a
+# mistyped year would otherwise price tens of thousands of days).
+SCHEME_BEGAN = date(2019, 4, 1)
+
+
 def missing_dates(kind: str, **dates) -> dict[str, str]:
-    """Which dates a failure of `kind` still needs, or has the wrong way round: {field: problem}."""
+    """Which dates a failure of `kind` still needs, or has wrong: {field: problem}."""
     needed = {
         CompensationKind.DELAYED_REPAIR: ("fault_reported_at", "fault_fixed_at"),
         CompensationKind.MISSED_APPOINTMENT: ("appointment_on",),
         CompensationKind.DELAYED_PROVISION: ("promised_start_on", "service_started_on"),
     }[kind]
     problems = {field: "Required for this kind of failure." for field in needed if dates.get(field) is None}
+    if problems:
+        return problems
+    for field in needed:
+        day = dates[field].date() if isinstance(dates[field], datetime) else dates[field]
+        if day < SCHEME_BEGAN:
+            problems[field] = f"Before the automatic compensation scheme began ({SCHEME_BEGAN:%-d %B %Y})."
     if problems:
         return problems
     if kind == CompensationKind.DELAYED_REPAIR and dates["fault_fixed_at"] < dates["fault_reported_at"]:

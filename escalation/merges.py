@@ -7,7 +7,7 @@ from complaints import services as complaint_services
 from complaints.models import Complaint, TimelineEntry
 from complaints.transactions import one_transaction
 from escalation.case import open_case
-from escalation.models import Escalation
+from escalation.models import Escalation, Redress, ServiceFailure
 from escalation.stages import Stage
 
 
@@ -19,11 +19,17 @@ def merge_problem(duplicate: Complaint, primary: Complaint) -> str | None:
     link, keeps both.
     """
     merged = Escalation.objects.only("stage", "deadlocked_at").get(pk=duplicate.pk)
+    staying = Escalation.objects.only("stage").get(pk=primary.pk)
     instead = f"merge {primary.reference} into it instead, or link them."
     if merged.stage == Stage.OMBUDSMAN:
         return f"{duplicate.reference} is with the ombudsman: {instead}"
     if merged.deadlocked_at is not None:
         return f"Our final position was given on {duplicate.reference} and its ADR letter stands: {instead}"
+    if merged.stage > staying.stage:
+        # Its stage, and the response owed at it, would be lost to the primary's earlier one.
+        return (
+            f"{duplicate.reference} is further along the procedure ({Stage(merged.stage).label}): {instead}"
+        )
     return None
 
 
@@ -64,4 +70,7 @@ def note_merge(*, duplicate: Complaint, primary: Complaint, by=None) -> Escalati
         ):
             escalation.adr_letter_sent_at = merged.adr_letter_sent_at
             escalation.adr_letter_channel = merged.adr_letter_channel
+        # What we gave the customer, and the failures owed for, are the one complaint's now.
+        Redress.objects.filter(complaint=duplicate).update(complaint=primary)
+        ServiceFailure.objects.filter(complaint=duplicate).update(complaint=primary)
     return case.escalation

@@ -96,6 +96,15 @@ def record_service_failure(
             "service_started_on": service_started_on,
         }
         problems = compensation.missing_dates(kind, **dates)
+        if (
+            not problems
+            and kind == CompensationKind.DELAYED_PROVISION
+            and service_started_on <= promised_start_on
+        ):
+            # Nothing owed, and no failure to record: the promised day was met.
+            problems["service_started_on"] = (
+                "The service started on or before the promised day: it was not late."
+            )
         now = timezone.now()
         for field, value in dates.items():
             later = value > now if isinstance(value, datetime) else value is not None and value > now.date()

@@ -11,6 +11,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from complaints.models import Complaint
 from escalation.models import Escalation, Outcome, Redress, ServiceFailure
 from escalation.working_days import LONDON
 
@@ -82,7 +83,9 @@ def root_cause_report(*, months: int = REPORT_MONTHS, today: date | None = None)
     start = _start_of(report_start(today or timezone.localdate(), months))
     outcome_counts = {value: Count("pk", filter=Q(outcome=value)) for value in Outcome.values}
     counted = (
+        # A merged duplicate did not end: its primary carries the complaint (and its redress).
         Escalation.objects.filter(resolved_at__gte=start)
+        .exclude(complaint__status=Complaint.Status.MERGED)
         .annotate(month=TruncMonth("resolved_at"))
         .values("month", "root_cause", "root_cause__group__name", "root_cause__name")
         .annotate(ended=Count("pk"), **outcome_counts)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from complaints import merges, services
-from complaints.models import Attachment, Complaint, InboundEmail, TimelineEntry
+from complaints.models import Attachment, Complaint, InboundEmail, SupportNeeds, TimelineEntry
 from escalation import clocks, reporting, retention, rules, sweep
 from escalation import services as escalation_services
 from escalation.models import DeadlineNotice, Escalation
@@ -307,3 +307,70 @@ def test_a_stage_action_on_the_primary_still_works_after_a_merge(manager):
     merge(filed_complaint(days_ago=9, email="zoe@example.com"), primary, manager)
     escalation_services.propose_resolution(complaint=primary, by=manager, resolution="A credit.")
     assert Complaint.objects.get(pk=primary.pk).status == Complaint.Status.RESOLUTION_PROPOSED
+
+
+def test_a_complaint_is_not_merged_into_one_that_has_ended(manager):
+    """The open one would end with it, without the root cause, outcome or clocks an end needs."""
+    duplicate = filed_complaint(email="zoe@example.com")
+    resolved = complaint_in("resolved", by=manager, email="zoe@example.com")
+    assert "has ended" in refusal(duplicate, resolved, manager, same_customer_confirmed=True)
+
+
+@pytest.mark.parametrize("state", ["with the Complaints Manager", "with the Managing Director"])
+def test_a_duplicate_further_along_the_procedure_is_not_merged_into_one_behind_it(manager, state):
+    """Its stage and the response owed at it would be lost: merge the other way (or link)."""
+    duplicate = complaint_in(state, by=manager, email="zoe@example.com")
+    primary = filed_complaint(email="zoe@example.com")
+    assert f"merge {primary.reference} into it instead, or link them" in refusal(duplicate, primary, manager)
+    merge(primary, duplicate, manager)
+
+
+def test_the_duplicates_needs_record_and_adjustments_move_to_the_primary(manager):
+    primary = filed_complaint(email="zoe@example.com")
+    Complaint.objects.filter(pk=primary.pk).update(adjustments=["large_print"])
+    duplicate = filed_complaint(email="zoe@example.com")
+    Complaint.objects.filter(pk=duplicate.pk).update(
+        adjustments=["no_phone_calls"], has_support_needs=True, relies_on_landline_for_safety=True
+    )
+    SupportNeeds.objects.create(
+        complaint=duplicate,
+        needs=["telecare"],
+        consent_given_on=timezone.localdate(),
+        review_due_on=timezone.localdate() + timedelta(days=365),
+    )
+    merge(duplicate, Complaint.objects.get(pk=primary.pk), manager)
+    primary.refresh_from_db()
+    assert primary.support_needs.needs == ["telecare"]
+    assert (primary.has_support_needs, primary.relies_on_landline_for_safety) == (True, True)
+    assert set(primary.adjustments) == {"large_print", "no_phone_calls"}
+
+
+def test_both_needs_records_are_joined_on_the_primary(manager):
+    primary, duplicate = (filed_complaint(email="zoe@example.com") for _ in range(2))
+    for complaint, needs in ((primary, ["hearing"]), (duplicate, ["telecare", "sight"])):
+        Complaint.objects.filter(pk=complaint.pk).update(has_support_needs=True)
+        SupportNeeds.objects.create(
+            complaint=complaint,
+            needs=needs,
+            consent_given_on=timezone.localdate(),
+            review_due_on=timezone.localdate() + timedelta(days=365),
+        )
+    merge(duplicate, Complaint.objects.get(pk=primary.pk), manager)
+    primary.refresh_from_db()
+    assert sorted(primary.support_needs.needs) == ["hearing", "sight", "telecare"]
+    assert primary.relies_on_landline_for_safety
+    assert not SupportNeeds.objects.filter(complaint=duplicate).exists()
+
+
+def test_redress_and_service_failures_move_and_a_merged_duplicate_is_not_reported_as_ended(manager):
+    from escalation import redress, root_cause_reporting
+    from escalation.models import Redress
+
+    primary = filed_complaint(email="zoe@example.com")
+    duplicate = filed_complaint(email="zoe@example.com")
+    redress.record_redress(
+        complaint=duplicate, by=manager, kind="apology", given_on=timezone.localdate(), amount=None
+    )
+    merge(duplicate, primary, manager)
+    assert Redress.objects.get().complaint_id == primary.pk
+    assert not root_cause_reporting.root_cause_report()  # nothing has ended

@@ -141,3 +141,24 @@ def test_each_kind_asks_for_its_own_dates():
     }
     with pytest.raises(ValueError, match="Missing"):
         calculate(APPOINTMENT, rates=RATES, calendar=ENGLAND)
+
+
+@pytest.mark.parametrize(
+    ("kind", "dates", "field"),
+    [
+        # Before the scheme began (a mistyped year): nothing the scheme owes, and no 32,767-day sums.
+        (APPOINTMENT, {"appointment_on": date(1900, 1, 1)}, "appointment_on"),
+        (
+            REPAIR,
+            {"fault_reported_at": at(1900, 1, 1), "fault_fixed_at": at(2026, 4, 1)},
+            "fault_reported_at",
+        ),
+        (
+            PROVISION,
+            {"promised_start_on": date(26, 3, 30), "service_started_on": date(2026, 4, 2)},
+            "promised_start_on",
+        ),
+    ],
+)
+def test_impossible_dates_are_refused_with_the_field_to_correct(kind, dates, field):
+    assert field in missing_dates(kind, **dates)

@@ -319,3 +319,33 @@ def test_managers_keep_the_taxonomy_and_the_rates_agents_only_read_them(client, 
     assert (
         CompensationRate.objects.filter(kind="delayed_repair", effective_from=date(2027, 4, 1)).count() == 1
     )
+
+
+def test_an_out_of_range_date_is_a_field_error_not_a_server_error(client, rates):
+    client.force_login(staff_member(COMPLAINTS_MANAGERS))
+    complaint = filed_complaint(days_ago=2, category=Complaint.Category.BROADBAND_FAULT)
+    response = client.post(
+        action_url(complaint, "service-failure"),
+        {
+            "kind": "delayed_repair",
+            "fault_reported_at": "1900-01-01T10:00",
+            "fault_fixed_at": "2026-04-02T10:00",
+        },
+    )
+    assert response.status_code == 400
+    assert "1 April 2019" in response.content.decode()
+    assert not ServiceFailure.objects.exists()
+
+
+def test_a_start_on_or_before_the_promised_day_is_not_recorded_as_a_delay(rates):
+    complaint = filed_complaint(days_ago=2, category=Complaint.Category.INSTALLATION)
+    with pytest.raises(ValidationError) as refused:
+        redress.record_service_failure(
+            complaint=complaint,
+            by=staff_member(COMPLAINTS_MANAGERS),
+            kind="delayed_provision",
+            promised_start_on=date(2026, 4, 10),
+            service_started_on=date(2026, 4, 1),
+        )
+    assert "not late" in str(refused.value)
+    assert not ServiceFailure.objects.exists()
