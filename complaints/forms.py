@@ -503,7 +503,8 @@ class StaffEntryForm(CountedTextMixin, forms.Form):
     body = forms.CharField(
         label="What was said or written", max_length=MAX_MESSAGE, widget=forms.Textarea(attrs={"rows": 5})
     )
-    # The template the reply started from, if any: counted when the reply is sent.
+    # The template the reply started from, if any: counted when the reply is sent. Any template, not
+    # only active ones: one retired while the agent was writing must not cost them their words.
     reply_template = forms.ModelChoiceField(
-        queryset=ReplyTemplate.objects.filter(active=True), required=False, widget=forms.HiddenInput
+        queryset=ReplyTemplate.objects.all(), required=False, widget=forms.HiddenInput
     )

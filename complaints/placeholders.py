@@ -15,6 +15,7 @@ from django.utils import dateformat, timezone
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 TEMPLATE_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+STRAY_MARKERS = ("{{", "}}", "{%", "%}", "{#", "#}")
 
 Placeholder = Callable[[object], str]  # (a complaint) -> its value
 _placeholders: dict[str, Placeholder] = {
@@ -40,12 +41,16 @@ def known_placeholders() -> list[str]:
 
 
 def unknown_placeholders(text: str) -> list[str]:
-    """What in `text` is template code but no known placeholder."""
-    return [
+    """What in `text` is template code but no known placeholder, or half of one ("{{ reference }"),
+    which would otherwise reach the customer as it was typed."""
+    text = text or ""
+    unknown = [
         code
-        for code in TEMPLATE_CODE.findall(text or "")
+        for code in TEMPLATE_CODE.findall(text)
         if not ((match := PLACEHOLDER.fullmatch(code)) and match.group(1) in _placeholders)
     ]
+    leftover = TEMPLATE_CODE.sub("", text)
+    return unknown + [marker for marker in STRAY_MARKERS if marker in leftover]
 
 
 def fill_in(text: str, complaint) -> str:

@@ -289,7 +289,10 @@ class EscalationComplaintAdmin(ComplaintAdmin):
         refusal = rules.problem(
             stage_action.rule, rules.facts_of(complaint, escalation, selectors.ombudsman_case_for(escalation))
         )
-        form = stage_action.form_class(request.POST or None, request.FILES or None)
+        for_complaint = (
+            {"complaint": complaint} if getattr(stage_action.form_class, "for_complaint", False) else {}
+        )
+        form = stage_action.form_class(request.POST or None, request.FILES or None, **for_complaint)
         status = 200
         if refusal is not None:
             status = 409

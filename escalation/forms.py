@@ -209,6 +209,22 @@ class RedressForm(forms.Form):
     given_on = forms.DateField(label="Given on", widget=DATE_INPUT)
 
 
+class WithdrawRecordForm(forms.Form):
+    """One of this complaint's redress or service-failure records, and why it was wrong."""
+
+    for_complaint = True  # the stage action view passes the complaint, whose records are the choices
+
+    record = forms.ChoiceField(label="The record made in error", widget=forms.RadioSelect)
+    reason = _text("Why it was wrong (kept on the timeline)", rows=3)
+
+    def __init__(self, *args, complaint, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["record"].choices = [
+            *((f"redress:{each.pk}", str(each)) for each in complaint.redress.order_by("pk")),
+            *((f"failure:{each.pk}", str(each)) for each in complaint.service_failures.order_by("pk")),
+        ]
+
+
 class ServiceFailureForm(forms.Form):
     """The dates the automatic compensation calculator needs; which ones depends on the kind."""
 

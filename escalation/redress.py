@@ -125,6 +125,32 @@ def record_service_failure(
 
 
 @one_transaction
+def withdraw_record(*, complaint: Complaint, by, record: str, reason: str) -> None:
+    """Remove a redress or service-failure record made in error (a mistyped amount, wrong dates),
+    saying on the timeline what it was, who withdrew it and why: the reports and totals stop counting it."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": "Say why the record was wrong."})
+    kind, _, pk = record.partition(":")
+    model = {"redress": Redress, "failure": ServiceFailure}.get(kind)
+    with open_case(complaint) as case:
+        case.refuse_unless_allowed(Action.WITHDRAW_REDRESS)
+        found = (
+            model.objects.filter(complaint=case.complaint, pk=pk).first() if model and pk.isdigit() else None
+        )
+        if found is None:
+            raise ValidationError({"record": "Choose one of this complaint's records."})
+        described = str(found)
+        found.delete()
+        complaint_services.record_event(
+            complaint=case.complaint,
+            kind=TimelineEntry.Kind.RECORD_CORRECTED,
+            body=f"Withdrawn, as recorded in error: {described}. Reason: {reason}",
+            by=by,
+        )
+
+
+@one_transaction
 def save_compensation_rate(*, rate: CompensationRate, by, previous: tuple[str, date] | None = None) -> int:
     """Save a rate (new or corrected) and work out again what every failure it prices owes; returns how many."""
     rate.full_clean()

@@ -26,7 +26,7 @@ from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
 from escalation import clocks, satisfaction
 from escalation.clocks import DeadlineKind
-from escalation.models import Escalation, OmbudsmanCase, ReportFigures, SatisfactionSurvey
+from escalation.models import Escalation, OmbudsmanCase, ReportFigures, RootCause, SatisfactionSurvey
 from escalation.stages import Stage
 from escalation.working_days import LONDON, working_calendar
 
@@ -228,17 +228,15 @@ def refresh_minutes() -> int:
 WEEKLY_BY_CATEGORY = "week_by_category"
 
 
-def stored_monthly_report(*, by: str = "category") -> tuple[list[dict], datetime]:
-    """The monthly report as last computed, and when: one query (the first time ever, it is
-    computed and stored here)."""
+def stored_monthly_report(*, by: str = "category") -> tuple[list[dict], datetime | None]:
+    """The monthly report as beat last computed it, and when (None if never yet): one query."""
     return _stored_rows(by, dict(REPORT_GROUPS[by].choices))
 
 
-def _stored_rows(grouping: str, labels: dict) -> tuple[list[dict], datetime]:
+def _stored_rows(grouping: str, labels: dict) -> tuple[list[dict], datetime | None]:
+    # A read never computes what is missing (STYLE 10): the worker computes the figures when it
+    # starts (escalation.tasks), seed_demo after seeding, and beat every REPORT_FIGURES_SECONDS.
     stored = list(ReportFigures.objects.filter(grouping=grouping).order_by("-period", "group"))
-    if not stored and not ReportFigures.objects.exists():
-        refresh_report_figures()
-        stored = list(ReportFigures.objects.filter(grouping=grouping).order_by("-period", "group"))
     rows = [
         {
             **row.figures,
@@ -248,7 +246,7 @@ def _stored_rows(grouping: str, labels: dict) -> tuple[list[dict], datetime]:
         }
         for row in stored
     ]
-    return rows, min((row.computed_at for row in stored), default=timezone.now())
+    return rows, min((row.computed_at for row in stored), default=None)
 
 
 @transaction.atomic
@@ -376,17 +374,25 @@ def _add_medians_in_python(rows, *, start, group_field, resolved_days) -> None:
 
 # --- Satisfaction ------------------------------------------------------------------------------
 
-# How the satisfaction results can be broken down: a key, the survey's field and its labels. A
-# breakdown by another property of the complaint (its root cause, say) is one more entry.
+
+def _root_cause_labels() -> dict[str, str]:
+    causes = RootCause.objects.select_related("group")
+    return {"None": "Not recorded", **{str(cause.pk): str(cause) for cause in causes}}
+
+
+# How the satisfaction results can be broken down: a key, the survey's field and its labels (by the
+# group's value as text).
 SATISFACTION_GROUPS = {
-    "category": ("complaint__category", Complaint.Category),
-    "channel": ("complaint__channel", Complaint.Channel),
+    "category": ("complaint__category", lambda: dict(Complaint.Category.choices)),
+    "channel": ("complaint__channel", lambda: dict(Complaint.Channel.choices)),
+    "root_cause": ("complaint__escalation__root_cause", _root_cause_labels),
 }
 
 
 def stored_satisfaction_report(*, by: str = "category") -> tuple[list[dict], datetime]:
-    """The satisfaction report as beat last stored it, like the monthly report: one query."""
-    labels = {"": "All", **dict(SATISFACTION_GROUPS[by][1].choices)}
+    """The satisfaction report as beat last stored it, like the monthly report: one query (two by
+    root cause, whose names are read as they are now)."""
+    labels = {"": "All", **SATISFACTION_GROUPS[by][1]()}
     return _stored_rows(f"satisfaction_by_{by}", labels)
 
 
@@ -396,8 +402,8 @@ def satisfaction_report(
     """Per month the survey opened, the month's total first, then per group: surveys, answers, the
     average score, the share satisfied (4 or 5), low scores (1 or 2) and how many were followed up. One query."""
     today = today or timezone.localdate()
-    field, choices = SATISFACTION_GROUPS[by]
-    labels = dict(choices.choices)
+    field, labels_of = SATISFACTION_GROUPS[by]
+    labels = labels_of()
     start = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
     rows = (
         SatisfactionSurvey.objects.filter(invited_at__gte=_start_of(start))
@@ -422,7 +428,8 @@ def satisfaction_report(
             report.append(totals[month])
         for key in counted:
             totals[month][key] += row[key] or 0
-        report.append({**row, "month": month, "group_label": labels.get(row["group"], row["group"])})
+        group = str(row["group"])  # a root cause's id as text; "None" when not recorded
+        report.append({**row, "month": month, "group": group, "group_label": labels.get(group, group)})
     for row in report:
         answered = row["answered"]
         row["average"] = round(row["score_total"] / answered, 1) if answered else None

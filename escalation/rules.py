@@ -42,6 +42,7 @@ class Action(models.TextChoices):
     RECORD_CONCLUSION = "conclusion", "Record the root cause and outcome"
     RECORD_REDRESS = "redress", "Record redress given"
     RECORD_SERVICE_FAILURE = "service-failure", "Record a delayed repair, missed appointment or late start"
+    WITHDRAW_REDRESS = "withdraw-redress", "Withdraw a redress or compensation record made in error"
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,7 @@ RULES: dict[Action, tuple[Check, ...]] = {
     # Recorded at any time (a complaint that ended before they were asked for can be given them).
     Action.RECORD_CONCLUSION: (),
     Action.RECORD_REDRESS: (),
+    Action.WITHDRAW_REDRESS: (),
     Action.RECORD_SERVICE_FAILURE: (
         (
             lambda facts: facts.category in AUTOMATIC_COMPENSATION_CATEGORIES,

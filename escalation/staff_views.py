@@ -105,13 +105,15 @@ def monthly_report(request):
         ("ombudsman_rejected", "Ombudsman decisions rejected"),
         ("median_days_to_resolve", "Median days to resolve"),
     ]
-    satisfaction_rows, _ = reporting.stored_satisfaction_report(
-        by=by if by in reporting.SATISFACTION_GROUPS else "category"
-    )
+    # Satisfaction also breaks down by root cause (the monthly report's figures are by first receipt,
+    # before any root cause is known, so it stays by category there).
+    asked = request.GET.get("by")
+    satisfaction_by = asked if asked in reporting.SATISFACTION_GROUPS else by
+    satisfaction_rows, _ = reporting.stored_satisfaction_report(by=satisfaction_by)
     if request.GET.get("format") == "csv" and request.GET.get("table") == "satisfaction":
         return csv_response(
-            f"satisfaction-by-{by}",
-            ["month", by, *(label for _, label in SATISFACTION_COLUMNS)],
+            f"satisfaction-by-{satisfaction_by}",
+            ["month", satisfaction_by, *(label for _, label in SATISFACTION_COLUMNS)],
             (
                 [f"{row['month']:%Y-%m}", row["group_label"], *(row[key] for key, _ in SATISFACTION_COLUMNS)]
                 for row in satisfaction_rows
@@ -146,6 +148,8 @@ def monthly_report(request):
         "months_shown": reporting.REPORT_MONTHS,
         "needs": needs_register.open_complaint_counts(OPEN_STATUSES),
         "satisfaction_rows": satisfaction_rows,
+        "satisfaction_by": satisfaction_by.replace("_", " "),
+        "satisfaction_by_key": satisfaction_by,
         "satisfaction_columns": SATISFACTION_COLUMNS,
         "survey_open_days": satisfaction.SURVEY_OPEN_DAYS,
     }

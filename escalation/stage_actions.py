@@ -151,6 +151,13 @@ STAGE_ACTIONS: dict[str, StageAction] = {
         forms.ServiceFailureForm,
         redress.record_service_failure,
     ),
+    "withdraw-redress": StageAction(
+        Action.WITHDRAW_REDRESS,
+        "Withdraw a redress or compensation record made in error",
+        MANAGE_ESCALATIONS,
+        forms.WithdrawRecordForm,
+        redress.withdraw_record,
+    ),
     "first-received": StageAction(
         Action.CORRECT_FIRST_RECEIVED,
         "Correct the first-received time",

@@ -4,6 +4,7 @@ import logging
 from datetime import date
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from escalation.calendar_changes import refresh_clocks_after_calendar_change
 from escalation.reporting import refresh_report_figures
@@ -28,6 +29,12 @@ def anonymise_expired_complaints_task() -> int:
 @shared_task(soft_time_limit=300, time_limit=330)
 def refresh_report_figures_task() -> int:
     return refresh_report_figures()
+
+
+@worker_ready.connect
+def refresh_report_figures_when_a_worker_starts(sender, **kwargs) -> None:
+    """So that the report pages have figures soon after a deployment, not only after beat's first interval."""
+    refresh_report_figures_task.delay()
 
 
 @shared_task

@@ -52,7 +52,7 @@ RATES_FROM_1_APRIL_2026 = {
     "missed_appointment": Decimal("32.31"),
     "delayed_provision": Decimal("6.46"),
 }
-RATES_SOURCE = "As issue 14 gives them; not yet checked against Ofcom's publication (see migration 0011)."
+RATES_SOURCE = "As issue 14 gives them; not yet checked against Ofcom's publication (see migration escalation 0014)."
 
 
 def seed(apps, schema_editor):

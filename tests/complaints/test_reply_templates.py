@@ -43,6 +43,8 @@ def test_placeholders_are_filled_from_the_complaint_and_its_clocks():
         "{% load static %}{{ reference }}",  # no template tags
         "{{ reference|upper }}",  # no filters
         "{{ complaint.email }}",  # no attribute lookups
+        "Your complaint {{ reference }",  # half a placeholder would reach the customer as it is
+        "Dear {customer_name}}",
     ],
 )
 def test_a_template_with_anything_but_the_known_placeholders_cannot_be_saved(body):
@@ -108,3 +110,17 @@ def test_managers_keep_the_templates_and_agents_only_use_them(client):
     )
     client.force_login(staff_member(SUPPORT_AGENTS))
     assert client.get(add).status_code == 403
+
+
+def test_a_reply_started_from_a_template_retired_meanwhile_is_still_sent(client):
+    """The agent's words are never lost to a manager tidying the templates."""
+    complaint = filed_complaint()
+    template = ReplyTemplate.objects.create(title="Acknowledge", body=BODY)
+    client.force_login(staff_member(SUPPORT_AGENTS))
+    ReplyTemplate.objects.filter(pk=template.pk).update(active=False)
+    response = client.post(
+        reverse("admin:complaints_complaint_entry", args=[complaint.pk]),
+        {"kind": "reply", "body": "Our words.", "reply_template": template.pk},
+    )
+    assert response.status_code == 302
+    assert complaint.timeline.get(kind=TimelineEntry.Kind.STAFF_REPLY).body == "Our words."

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from complaints.tracking_links import make_tracking_token
-from escalation.models import Escalation, OmbudsmanCase, StageChange
+from escalation.models import Escalation, OmbudsmanCase, Redress, StageChange
 from escalation.roles import AUDITORS, COMPLAINTS_MANAGERS, MANAGING_DIRECTOR, SUPPORT_AGENTS
 from escalation.stage_actions import STAGE_ACTIONS
 from notifications.models import OutboundMessage
@@ -30,12 +30,13 @@ class Rollback(Exception):
 
 
 def form_data(name: str, complaint: Complaint) -> dict:
-    """Valid input for each stage action's form, so that only its rule can refuse it."""
+    """Valid input for each stage action's form, so that only its rule can refuse it (a record to
+    withdraw is made for the attempt, inside its rolled-back transaction)."""
     today = timezone.localdate().isoformat()
     escalation = Escalation.objects.get(pk=complaint.pk)
     earlier = timezone.localtime(complaint.first_received_at) - timedelta(days=1)
     ending = {"root_cause": root_cause().pk, "outcome": "upheld"}
-    return {
+    data = {
         "propose": {"resolution": "A better offer."},
         "complex": {
             "told_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
@@ -53,6 +54,10 @@ def form_data(name: str, complaint: Complaint) -> dict:
         "conclusion": {**ending, "outcome": "partly_upheld"},  # a change, even where one is recorded
         "redress": {"kind": "goodwill_credit", "amount": "15.00", "given_on": today},
         "service-failure": {"kind": "missed_appointment", "appointment_on": today},
+        "withdraw-redress": lambda: {
+            "record": f"redress:{Redress.objects.create(complaint=complaint, kind='apology', given_on=today).pk}",
+            "reason": "Recorded on the wrong complaint.",
+        },
         "ispa": {"referred_on": today},
         "ombudsman": {"scheme_reference": "CO-9", "referred_on": today},
         "ombudsman-decision": {
@@ -66,6 +71,7 @@ def form_data(name: str, complaint: Complaint) -> dict:
             "reason": "Found the call log.",
         },
     }[name]
+    return data() if callable(data) else data
 
 
 def record_of(complaint: Complaint) -> tuple:

@@ -349,3 +349,42 @@ def test_a_start_on_or_before_the_promised_day_is_not_recorded_as_a_delay(rates)
         )
     assert "not late" in str(refused.value)
     assert not ServiceFailure.objects.exists()
+
+
+def test_a_manager_withdraws_a_redress_or_failure_recorded_in_error_with_a_reason(client, agent, rates):
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    complaint = filed_complaint(days_ago=2, category=Complaint.Category.BROADBAND_FAULT)
+    wrong = redress.record_redress(
+        complaint=complaint, by=agent, kind="goodwill_credit", given_on=timezone.localdate(), amount=5000
+    )
+    failure = redress.record_service_failure(
+        complaint=complaint, by=agent, kind="missed_appointment", appointment_on=date(2026, 4, 1)
+    )
+    client.force_login(agent)
+    assert client.get(action_url(complaint, "withdraw-redress")).status_code == 403  # managers only
+
+    client.force_login(manager)
+    page = client.get(action_url(complaint, "withdraw-redress")).content.decode()
+    assert str(wrong) in page
+    assert "Missed appointment" in page
+    refused = client.post(action_url(complaint, "withdraw-redress"), {"record": f"redress:{wrong.pk}"})
+    assert refused.status_code == 400  # a reason is required
+    assert Redress.objects.filter(pk=wrong.pk).exists()
+    for record in (f"redress:{wrong.pk}", f"failure:{failure.pk}"):
+        done = client.post(
+            action_url(complaint, "withdraw-redress"), {"record": record, "reason": "Typed £5,000 for £50."}
+        )
+        assert done.status_code == 302
+    assert not Redress.objects.filter(pk=wrong.pk).exists()
+    assert not ServiceFailure.objects.filter(pk=failure.pk).exists()
+    withdrawn = complaint.timeline.filter(
+        kind=TimelineEntry.Kind.RECORD_CORRECTED, body__startswith="Withdrawn"
+    )
+    assert withdrawn.count() == 2
+    assert "Goodwill credit (£) £5,000.00" in withdrawn.first().body
+    assert "Typed £5,000 for £50." in withdrawn.first().body
+    other = filed_complaint()
+    tampered = client.post(
+        action_url(other, "withdraw-redress"), {"record": f"redress:{wrong.pk}", "reason": "x"}
+    )
+    assert tampered.status_code == 400  # only this complaint's records

@@ -48,6 +48,7 @@ def test_a_new_complaint_offers_the_stage_one_work_and_nothing_of_later_stages()
         Action.CORRECT_FIRST_RECEIVED,
         Action.RECORD_CONCLUSION,
         Action.RECORD_REDRESS,
+        Action.WITHDRAW_REDRESS,  # its form lists the records there are (managers only, by role)
     }
 
 

@@ -461,3 +461,22 @@ def test_the_demo_has_answered_surveys():
     assert 50 < surveys.count() < 150
     assert surveys.filter(score__isnull=False).exists()
     assert not surveys.exclude(complaint__status__in=["resolved", "closed"]).exists()
+
+
+def test_the_report_breaks_results_down_by_root_cause_too(agent, client):
+    from escalation import reporting
+    from escalation.models import Escalation
+
+    complaint = resolved(agent)
+    cause = Escalation.objects.get(pk=complaint.pk).root_cause
+    satisfaction.answer_survey(survey=complaint.satisfaction_survey, score=2, comment="")
+    reporting.refresh_report_figures()
+    rows, _ = reporting.stored_satisfaction_report(by="root_cause")
+    [row] = [row for row in rows if row["group_label"] == str(cause)]
+    assert (row["asked"], row["answered"], row["low"]) == (1, 1, 1)
+    client.force_login(staff_member(COMPLAINTS_MANAGERS))
+    csv = client.get(
+        reverse("staff:reports"), {"by": "root_cause", "format": "csv", "table": "satisfaction"}
+    ).content.decode()
+    assert csv.splitlines()[0].startswith("month,root_cause,")
+    assert str(cause) in csv
