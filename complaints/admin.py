@@ -164,7 +164,9 @@ class ComplaintAdmin(MergeAndLinkViews, NeedsColumns, admin.ModelAdmin):
         NeedsFilter,
     )
     search_fields = ("=reference", "customer_name", "email", "postcode", "=account_number")
-    list_per_page = 100
+    # 50 a page (Zendesk's views show 30): rendering a row of 13 columns costs ~1 ms of Python, so
+    # 100 rows put the list past 100 ms whatever the database does.
+    list_per_page = 50
     show_full_result_count = False
     fieldsets = (
         (

@@ -115,6 +115,8 @@ class MergeAndLinkViews:
                 form.is_valid()
         elif "with" in request.GET or "other" in request.GET:  # from a link, or this page's own form
             choose = ChooseOtherForm({"other": request.GET.get("with", request.GET.get("other"))})
+            if choose.is_valid() and choose.cleaned_data["other"].pk == complaint.pk:
+                choose.add_error("other", "That is this complaint: give the other one's reference.")
             if choose.is_valid():
                 other = choose.cleaned_data["other"]
             else:

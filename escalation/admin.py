@@ -24,6 +24,7 @@ from escalation import (
     selectors,
     subject_access,
 )
+from escalation.admin_base import ReadOnlyAdmin
 from escalation.models import (
     CalendarAdjustment,
     Escalation,
@@ -468,17 +469,8 @@ class CalendarAdjustmentAdmin(admin.ModelAdmin):
         calendar_adjustments.remove_calendar_adjustments(adjustments=queryset, by=request.user)
 
 
-class AuditTrailAdmin(admin.ModelAdmin):
+class AuditTrailAdmin(ReadOnlyAdmin):
     """An audit trail: readable, never added to, changed or deleted by hand, not even by a superuser."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StageChange)

@@ -5,6 +5,7 @@ complaint page's actions, which call the services)."""
 from django.contrib import admin, messages
 
 from escalation import redress
+from escalation.admin_base import ReadOnlyAdmin
 from escalation.models import CompensationRate, Redress, RootCause, RootCauseGroup, ServiceFailure
 
 
@@ -59,17 +60,8 @@ class CompensationRateAdmin(admin.ModelAdmin):
         )
 
 
-class RecordedOnComplaintsAdmin(admin.ModelAdmin):
-    """Recorded through the complaint page's actions (services, with the timeline): read-only here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class RecordedOnComplaintsAdmin(ReadOnlyAdmin):
+    """Recorded (and withdrawn) through the complaint page's actions, with the timeline: read-only here."""
 
 
 @admin.register(Redress)

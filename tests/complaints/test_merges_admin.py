@@ -173,3 +173,12 @@ def test_the_change_page_costs_the_same_with_merged_and_related_complaints(
     with django_assert_max_num_queries(len(one_each.captured_queries)):
         response = client.get(change_page(primary))
     assert response.content.decode().count("Unlink") >= 4
+
+
+def test_the_merge_page_says_at_once_that_a_complaint_cannot_be_merged_with_itself(client, twins):
+    older, _ = twins
+    client.force_login(staff_member(COMPLAINTS_MANAGERS))
+    response = client.get(merge_page(older), {"with": older.reference})
+    assert response.status_code == 400
+    assert "That is this complaint" in response.content.decode()
+    assert "What merging will do" not in response.content.decode()

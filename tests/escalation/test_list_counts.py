@@ -1,4 +1,4 @@
-"""The complaint list counts exactly up to 10,000 matches; past that, PostgreSQL's estimate, shown as
+"""The complaint list counts exactly up to 1,000 matches; past that, PostgreSQL's estimate, shown as
 "about": counting a million rows exactly costs a fifth of a second for a number nobody reads exactly."""
 
 import pytest
