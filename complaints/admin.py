@@ -8,30 +8,27 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied, Valid
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.html import format_html
 
 from complaints import (
     duplicates,
-    placeholders,
     record_changes,
-    reply_actions,
-    reply_templates,
     search,
     selectors,
     services,
 )
+from complaints.admin_entries import TimelineEntryViews
 from complaints.admin_filters import AssigneeFilter, LandlineFilter, NeedsFilter, WaitingForUsFilter
 from complaints.admin_merges import MergeAndLinkViews, messages_of_merged
 from complaints.admin_needs import NeedsColumns, SupportNeedsInline
 from complaints.forms import (
     AdjustmentsField,
-    StaffEntryForm,
     StaffLogComplaintForm,
     clean_uk_postcode,
     require_call_times,
 )
-from complaints.models import Complaint, ReplyTemplate, SupportNeeds, TimelineEntry
+from complaints.models import Complaint, SupportNeeds
 from complaints.record_changes import CONTACT_FIELDS as CUSTOMER_FIELDS
 from complaints.views import attachment_response
 from notifications.selectors import messages_about
@@ -58,12 +55,6 @@ GUARDED_FIELDS = (
     ("legal_hold", record_changes.LEGAL_HOLD_PERMISSION),
     ("legal_hold_change_reason", record_changes.LEGAL_HOLD_PERMISSION),
 )
-
-
-LOGGED_CONTACTS = {
-    StaffEntryForm.Kind.CALL: TimelineEntry.Kind.CALL_LOGGED,
-    StaffEntryForm.Kind.LETTER: TimelineEntry.Kind.LETTER_RECEIVED,
-}
 
 
 class ComplaintAdminForm(forms.ModelForm):
@@ -138,7 +129,7 @@ class AssignForm(forms.Form):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(MergeAndLinkViews, NeedsColumns, admin.ModelAdmin):
+class ComplaintAdmin(TimelineEntryViews, MergeAndLinkViews, NeedsColumns, admin.ModelAdmin):
     form = ComplaintAdminForm
     list_display = (
         "reference",
@@ -430,11 +421,7 @@ class ComplaintAdmin(MergeAndLinkViews, NeedsColumns, admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path(
-                "<int:pk>/entry/",
-                self.admin_site.admin_view(self.add_entry_view),
-                name="complaints_complaint_entry",
-            ),
+            *self.timeline_entry_urls(),
             path(
                 "<int:pk>/files/<int:attachment_id>/",
                 self.admin_site.admin_view(self.attachment_view),
@@ -476,83 +463,12 @@ class ComplaintAdmin(MergeAndLinkViews, NeedsColumns, admin.ModelAdmin):
         if complaint is not None:
             extra_context["timeline"] = selectors.staff_timeline(complaint=complaint)
             extra_context["outbox"] = messages_about(complaint.reference)
-            extra_context["entry_form"] = self._entry_form(request, complaint)
-            extra_context["template_action"] = self._template_action(request, complaint)
+            extra_context.update(self.timeline_entry_context(request, complaint))
             extra_context.update(self.merge_and_link_context(request, complaint))
             extra_context["outbox"] += messages_of_merged(extra_context["merged_here"])
-            extra_context["reply_templates"] = ReplyTemplate.objects.filter(active=True).only("pk", "title")
             extra_context["likely_duplicates"] = duplicates.likely_duplicates(complaint)
             extra_context["duplicates_within_days"] = duplicates.WITHIN.days
-            extra_context["entry_url"] = reverse("admin:complaints_complaint_entry", args=[complaint.pk])
         return super().change_view(request, object_id, form_url, extra_context)
-
-    def _chosen_template(self, request) -> ReplyTemplate | None:
-        chosen = request.GET.get("reply_template", "")
-        if not (chosen.isascii() and chosen.isdigit()):
-            return None
-        return ReplyTemplate.objects.filter(pk=int(chosen), active=True).first()
-
-    def _template_action(self, request, complaint) -> dict | None:
-        """The chosen template's action, and why it would not be applied now (None: it would)."""
-        template = self._chosen_template(request)
-        if template is None or not template.action:
-            return None
-        return {
-            "label": ReplyTemplate.Action(template.action).label,
-            "problem": reply_actions.action_problem(template.action, complaint, request.user),
-        }
-
-    def _entry_form(self, request, complaint):
-        """Empty, or, with ?reply_template=<id>, a reply started from that template for this complaint."""
-        template = self._chosen_template(request)
-        if template is None:
-            return StaffEntryForm()
-        return StaffEntryForm(
-            initial={
-                "kind": StaffEntryForm.Kind.REPLY,
-                "body": reply_templates.fill(template, complaint),
-                "reply_template": template.pk,
-            }
-        )
-
-    def add_entry_view(self, request, pk):
-        """An internal note or a reply to the customer, posted from the complaint page."""
-        complaint = get_object_or_404(Complaint, pk=pk)
-        if request.method != "POST" or not self.has_change_permission(request, complaint):
-            raise PermissionDenied
-        form = StaffEntryForm(request.POST)
-        if complaint.merged_into_id is not None:
-            self.message_user(request, "This complaint was merged: add to the one it joined.", messages.ERROR)
-        elif not form.is_valid():
-            self.message_user(request, "Write some text, then choose what it is.", messages.ERROR)
-        elif form.cleaned_data["kind"] == StaffEntryForm.Kind.REPLY and form.cleaned_data["reply_template"]:
-            sent = reply_actions.reply_from_template(
-                complaint=complaint,
-                by=request.user,
-                body=form.cleaned_data["body"],
-                template=form.cleaned_data["reply_template"],
-            )
-            also = f" Also done: {sent.applied}." if sent.applied else ""
-            self.message_user(request, f"Reply added and sent to the customer.{also}")
-            if sent.not_applied:
-                self.message_user(
-                    request, f"The template's action was not applied. {sent.not_applied}", messages.WARNING
-                )
-        elif form.cleaned_data["kind"] == StaffEntryForm.Kind.REPLY:
-            services.reply_to_customer(complaint=complaint, by=request.user, body=form.cleaned_data["body"])
-            self.message_user(request, "Reply added and sent to the customer.")
-        elif form.cleaned_data["kind"] in LOGGED_CONTACTS:
-            services.log_contact(
-                complaint=complaint,
-                by=request.user,
-                kind=LOGGED_CONTACTS[form.cleaned_data["kind"]],
-                body=form.cleaned_data["body"],
-            )
-            self.message_user(request, "Logged on the complaint's timeline.")
-        else:
-            services.add_internal_note(complaint=complaint, by=request.user, body=form.cleaned_data["body"])
-            self.message_user(request, "Internal note added.")
-        return redirect("admin:complaints_complaint_change", complaint.pk)
 
     def attachment_view(self, request, pk, attachment_id):
         complaint = get_object_or_404(Complaint, pk=pk)
@@ -562,24 +478,6 @@ class ComplaintAdmin(MergeAndLinkViews, NeedsColumns, admin.ModelAdmin):
         if attachment is None:
             raise Http404
         return attachment_response(attachment)
-
-
-@admin.register(ReplyTemplate)
-class ReplyTemplateAdmin(admin.ModelAdmin):
-    """Replies staff start from; managers keep them, everyone who replies uses them."""
-
-    list_display = ("title", "action", "active", "times_used", "updated_at")
-    list_filter = ("active", "action")
-    search_fields = ("title", "body")
-    readonly_fields = ("times_used", "placeholders_you_can_use")
-    fields = ("title", "body", "body_cy", "action", "active", "placeholders_you_can_use", "times_used")
-
-    @admin.display(description="placeholders you can use")
-    def placeholders_you_can_use(self, template):
-        return ", ".join(f"{{{{ {name} }}}}" for name in placeholders.known_placeholders())
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # retire a template (untick "active"): its use stays counted
 
 
 # E-mails received (the inbound mail's quarantine) are registered with the complaints' admin.

@@ -2,12 +2,14 @@
 accent, reply from a template (which also proposes the resolution), record the redress given, and
 record the customer's acceptance with its root cause and outcome."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from complaints.models import Complaint, ReplyTemplate, TimelineEntry
 from escalation.models import Escalation, Redress
@@ -58,8 +60,10 @@ def test_an_agent_searches_replies_from_a_template_records_redress_and_resolves(
     desk.get_by_label("Reply from a template").select_option(label=template.title)
     desk.get_by_role("button", name="Fill the reply").click()
     box = desk.get_by_label("What was said or written")
+    expect(box).to_have_value(
+        re.compile("^Dear Anna Wójcik, we are sorry about the drops on " + complaint.reference)
+    )
     filled = box.input_value()
-    assert filled.startswith("Dear Anna Wójcik, we are sorry about the drops on " + complaint.reference)
     assert (
         desk.locator("#template-action")
         .inner_text()
@@ -105,3 +109,44 @@ def test_an_agent_searches_replies_from_a_template_records_redress_and_resolves(
     escalation = Escalation.objects.get(complaint=complaint)
     assert complaint.status == Complaint.Status.RESOLVED
     assert (escalation.root_cause, escalation.outcome) == (cause, "upheld")
+
+
+def test_filling_the_reply_from_a_template_keeps_what_the_agent_had_typed(live_server, desk):
+    agent = staff_member(SUPPORT_AGENTS, username="amira", first_name="Amira", last_name="Khan")
+    complaint = filed_complaint(customer_name="Rhys Davies")
+    apology = ReplyTemplate.objects.create(title="Apology", body="We are sorry, {{ customer_name }}.")
+    proposal = ReplyTemplate.objects.create(
+        title="Propose a credit",
+        body="We offer a £10 credit on {{ reference }}.",
+        action=ReplyTemplate.Action.PROPOSE_RESOLUTION,
+    )
+    log_in(desk, live_server, agent)
+    desk.goto(live_server.url + reverse("admin:complaints_complaint_change", args=[complaint.pk]))
+    box = desk.get_by_label("What was said or written")
+    box.fill("I called you this morning about the line.")
+    page_url = desk.url
+
+    desk.get_by_label("Reply from a template").select_option(label=apology.title)
+    desk.get_by_role("button", name="Fill the reply").click()
+    expect(box).to_have_value("I called you this morning about the line.\n\nWe are sorry, Rhys Davies.")
+    assert desk.url == page_url  # no reload: the rest of the page keeps what was typed too
+    assert desk.get_by_label("Reply to the customer (sent to them)").is_checked()
+
+    # Another template right away replaces the one just filled, never the agent's own words.
+    desk.get_by_label("Reply from a template").select_option(label=proposal.title)
+    desk.get_by_role("button", name="Fill the reply").click()
+    expect(box).to_have_value(
+        f"I called you this morning about the line.\n\nWe offer a £10 credit on {complaint.reference}."
+    )
+    desk.locator("#template-action").get_by_text(
+        "Sending this reply will also: Propose a resolution"
+    ).wait_for()
+    desk.get_by_role("button", name="Add", exact=True).click()
+    desk.locator(".messagelist").wait_for()
+
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.RESOLUTION_PROPOSED  # the chosen template's action
+    reply = complaint.timeline.get(kind=TimelineEntry.Kind.STAFF_REPLY)
+    assert reply.body.startswith("I called you this morning about the line.")
+    proposal.refresh_from_db()
+    assert proposal.times_used == 1

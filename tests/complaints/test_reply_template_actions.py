@@ -116,7 +116,7 @@ def test_a_template_without_an_action_changes_nothing_but_starting_work(client):
     complaint = filed_complaint()
     client.force_login(staff_member(SUPPORT_AGENTS))
     box = client.get(change_page(complaint), {"reply_template": template.pk}).content.decode()
-    assert 'id="template-action"' not in box
+    assert '<p class="help" id="template-action" aria-live="polite"></p>' in box  # says nothing
     page = send(client, complaint, template).content.decode()
     assert "Also done" not in page
     assert Complaint.objects.get(pk=complaint.pk).status == Complaint.Status.IN_PROGRESS

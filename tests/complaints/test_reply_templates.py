@@ -10,7 +10,7 @@ from django.urls import reverse
 from complaints import reply_templates
 from complaints.models import ReplyTemplate, TimelineEntry
 from escalation.models import Escalation
-from escalation.roles import COMPLAINTS_MANAGERS, SUPPORT_AGENTS
+from escalation.roles import AUDITORS, COMPLAINTS_MANAGERS, SUPPORT_AGENTS
 from notifications.models import OutboundMessage
 from tests.escalation.factories import filed_complaint, staff_member
 
@@ -124,3 +124,44 @@ def test_a_reply_started_from_a_template_retired_meanwhile_is_still_sent(client)
     )
     assert response.status_code == 302
     assert complaint.timeline.get(kind=TimelineEntry.Kind.STAFF_REPLY).body == "Our words."
+
+
+def filled_template(complaint, template):
+    url = reverse("admin:complaints_complaint_reply_template", args=[complaint.pk])
+    return f"{url}?reply_template={template.pk}"
+
+
+def test_the_page_fetches_a_template_filled_for_the_complaint_without_reloading(client):
+    """What "Fill the reply" reads in the page, so the text the agent has typed stays where it is."""
+    complaint = filed_complaint()
+    template = ReplyTemplate.objects.create(
+        title="Propose", body=BODY, action=ReplyTemplate.Action.PROPOSE_RESOLUTION
+    )
+    client.force_login(staff_member(SUPPORT_AGENTS))
+    response = client.get(filled_template(complaint, template))
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("private") or "no-store" in response["Cache-Control"]
+    assert response.json() == {
+        "template": template.pk,
+        "body": reply_templates.fill(template, complaint),
+        "action": "Propose a resolution (stage 1)",
+        "action_problem": None,
+    }
+    assert ReplyTemplate.objects.get(pk=template.pk).times_used == 0  # counted when sent, not when read
+
+
+def test_a_filled_template_is_only_for_staff_who_may_change_the_complaint(client):
+    complaint = filed_complaint()
+    template = ReplyTemplate.objects.create(title="Acknowledge", body=BODY)
+    retired = ReplyTemplate.objects.create(title="Retired", body="Old words.", active=False)
+    assert client.get(filled_template(complaint, template)).status_code == 302  # to the log-in page
+    client.force_login(staff_member(AUDITORS))  # reads complaints, changes none
+    assert client.get(filled_template(complaint, template)).status_code == 403
+    client.force_login(staff_member(SUPPORT_AGENTS))
+    assert client.get(filled_template(complaint, retired)).status_code == 404
+    assert client.post(filled_template(complaint, template)).status_code == 405
+    other = filed_complaint()
+    missing = reverse("admin:complaints_complaint_reply_template", args=[other.pk + 1000])
+    assert client.get(missing, {"reply_template": template.pk}).status_code == 404
+    url = reverse("admin:complaints_complaint_reply_template", args=[complaint.pk])
+    assert client.get(url, {"reply_template": "x"}).status_code == 404

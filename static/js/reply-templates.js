@@ -1,0 +1,56 @@
+// "Fill the reply" on a complaint's admin page, without reloading it: the template, filled for this
+// complaint, goes after what the agent has typed, so nothing typed anywhere on the page is lost.
+// Without this file the same button reloads the page with the box filled (complaints/admin_entries.py).
+"use strict";
+
+const chooser = document.getElementById("reply-template-form");
+const entry = document.getElementById("complaint-entry");
+
+if (chooser && entry) {
+  const box = entry.querySelector("textarea[name='body']");
+  const chosenTemplate = entry.querySelector("input[name='reply_template']");
+  const reply = entry.querySelector("input[name='kind'][value='reply']");
+  const actionNote = document.getElementById("template-action");
+  let lastFilled = null; // the text the last template put in, while the agent has not edited it
+
+  const describeAction = (filled) => {
+    actionNote.replaceChildren();
+    if (!filled.action) return;
+    const strong = document.createElement("strong");
+    if (filled.action_problem) {
+      strong.textContent = `This template would also: ${filled.action}. Not now:`;
+      actionNote.append(strong, ` ${filled.action_problem} The reply is sent without it.`);
+    } else {
+      strong.textContent = `Sending this reply will also: ${filled.action}.`;
+      actionNote.append(strong);
+    }
+  };
+
+  chooser.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams(new FormData(chooser));
+    let filled;
+    try {
+      const response = await fetch(`${chooser.dataset.fillUrl}?${query}`, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      filled = await response.json();
+    } catch {
+      chooser.submit(); // the page's own way: reload with the box filled
+      return;
+    }
+    let typed = box.value;
+    if (lastFilled !== null && typed.endsWith(lastFilled)) {
+      typed = typed.slice(0, typed.length - lastFilled.length); // swap the template, not the agent's words
+    }
+    const before = typed.trimEnd();
+    box.value = before ? `${before}\n\n${filled.body}` : filled.body;
+    lastFilled = filled.body;
+    chosenTemplate.value = filled.template;
+    reply.checked = true;
+    describeAction(filled);
+    box.focus();
+  });
+}
