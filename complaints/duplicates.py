@@ -7,6 +7,7 @@ from difflib import SequenceMatcher
 
 from django.db.models import Q, QuerySet
 
+from complaints.account_numbers import account_key, account_key_expression
 from complaints.models import Complaint
 from complaints.workflow import OPEN_STATUSES
 
@@ -34,10 +35,11 @@ def candidates(complaint: Complaint) -> QuerySet:
     same = Q(postcode=complaint.postcode) if complaint.postcode else Q(pk__in=[])
     if complaint.email:
         same |= Q(email__iexact=complaint.email)
-    if complaint.account_number:
-        same |= Q(account_number=complaint.account_number)
+    if account_key(complaint.account_number):
+        same |= Q(account_key=account_key(complaint.account_number))
     return (
-        Complaint.objects.filter(
+        Complaint.objects.alias(account_key=account_key_expression())
+        .filter(
             same,
             status__in=OPEN_STATUSES,
             anonymised_at__isnull=True,
@@ -56,7 +58,9 @@ def why_alike(complaint: Complaint, other: Complaint) -> str | None:
     """Why two complaints look like one customer's (the same e-mail address, ...), or None."""
     if complaint.email and other.email.lower() == complaint.email.lower():
         return "the same e-mail address"
-    if complaint.account_number and other.account_number == complaint.account_number:
+    if account_key(complaint.account_number) and account_key(other.account_number) == account_key(
+        complaint.account_number
+    ):
         return "the same account number"
     if other.postcode == complaint.postcode and _similar(other.customer_name, complaint.customer_name):
         return "the same postcode and a similar name"

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext_lazy as _
 
+from complaints.account_numbers import account_key_expression
 from complaints.placeholders import known_placeholders, unknown_placeholders
 from complaints.references import REFERENCE_REGEX
 
@@ -203,7 +204,7 @@ class Complaint(models.Model):
             # Possible duplicates (complaints/duplicates.py) look for the same address, account or
             # postcode: at a million complaints, without these, that reads every recent one.
             models.Index(Upper("email"), name="complaint_email_upper"),
-            models.Index(fields=["account_number"], name="complaint_account_number"),
+            models.Index(account_key_expression(), name="complaint_account_key"),
             models.Index(fields=["postcode"], name="complaint_postcode"),
             # The few with a needs record, counted for the monthly report without reading the rest.
             models.Index(

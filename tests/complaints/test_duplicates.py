@@ -4,10 +4,12 @@ address, the same account number, or the same postcode and a similar name, shown
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from complaints import duplicates, services
+from complaints.account_numbers import account_key_expression
 from complaints.models import Complaint
 from escalation.roles import SUPPORT_AGENTS
 from tests.complaints.factories import complaint_form_data
@@ -36,6 +38,38 @@ def test_the_same_email_account_or_postcode_and_name_within_ninety_days_while_op
         by_name.reference: "the same postcode and a similar name",
     }
     assert stranger.reference not in found(complaint)
+
+
+@pytest.mark.parametrize("typed", ["ac 100 200", "AC-100-200", "ac.100/200", " AC100200 "])
+def test_an_account_number_matches_however_it_was_typed(typed):
+    """Customers copy it from a bill with its spaces, agents type it from a call without them."""
+    complaint = filed(customer_name="Zoë O'Brien", email="", account_number="AC100200")
+    same = filed(customer_name="Someone", email="", account_number=typed, postcode="SW1A 1AA")
+    other = filed(customer_name="Sam Patel", email="", account_number="AC100201", postcode="EH1 1YZ")
+    assert found(complaint) == {same.reference: "the same account number"}
+    assert found(same) == {complaint.reference: "the same account number"}
+    assert other.reference not in found(complaint)
+
+
+def test_an_account_key_is_looked_up_through_its_index():
+    """On PostgreSQL the key's SQL is the index's expression, so a lookup by key reads the index (the
+    whole candidates query may prefer another index on a test's few rows). SQLite, the embedded
+    default, matches an expression index only to literal SQL, and Django sends parameters."""
+    filed(email="", account_number="AC-100-200")
+    lookup = (
+        Complaint.objects.alias(account_key=account_key_expression())
+        .filter(account_key="AC100200")
+        .order_by()
+    )
+    assert list(lookup.values_list("account_number", flat=True)) == ["AC-100-200"]
+    if connection.vendor != "postgresql":
+        return
+    sql, params = lookup.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "complaint_account_key" in plan
 
 
 def test_closed_old_or_anonymised_complaints_are_not_duplicates():

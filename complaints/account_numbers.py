@@ -1,0 +1,25 @@
+"""Account numbers as compared: a customer copies one from a bill with its spaces ("AC 100 200"), an
+agent types it from a call without them ("ac100200"); both are the same account.
+
+The number is kept as it was given; comparisons use its key, in Python and in SQL alike (the index
+`complaint_account_key` is on the SQL expression, so equality on it reads the index)."""
+
+from django.db.models import Value
+from django.db.models.functions import Replace, Upper
+
+IGNORED = (" ", "-", ".", "/")
+
+
+def account_key(account_number: str) -> str:
+    key = account_number.upper()
+    for character in IGNORED:
+        key = key.replace(character, "")
+    return key
+
+
+def account_key_expression():
+    """account_key() in SQL, on every database: UPPER and REPLACE."""
+    key = Upper("account_number")
+    for character in IGNORED:
+        key = Replace(key, Value(character), Value(""))
+    return key
