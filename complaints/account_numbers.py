@@ -2,7 +2,7 @@
 agent types it from a call without them ("ac100200"); both are the same account.
 
 The number is kept as it was given; comparisons use its key, in Python and in SQL alike (the index
-`complaint_account_key` is on the SQL expression, so equality on it reads the index)."""
+`complaint_account_key` is on the SQL expression, so on PostgreSQL equality on it reads the index)."""
 
 from django.db.models import Value
 from django.db.models.functions import Replace, Upper
