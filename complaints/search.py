@@ -39,15 +39,14 @@ LONGEST_SEARCH = 200
 # A typed word in the complaint's own places: one condition per index, ORed, so that PostgreSQL
 # reads them as one bitmap per word and ANDs the words' bitmaps before reading any row.
 _PARTS = """
-    complaints_unaccent(lower(complaints_complaint.customer_name)) LIKE complaints_unaccent(lower(%s))
+    complaints_complaint.search_name LIKE complaints_unaccent(lower(%s))
     OR lower(complaints_complaint.email) LIKE lower(%s)
     OR replace(upper(complaints_complaint.postcode), ' ', '') LIKE upper(%s)
     OR lower(complaints_complaint.account_number) LIKE lower(%s)
     OR complaints_complaint.reference LIKE upper(%s)
 """
 _WORDS = """
-    to_tsvector('simple', complaints_unaccent(complaints_complaint.customer_name || ' ' || complaints_complaint.description))
-    @@ to_tsquery('simple', complaints_unaccent(%s))
+    complaints_complaint.search_words @@ to_tsquery('simple', complaints_unaccent(%s))
 """
 _TIMELINE = """
     SELECT complaint_id FROM complaints_timelineentry

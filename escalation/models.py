@@ -130,6 +130,12 @@ class Escalation(models.Model):
             ),
             models.Index(fields=["stage_two_response_due"], name="escalation_stage_two_due"),
             models.Index(fields=["resolved_at"], name="escalation_resolved_at"),
+            # The dashboard's counts per stage: the open ones only (reporting.stage_counts).
+            models.Index(
+                fields=["stage", "next_deadline"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="escalation_open_stage_deadline",
+            ),
         ]
         # What each staff role may do beyond viewing and editing a complaint (escalation/roles.py).
         permissions = [

@@ -23,7 +23,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import Complaint
-from complaints.workflow import OPEN_STATUSES
 from escalation import clocks, satisfaction
 from escalation.clocks import DeadlineKind
 from escalation.models import Escalation, OmbudsmanCase, ReportFigures, RootCause, SatisfactionSurvey
@@ -95,10 +94,23 @@ def overdue_and_due_soon(filters: DashboardFilters, *, today: date | None = None
 
 def counts_per_stage(filters: DashboardFilters, *, today: date | None = None) -> list[dict]:
     """Open complaints per stage, with how many are overdue and due soon: one query."""
-    today = today or timezone.localdate()
+    found = {row["stage"]: row for row in stage_counts(filters, today=today or timezone.localdate())}
+    return [
+        {
+            "stage": str(stage.label),
+            **{key: found.get(stage.value, {}).get(key, 0) for key in ("open", "overdue", "due_soon")},
+        }
+        for stage in Stage
+    ]
+
+
+def stage_counts(filters: DashboardFilters, *, today: date) -> QuerySet:
+    """Counted from the escalations alone: one is open exactly while it has no resolved_at (every
+    change of status sets or clears it, services.note_status_change), so without a filter the counts
+    read only the partial index of open escalations (58,800 of a million), never the complaints."""
     until = working_calendar().add_working_days(today, DUE_SOON_WORKING_DAYS)
-    rows = (
-        filters.apply(Escalation.objects.filter(complaint__status__in=OPEN_STATUSES))
+    return (
+        filters.apply(Escalation.objects.filter(resolved_at__isnull=True))
         .values("stage")
         .annotate(
             open=Count("pk"),
@@ -107,14 +119,6 @@ def counts_per_stage(filters: DashboardFilters, *, today: date | None = None) ->
         )
         .order_by("stage")
     )
-    found = {row["stage"]: row for row in rows}
-    return [
-        {
-            "stage": str(stage.label),
-            **{key: found.get(stage.value, {}).get(key, 0) for key in ("open", "overdue", "due_soon")},
-        }
-        for stage in Stage
-    ]
 
 
 def weekly_on_time_shares(filters: DashboardFilters, *, today: date | None = None) -> list[dict]:
