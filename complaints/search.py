@@ -3,7 +3,8 @@ account number or a reference, or words the customer or staff wrote on the compl
 
 Every word typed must match, each in any of those places; accents and case are ignored. On PostgreSQL
 each place is read through its own index (migration complaints 0015): trigram indexes for the parts of
-names, addresses and numbers, full-text indexes for the words. On SQLite, the embedded default, the
+names, addresses and numbers, full-text indexes for the words. A complaint's words and unaccented name
+are stored columns (migration complaints 0019), so checking a row never recomputes them. On SQLite, the embedded default, the
 admin falls back to Django's case-insensitive `contains` over the contact fields.
 """
 
@@ -15,9 +16,9 @@ from django.db.models.expressions import RawSQL
 
 from complaints.references import normalise_reference
 
-# The indexes the search reads (migration complaints 0015). PostgreSQL uses an index only for the very
-# expression it was built on, so the SQL below repeats the migration's expressions exactly; a test
-# checks that every one of these is in the plan.
+# The indexes the search reads (migrations complaints 0015 and 0019). PostgreSQL uses an index only for
+# the very expression it was built on, so the SQL below repeats the migrations' expressions (or names
+# their stored columns) exactly; a test checks that every one of these is in the plan.
 INDEXES = (
     "complaint_search_name",
     "complaint_search_email",

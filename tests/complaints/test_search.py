@@ -209,6 +209,7 @@ def test_a_search_matching_more_than_the_list_can_show_shows_the_newest_and_says
     assert "Sam Patel" in narrowed
 
 
+@on_postgresql  # the timeline is searched on PostgreSQL only
 def test_the_search_is_run_once_for_a_page_of_the_list(client, complaints):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
