@@ -273,6 +273,16 @@ class ComplaintAdmin(TimelineEntryViews, MergeAndLinkViews, NeedsColumns, admin.
             for name, options in super().get_fieldsets(request, obj)
         ]
 
+    def get_object(self, request, object_id, from_field=None):
+        """Read once per GET: showing the page asks for it three or four times (the stage panel,
+        the timeline, the form). A POST reads it afresh each time, as the form changes it."""
+        if request.method != "GET":
+            return super().get_object(request, object_id, from_field)
+        read = request.__dict__.setdefault("_complaints_read", {})
+        if (object_id, from_field) not in read:
+            read[object_id, from_field] = super().get_object(request, object_id, from_field)
+        return read[object_id, from_field]
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and object_id is not None:
             crafted = sorted(set(self.get_readonly_fields(request)) & set(request.POST))

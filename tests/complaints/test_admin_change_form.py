@@ -1,6 +1,7 @@
 """The complaint's change form: every change through a service with its timeline entry; a field a role
 may not change is read-only for it, and a crafted POST that changes one is refused and writes nothing."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -354,3 +355,23 @@ def test_a_record_kept_from_before_consent_was_asked_does_not_stop_other_changes
     complaint.refresh_from_db()
     assert complaint.phone == "07700 900999"
     assert SupportNeeds.objects.get(complaint=complaint).details == "Hard of hearing."
+
+
+def test_the_complaint_page_reads_the_complaint_once(client):
+    """The admin asks for the object three times while showing its page (the stage panel, the
+    timeline, the form); for a GET it is read once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    complaint = filed_complaint()
+    client.force_login(staff_member(SUPPORT_AGENTS))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk]))
+    assert response.status_code == 200
+    reads = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith('SELECT "complaints_complaint"."id"')
+        and re.search(rf'"complaints_complaint"\."id" = {complaint.pk}\) LIMIT 21$', query["sql"])
+    ]
+    assert len(reads) == 1, reads
