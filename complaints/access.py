@@ -129,7 +129,10 @@ def _complaint_with_reference(reference: str) -> Complaint | None:
 def _complaint_by_reference_sql() -> str:
     quote = connection.ops.quote_name
     reference = quote(Complaint._meta.get_field("reference").column)
-    return f"SELECT * FROM {quote(Complaint._meta.db_table)} WHERE {reference} = %s"  # noqa: S608 - names only
+    # The model's columns by name, not *: the table also holds search columns the model never reads
+    # (migration complaints 0019), a complaint's words among them.
+    columns = ", ".join(quote(field.column) for field in Complaint._meta.concrete_fields)
+    return f"SELECT {columns} FROM {quote(Complaint._meta.db_table)} WHERE {reference} = %s"  # noqa: S608 - names only
 
 
 def _grants(session) -> dict[str, str]:

@@ -2,12 +2,17 @@
 agent types it from a call without them ("ac100200"); both are the same account.
 
 The number is kept as it was given; comparisons use its key, in Python and in SQL alike (the index
-`complaint_account_key` is on the SQL expression, so on PostgreSQL equality on it reads the index)."""
+`complaint_account_key` is on the SQL expression, so on PostgreSQL equality on it reads the index).
+The forms take only ASCII letters, digits and the separators below (`ACCOUNT_NUMBER`): upper case
+beyond ASCII differs between Python, PostgreSQL and SQLite ("ß", "é"), and no bill prints it."""
+
+import re
 
 from django.db.models import Value
 from django.db.models.functions import Replace, Upper
 
 IGNORED = (" ", "-", ".", "/")
+ACCOUNT_NUMBER = re.compile(r"[A-Za-z0-9 ./-]*")
 
 
 def account_key(account_number: str) -> str:

@@ -25,6 +25,7 @@ from complaints.admin_needs import NeedsColumns, SupportNeedsInline
 from complaints.forms import (
     AdjustmentsField,
     StaffLogComplaintForm,
+    clean_account_number,
     clean_uk_postcode,
     require_call_times,
 )
@@ -79,6 +80,12 @@ class ComplaintAdminForm(forms.ModelForm):
 
     def clean_postcode(self):
         return clean_uk_postcode(self.cleaned_data["postcode"])
+
+    def clean_account_number(self):
+        # Checked when changed only: a number on record from before the check does not block other changes.
+        if "account_number" not in self.changed_data:
+            return self.cleaned_data["account_number"]
+        return clean_account_number(self.cleaned_data["account_number"])
 
     def clean_language(self):
         return self.cleaned_data.get("language") or self.instance.language

@@ -17,7 +17,7 @@ from django.contrib.admin.utils import (
     display_for_field,
     display_for_value,
 )
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.utils.html import conditional_escape, format_html
 
@@ -25,38 +25,52 @@ from django.utils.html import conditional_escape, format_html
 _PK = "7319046825rowpk"
 
 
+class _Unsupported(Exception):
+    """A kind of column this module does not render (a callable, a model attribute, `__str__`): the
+    list falls back to Django's rows."""
+
+
 class _Column:
-    def __init__(self, cl, index: int, name: str, *, linked: bool):
+    def __init__(self, cl, index: int, name, *, linked: bool):
         model_admin = cl.model_admin
+        if not isinstance(name, str):
+            raise _Unsupported(name)
         self.name = name
         self.linked = linked
         self.classes = [f"field-{_coerce_field_name(name, index)}"]
-        self.empty = model_admin.get_empty_value_display()
+        self.empty = self.admin_empty = model_admin.get_empty_value_display()
+        self.method = self.field = self.choices = None
+        self.boolean = self.foreign_key = False
         try:
             self.field = _get_non_gfk_field(cl.lookup_opts, name)
         except (FieldDoesNotExist, FieldIsAForeignKeyColumnName):
-            self.field = None
-        if self.field is None or self.field.auto_created:
-            # A ModelAdmin method (the only kind of computed column the complaint list has).
-            self.method = getattr(model_admin, name)
+            if name == "__str__" or not callable(getattr(model_admin, name, None)):
+                raise _Unsupported(name) from None
+            self.method = getattr(model_admin, name)  # a ModelAdmin method
             self.empty = getattr(self.method, "empty_value_display", self.empty)
             self.boolean = getattr(self.method, "boolean", False)
             if name == "action_checkbox":
                 self.classes = ["action-checkbox"]
-            self.choices = None
-        else:
-            self.method = None
-            flatchoices = getattr(self.field, "flatchoices", None)
-            self.choices = dict(flatchoices) if flatchoices else None
-            self.foreign_key = isinstance(self.field.remote_field, models.ManyToOneRel)
-            if isinstance(self.field, (models.DateField, models.TimeField, models.ForeignKey)):
-                self.classes.append("nowrap")
+            return
+        if self.field.auto_created:  # the primary key: shown as a plain value
+            return
+        flatchoices = getattr(self.field, "flatchoices", None)
+        self.choices = dict(flatchoices) if flatchoices else None
+        self.foreign_key = isinstance(self.field.remote_field, models.ManyToOneRel)
+        if isinstance(self.field, (models.DateField, models.TimeField, models.ForeignKey)):
+            self.classes.append("nowrap")
 
     def cell(self, result) -> tuple[str, list[str]]:
         """The cell's HTML (escaped) and its classes."""
+        try:
+            return self._cell(result)
+        except ObjectDoesNotExist:  # as Django: a missing related object shows as empty
+            return conditional_escape(self.admin_empty), self.classes[:1]
+
+    def _cell(self, result) -> tuple[str, list[str]]:
         classes = self.classes
-        if self.method is not None:
-            value = self.method(result)
+        if self.field is None or self.field.auto_created:
+            value = self.method(result) if self.method is not None else getattr(result, self.name)
             if isinstance(value, str) and value.strip() == "":
                 value = ""
             shown = display_for_value(value, self.empty, self.boolean)
@@ -83,15 +97,20 @@ def result_rows(cl):
         return list(results(cl))
     links = cl.list_display_links
     columns, first = [], True
-    for index, name in enumerate(cl.list_display):
-        linked = links is not None and ((first and not links) or name in links)
-        columns.append(_Column(cl, index, name, linked=linked))
-        if linked:
-            first = False
+    try:
+        for index, name in enumerate(cl.list_display):
+            linked = links is not None and ((first and not links) or name in links)
+            columns.append(_Column(cl, index, name, linked=linked))
+            if linked:
+                first = False
+    except _Unsupported:
+        return list(results(cl))
     change_url = add_preserved_filters(
         {"preserved_filters": cl.preserved_filters, "opts": cl.opts},
         cl.url_for_result(_Row(cl.pk_attname)),
     )
+    # The key goes in the path only: the preserved filters after "?" are whatever staff typed.
+    change_path, query_mark, preserved = change_url.partition("?")
     rows = []
     for result in cl.result_list:
         cells, tag_used = [], False
@@ -100,7 +119,7 @@ def result_rows(cl):
             if column.linked:
                 tag = "td" if tag_used else "th"
                 tag_used = True
-                url = change_url.replace(_PK, str(result.pk))
+                url = change_path.replace(_PK, str(result.pk)) + query_mark + preserved
                 cells.append(
                     format_html(
                         '<{} class="{}"><a href="{}">{}</a></{}>', tag, " ".join(classes), url, shown, tag

@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints import needs_register
+from complaints.account_numbers import ACCOUNT_NUMBER
 from complaints.models import Complaint, ReplyTemplate, SupportNeeds
 from complaints.uploads import (
     ALLOWED_TYPES_LABEL,
@@ -48,6 +49,16 @@ def clean_uk_postcode(raw: str) -> str:
     if postcode is None:
         raise forms.ValidationError(_("Enter a UK postcode, like CB5 8LA."))
     return postcode
+
+
+def clean_account_number(raw: str) -> str:
+    """The account number as typed (surrounding spaces dropped), or an error a customer understands."""
+    account_number = raw.strip()
+    if not ACCOUNT_NUMBER.fullmatch(account_number):
+        raise forms.ValidationError(
+            _("Enter the account number as it is on your bill: letters, numbers, spaces and hyphens.")
+        )
+    return account_number
 
 
 def _too_long(limit: int, what: str) -> str:
@@ -345,6 +356,9 @@ class ComplaintForm(CountedTextMixin, forms.ModelForm):
 
     def clean_postcode(self):
         return clean_uk_postcode(self.cleaned_data["postcode"])
+
+    def clean_account_number(self):
+        return clean_account_number(self.cleaned_data["account_number"])
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()

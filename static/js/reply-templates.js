@@ -36,11 +36,20 @@ if (chooser && entry) {
         credentials: "same-origin",
       });
       if (!response.ok) throw new Error(String(response.status));
-      filled = await response.json();
+      filled = await response.json(); // a log-in page instead (the session ended) is not JSON
     } catch {
-      chooser.submit(); // the page's own way: reload with the box filled
+      // Never reload here: the page holds what the agent typed.
+      actionNote.replaceChildren();
+      const strong = document.createElement("strong");
+      strong.textContent = "This template could not be filled just now.";
+      actionNote.append(
+        strong,
+        " It may have been retired, or you may need to log in again in another tab. Nothing you typed has changed.",
+      );
       return;
     }
+    // The box reads line breaks back as \n whatever the template was saved with (\r\n from a form).
+    filled.body = filled.body.replace(/\r\n?/g, "\n");
     let typed = box.value;
     if (lastFilled !== null && typed.endsWith(lastFilled)) {
       typed = typed.slice(0, typed.length - lastFilled.length); // swap the template, not the agent's words

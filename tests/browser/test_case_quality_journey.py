@@ -150,3 +150,30 @@ def test_filling_the_reply_from_a_template_keeps_what_the_agent_had_typed(live_s
     assert reply.body.startswith("I called you this morning about the line.")
     proposal.refresh_from_db()
     assert proposal.times_used == 1
+
+
+def test_a_template_of_several_lines_is_swapped_and_a_failed_fill_keeps_the_text(live_server, desk):
+    agent = staff_member(SUPPORT_AGENTS, username="amira", first_name="Amira", last_name="Khan")
+    complaint = filed_complaint(customer_name="Rhys Davies")
+    # As a manager's form saves it: line breaks as \r\n.
+    letter = ReplyTemplate.objects.create(title="Letter", body="Dear {{ customer_name }},\r\nline two.")
+    short = ReplyTemplate.objects.create(title="Short", body="Other words.")
+    log_in(desk, live_server, agent)
+    desk.goto(live_server.url + reverse("admin:complaints_complaint_change", args=[complaint.pk]))
+    box = desk.get_by_label("What was said or written")
+    box.fill("Mine.")
+    chooser = desk.get_by_label("Reply from a template")
+    chooser.select_option(label=letter.title)
+    desk.get_by_role("button", name="Fill the reply").click()
+    expect(box).to_have_value("Mine.\n\nDear Rhys Davies,\nline two.")
+    chooser.select_option(label=short.title)
+    desk.get_by_role("button", name="Fill the reply").click()
+    expect(box).to_have_value("Mine.\n\nOther words.")
+
+    # A manager retires the template meanwhile: the agent is told, and nothing typed is lost.
+    ReplyTemplate.objects.filter(pk=letter.pk).update(active=False)
+    box.fill("Mine, edited.")
+    chooser.select_option(label=letter.title)
+    desk.get_by_role("button", name="Fill the reply").click()
+    desk.locator("#template-action").get_by_text("This template could not be filled just now.").wait_for()
+    assert box.input_value() == "Mine, edited."

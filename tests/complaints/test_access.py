@@ -140,3 +140,14 @@ def test_a_revoked_private_link_and_the_pages_it_opened_get_the_uniform_answer(c
     assert new_link != old_link
     assert Client().get(new_link).status_code == 302
     assert complaint.timeline.filter(body__startswith="Private link revoked").count() == 1
+
+
+def test_the_customers_page_reads_the_models_columns_only(complaint):
+    """Not the search columns PostgreSQL keeps beside them (a complaint's words, its name unaccented):
+    every page a customer opens reads the complaint, and those would double what it carries."""
+    session = SessionStore()
+    grant_visitor_access(session=session, complaint=complaint)
+    read = access_complaint_for_visitor(session=session, reference=complaint.reference)
+    assert read == complaint
+    assert not {"search_words", "search_name"} & set(vars(read))
+    assert read.description == complaint.description

@@ -375,3 +375,16 @@ def test_the_complaint_page_reads_the_complaint_once(client):
         and re.search(rf'"complaints_complaint"\."id" = {complaint.pk}\) LIMIT 21$', query["sql"])
     ]
     assert len(reads) == 1, reads
+
+
+def test_an_account_number_from_before_the_check_does_not_block_other_changes(client):
+    complaint = filed_complaint(account_number="ÄC-1")  # written before the forms checked it
+    client.force_login(staff_member(COMPLAINTS_MANAGERS))
+    data = form_data(client, complaint)
+    response = client.post(change_url(complaint), {**data, "customer_name": "Zoë Changed"})
+    assert response.status_code == 302
+    assert Complaint.objects.get(pk=complaint.pk).customer_name == "Zoë Changed"
+    refused = client.post(change_url(complaint), {**data, "account_number": "ÄC-2"})
+    assert refused.status_code == 200
+    assert "Enter the account number as it is on your bill" in refused.content.decode()
+    assert Complaint.objects.get(pk=complaint.pk).account_number == "ÄC-1"

@@ -107,3 +107,13 @@ def test_only_the_newest_candidates_are_compared(monkeypatch):
     twins = [filed_complaint(email="zoe@example.com") for _ in range(3)]
     Complaint.objects.filter(pk=twins[0].pk).update(first_received_at=timezone.now() - timedelta(days=5))
     assert set(found(complaint)) == {twins[1].reference, twins[2].reference}
+
+
+@pytest.mark.parametrize("typed", ["straße-1", "é-100", "AC_100", "AC#100"])
+def test_an_account_number_beyond_letters_digits_and_separators_is_refused(client, typed):
+    """Upper case beyond ASCII differs between Python and each database ("ß", "é"): such a number could
+    never be compared safely, and no bill prints one."""
+    response = client.post(reverse("complaints:new"), complaint_form_data(account_number=typed))
+    assert response.status_code == 400  # the form again, with its errors
+    assert "Enter the account number as it is on your bill" in response.content.decode()
+    assert not Complaint.objects.exists()

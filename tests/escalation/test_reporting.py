@@ -177,3 +177,25 @@ def test_the_public_cannot_see_them(client):
     response = client.get(DASHBOARD)
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_complaints_ended_before_resolved_at_existed_get_one_and_open_ones_none():
+    """Migration escalation 0016: rows written before 0005 added resolved_at keep the dashboard true."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    ended_long_ago, reopened, open_one = filed_complaint(), filed_complaint(), filed_complaint()
+    Complaint.objects.filter(pk=ended_long_ago.pk).update(status=Complaint.Status.CLOSED)
+    Escalation.objects.filter(pk=reopened.pk).update(resolved_at=timezone.now())
+    assert sum(row["open"] for row in reporting.counts_per_stage(reporting.DashboardFilters())) == 2
+
+    import_module("escalation.migrations.0016_resolved_at_where_ended").resolved_at_where_ended(apps, None)
+
+    ended_long_ago.refresh_from_db()
+    assert Escalation.objects.get(pk=ended_long_ago.pk).resolved_at == ended_long_ago.updated_at
+    assert Escalation.objects.get(pk=reopened.pk).resolved_at is None
+    assert Escalation.objects.get(pk=open_one.pk).resolved_at is None
+    assert sum(row["open"] for row in reporting.counts_per_stage(reporting.DashboardFilters())) == 2
+    for escalation in Escalation.objects.select_related("complaint"):
+        assert (escalation.resolved_at is None) is (escalation.complaint.status in OPEN_STATUSES)
