@@ -13,6 +13,13 @@ from django.db.models.functions import Replace, Upper
 
 IGNORED = (" ", "-", ".", "/")
 ACCOUNT_NUMBER = re.compile(r"[A-Za-z0-9 ./-]*")
+# What a copy from a PDF bill brings instead of a plain space or hyphen.
+AS_TYPED_ON_A_KEYBOARD = str.maketrans(
+    {
+        **dict.fromkeys("\u00a0\u2007\u202f\u2009", " "),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    }
+)
 
 
 def account_key(account_number: str) -> str:

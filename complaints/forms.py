@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints import needs_register
-from complaints.account_numbers import ACCOUNT_NUMBER
+from complaints.account_numbers import ACCOUNT_NUMBER, AS_TYPED_ON_A_KEYBOARD
 from complaints.models import Complaint, ReplyTemplate, SupportNeeds
 from complaints.uploads import (
     ALLOWED_TYPES_LABEL,
@@ -53,10 +53,13 @@ def clean_uk_postcode(raw: str) -> str:
 
 def clean_account_number(raw: str) -> str:
     """The account number as typed (surrounding spaces dropped), or an error a customer understands."""
-    account_number = raw.strip()
+    account_number = raw.translate(AS_TYPED_ON_A_KEYBOARD).strip()
     if not ACCOUNT_NUMBER.fullmatch(account_number):
         raise forms.ValidationError(
-            _("Enter the account number as it is on your bill: letters, numbers, spaces and hyphens.")
+            _(
+                "Enter the account number as it is on the bill: letters, numbers, spaces, hyphens, "
+                "full stops or slashes."
+            )
         )
     return account_number
 

@@ -12,6 +12,7 @@ if (chooser && entry) {
   const reply = entry.querySelector("input[name='kind'][value='reply']");
   const actionNote = document.getElementById("template-action");
   let lastFilled = null; // the text the last template put in, while the agent has not edited it
+  let lastTemplate = null; // the template the reply now starts from, whose action sending applies
 
   const describeAction = (filled) => {
     actionNote.replaceChildren();
@@ -38,13 +39,15 @@ if (chooser && entry) {
       if (!response.ok) throw new Error(String(response.status));
       filled = await response.json(); // a log-in page instead (the session ended) is not JSON
     } catch {
-      // Never reload here: the page holds what the agent typed.
-      actionNote.replaceChildren();
+      // Never reload here: the page holds what the agent typed. The reply still starts from the
+      // template filled before, if any, so its action is still said.
+      if (lastTemplate) describeAction(lastTemplate);
+      else actionNote.replaceChildren();
       const strong = document.createElement("strong");
       strong.textContent = "This template could not be filled just now.";
-      actionNote.append(
+      actionNote.prepend(
         strong,
-        " It may have been retired, or you may need to log in again in another tab. Nothing you typed has changed.",
+        " It may have been retired, or you may need to log in again in another tab. Nothing you typed has changed. ",
       );
       return;
     }
@@ -57,6 +60,7 @@ if (chooser && entry) {
     const before = typed.trimEnd();
     box.value = before ? `${before}\n\n${filled.body}` : filled.body;
     lastFilled = filled.body;
+    lastTemplate = filled;
     chosenTemplate.value = filled.template;
     reply.checked = true;
     describeAction(filled);

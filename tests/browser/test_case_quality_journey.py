@@ -157,7 +157,9 @@ def test_a_template_of_several_lines_is_swapped_and_a_failed_fill_keeps_the_text
     complaint = filed_complaint(customer_name="Rhys Davies")
     # As a manager's form saves it: line breaks as \r\n.
     letter = ReplyTemplate.objects.create(title="Letter", body="Dear {{ customer_name }},\r\nline two.")
-    short = ReplyTemplate.objects.create(title="Short", body="Other words.")
+    short = ReplyTemplate.objects.create(
+        title="Short", body="Other words.", action=ReplyTemplate.Action.PROPOSE_RESOLUTION
+    )
     log_in(desk, live_server, agent)
     desk.goto(live_server.url + reverse("admin:complaints_complaint_change", args=[complaint.pk]))
     box = desk.get_by_label("What was said or written")
@@ -175,5 +177,9 @@ def test_a_template_of_several_lines_is_swapped_and_a_failed_fill_keeps_the_text
     box.fill("Mine, edited.")
     chooser.select_option(label=letter.title)
     desk.get_by_role("button", name="Fill the reply").click()
-    desk.locator("#template-action").get_by_text("This template could not be filled just now.").wait_for()
+    note = desk.locator("#template-action")
+    note.get_by_text("This template could not be filled just now.").wait_for()
     assert box.input_value() == "Mine, edited."
+    # The reply still starts from the last template filled: what sending it will also do is still said.
+    assert "Sending this reply will also: Propose a resolution" in note.inner_text()
+    assert desk.locator("#complaint-entry input[name='reply_template']").input_value() == str(short.pk)

@@ -386,5 +386,5 @@ def test_an_account_number_from_before_the_check_does_not_block_other_changes(cl
     assert Complaint.objects.get(pk=complaint.pk).customer_name == "Zoë Changed"
     refused = client.post(change_url(complaint), {**data, "account_number": "ÄC-2"})
     assert refused.status_code == 200
-    assert "Enter the account number as it is on your bill" in refused.content.decode()
+    assert "Enter the account number as it is on the bill" in refused.content.decode()
     assert Complaint.objects.get(pk=complaint.pk).account_number == "ÄC-1"

@@ -115,5 +115,13 @@ def test_an_account_number_beyond_letters_digits_and_separators_is_refused(clien
     never be compared safely, and no bill prints one."""
     response = client.post(reverse("complaints:new"), complaint_form_data(account_number=typed))
     assert response.status_code == 400  # the form again, with its errors
-    assert "Enter the account number as it is on your bill" in response.content.decode()
+    assert "Enter the account number as it is on the bill" in response.content.decode()
     assert not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("pasted", ["AC\u00a0100-200", "AC 100\u2013200", "AC\u202f100\u2212200"])
+def test_an_account_number_pasted_from_a_pdf_bill_is_taken_as_it_looks(client, pasted):
+    """A bill's non-breaking spaces and dashes are the space and hyphen the customer sees."""
+    response = client.post(reverse("complaints:new"), complaint_form_data(account_number=pasted))
+    assert response.status_code == 302
+    assert Complaint.objects.get().account_number == "AC 100-200"
