@@ -35,8 +35,8 @@ def candidates(complaint: Complaint) -> QuerySet:
     same = Q(postcode=complaint.postcode) if complaint.postcode else Q(pk__in=[])
     if complaint.email:
         same |= Q(email__iexact=complaint.email)
-    if account_key(complaint.account_number):
-        same |= Q(account_key=account_key(complaint.account_number))
+    if account := account_key(complaint.account_number):
+        same |= Q(account_key=account)
     return (
         Complaint.objects.alias(account_key=account_key_expression())
         .filter(
@@ -58,9 +58,8 @@ def why_alike(complaint: Complaint, other: Complaint) -> str | None:
     """Why two complaints look like one customer's (the same e-mail address, ...), or None."""
     if complaint.email and other.email.lower() == complaint.email.lower():
         return "the same e-mail address"
-    if account_key(complaint.account_number) and account_key(other.account_number) == account_key(
-        complaint.account_number
-    ):
+    account = account_key(complaint.account_number)
+    if account and account_key(other.account_number) == account:
         return "the same account number"
     if other.postcode == complaint.postcode and _similar(other.customer_name, complaint.customer_name):
         return "the same postcode and a similar name"
