@@ -245,7 +245,10 @@ class ComplaintAdmin(TimelineEntryViews, MergeAndLinkViews, NeedsColumns, admin.
     def get_search_results(self, request, queryset, search_term):
         """Every word typed, in any of the places staff remember (complaints/search.py); a reference
         as people type it ("nsxy0w4wda", "XY0W 4WDA") finds its complaint, as tracking does."""
-        matches, more = search.search_for_list(queryset, search_term)
+        matches, shown, more = search.search_for_list(queryset, search_term)
+        if search_term.strip():
+            # The list's count is then how many it shows: no need to count them again.
+            request.complaints_matched = shown
         if more:
             messages.info(
                 request,

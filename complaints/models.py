@@ -194,6 +194,8 @@ class Complaint(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "first_received_at"], name="complaint_status_received"),
+            # Newest first with ties broken, as the search walks them (migration 0020).
+            models.Index(fields=["first_received_at", "id"], name="complaint_received_order"),
             # The few who rely on a landline for safety, found without reading every complaint
             # (the list's default order, the dashboard's count, the list filter).
             models.Index(

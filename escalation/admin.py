@@ -206,9 +206,15 @@ class EscalationComplaintAdmin(ComplaintAdmin):
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         if queryset.model is not Complaint:  # the history page pages its log entries here too
             return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
-        # The default order, paged by sorting only what can be on the page; a column chosen by staff sorts by it.
-        paginator_class = list_order.LandlineFirstPaginator if "o" not in request.GET else Paginator
+        searched = getattr(request, "complaints_matched", None)  # set by get_search_results
+        # The default order, paged by sorting only what can be on the page; a column chosen by staff
+        # sorts by it, and so does a search's page (a few hundred complaints at most, sorted at once).
+        sorted_at_once = "o" in request.GET or searched is not None
+        paginator_class = Paginator if sorted_at_once else list_order.LandlineFirstPaginator
         paginator = paginator_class(queryset, per_page, orphans, allow_empty_first_page)
+        if searched is not None:
+            paginator.count, paginator.count_is_estimate = searched, False  # the search counted them
+            return paginator
         # Unfiltered, the list is every complaint (each has its clocks' row), so count the
         # complaints alone rather than the join the page needs for its deadline order.
         unfiltered = not set(request.GET) - UNFILTERING_PARAMETERS
