@@ -246,8 +246,7 @@ class ComplaintAdmin(TimelineEntryViews, MergeAndLinkViews, NeedsColumns, admin.
         """Every word typed, in any of the places staff remember (complaints/search.py); a reference
         as people type it ("nsxy0w4wda", "XY0W 4WDA") finds its complaint, as tracking does."""
         matches, shown, more = search.search_for_list(queryset, search_term)
-        if search_term.strip():
-            # The list's count is then how many it shows: no need to count them again.
+        if shown is not None:  # it searched: the list's count is how many it shows, not counted again
             request.complaints_matched = shown
         if more:
             messages.info(

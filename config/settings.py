@@ -130,7 +130,12 @@ else:
     # No just-in-time compiling: it pays off for queries running seconds, and ours run milliseconds.
     # PostgreSQL compiles any query it prices high, and its price for a search can be far off: 43 ms
     # of a 140 ms search at a million complaints went on compiling.
-    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+    # Added to any options DATABASE_URL gives (?options=...); libpq then ignores PGOPTIONS. Behind a
+    # pooler that refuses startup options (PgBouncer), set DATABASE_JIT_OFF=0 and turn it off in the
+    # database instead: ALTER DATABASE complaints SET jit = off.
+    if env.bool("DATABASE_JIT_OFF", default=True):
+        given = DATABASES["default"]["OPTIONS"].get("options", "")
+        DATABASES["default"]["OPTIONS"]["options"] = f"{given} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -----------------------------------------------------------------------

@@ -213,20 +213,18 @@ def test_a_search_matching_more_than_the_list_can_show_shows_the_newest_and_says
 
 @on_postgresql  # the timeline is searched on PostgreSQL only
 def test_the_search_is_run_once_for_a_page_of_the_list(client, complaints, monkeypatch):
-    """The timeline is read once, before the steps (search_for_list); the steps each read older
-    complaints than the last; the page's count and rows then filter by the ids found."""
+    """Its steps (search_for_list) each read older complaints than the last; the page's count and
+    rows then filter by the ids found, never searching again."""
     from django.test.utils import CaptureQueriesContext
 
-    monkeypatch.setattr(search, "FIRST_WALK", 2)  # so that every step runs
+    monkeypatch.setattr(search, "FIRST_WALK", 2)  # so that the second step runs
     client.force_login(staff_member(SUPPORT_AGENTS))
     with CaptureQueriesContext(connection) as queries:
         page = client.get(reverse("admin:complaints_complaint_changelist"), {"q": "router"})
     assert "Anna Wójcik" in page.content.decode()
     assert "Sam Patel" in page.content.decode()
     searching = [q["sql"] for q in queries.captured_queries if "complaints_timelineentry" in q["sql"]]
-    assert len(searching) == 1, [sql[:200] for sql in searching]
-    stepped = [q["sql"] for q in queries.captured_queries if "::bigint[]" in q["sql"]]
-    assert len(stepped) == 2  # the newest complaints walked, then the older ones
+    assert len(searching) == 2, [sql[:200] for sql in searching]  # the newest walked, then the rest
     assert "ORDER BY" in queries.captured_queries[-1]["sql"]  # the rows: by the ids, not by searching
     assert "complaints_timelineentry" not in queries.captured_queries[-1]["sql"]
 
@@ -260,7 +258,7 @@ def newest_matching(text: str, queryset=None) -> list[int]:
 
 @on_postgresql
 @pytest.mark.parametrize("results_at_most", [5, 30])
-@pytest.mark.parametrize("first_walk", [4, 10, 200])
+@pytest.mark.parametrize("first_walk", [4, 5, 11, 200])  # odd: the walk ends inside a tied pair
 @pytest.mark.parametrize("walk_cost_ratio", [0, 10**9])  # the rest read through the indexes / walked
 @pytest.mark.parametrize("typed", ["router", "wojcik", "zed", "fibre", "patel router", "nobody", "example"])
 def test_the_list_shows_exactly_the_newest_matches_whichever_way_they_are_read(
@@ -288,22 +286,35 @@ def test_the_newest_matches_within_the_list_s_filters(many_received_over_time, m
     assert sorted(shown.values_list("pk", flat=True)) == sorted(newest_matching("router", filtered)[:3])
 
 
+def planner_settings() -> tuple[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_indexscan'), current_setting('enable_bitmapscan')")
+        return cursor.fetchone()
+
+
 @on_postgresql
 def test_the_planner_settings_the_search_uses_end_with_it(many_received_over_time, monkeypatch):
-    """The steps tell PostgreSQL how to read (its estimates for parts of words are often wrong by
-    several times); nothing after the search, in the same request or transaction, reads that way."""
+    """The second step may tell PostgreSQL how to read (its estimates for parts of words are often
+    wrong several times over); nothing after the search, in the same transaction, reads that way."""
     monkeypatch.setattr(search, "FIRST_WALK", 4)
-
-    def settings_now():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('enable_indexscan'), current_setting('enable_bitmapscan')")
-            return cursor.fetchone()
-
-    before = settings_now()
-    for ratio in (0, 10**9):  # each way of reading the rest
+    for ratio in (0, 10**9):  # each way of reading the rest, inside a transaction (the test's)
         monkeypatch.setattr(search, "WALK_COST_RATIO", ratio)
         search.search_for_list(Complaint.objects.all(), "router")
-        assert settings_now() == before == ("on", "on")
+        assert planner_settings() == ("on", "on")
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_planner_setting_ends_with_the_search_outside_a_transaction_too(monkeypatch):
+    """Outside any transaction, as a page runs, the setting lives in a transaction of its own."""
+    made = [ComplaintFactory(customer_name=f"Anna Wójcik {number}") for number in range(6)]
+    monkeypatch.setattr(search, "FIRST_WALK", 2)
+    monkeypatch.setattr(search, "WALK_COST_RATIO", 0)
+    assert not connection.in_atomic_block
+    shown, count, more = search.search_for_list(Complaint.objects.all(), "wojcik")
+    assert (count, more) == (6, False)
+    assert set(shown.values_list("pk", flat=True)) == {complaint.pk for complaint in made}
+    assert planner_settings() == ("on", "on")
 
 
 @on_postgresql
@@ -313,3 +324,47 @@ def test_queries_are_not_compiled_just_in_time():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_a_search_past_its_longest_keeps_the_list_paged(client, monkeypatch):
+    """Text past LONGEST_SEARCH is cut off before searching; what is left may be nothing to search
+    for, and the list then stays the whole list, paged and counted as usual."""
+    for _ in range(3):
+        ComplaintFactory()
+    monkeypatch.setattr("escalation.admin.EscalationComplaintAdmin.list_per_page", 2)
+    client.force_login(staff_member(SUPPORT_AGENTS))
+    page = client.get(reverse("admin:complaints_complaint_changelist"), {"q": " " * 200 + "x"})
+    assert page.status_code == 200
+    assert page.content.decode().count('class="action-select"') == 2
+
+
+@pytest.mark.parametrize(
+    ("url_options", "jit_off", "expected"),
+    [
+        ("", "", "-c jit=off"),
+        ("?options=-c%20statement_timeout%3D5000", "", "-c statement_timeout=5000 -c jit=off"),
+        ("?options=-c%20statement_timeout%3D5000", "0", "-c statement_timeout=5000"),
+    ],
+)
+def test_jit_is_turned_off_alongside_the_options_the_database_url_gives(url_options, jit_off, expected):
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": f"postgres://someone@db.example:5432/complaints{url_options}",
+        "DATABASE_JIT_OFF": jit_off or "1",
+    }
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'].get('options', ''))",
+        ],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert shown.stdout.strip() == expected
