@@ -224,7 +224,8 @@ def test_the_search_is_run_once_for_a_page_of_the_list(client, complaints, monke
     assert "Anna Wójcik" in page.content.decode()
     assert "Sam Patel" in page.content.decode()
     searching = [q["sql"] for q in queries.captured_queries if "complaints_timelineentry" in q["sql"]]
-    assert len(searching) == 2, [sql[:200] for sql in searching]  # the newest walked, then the rest
+    # How often the words are on timelines, the newest complaints walked, then the rest.
+    assert len(searching) == 3, [sql[:200] for sql in searching]
     assert "ORDER BY" in queries.captured_queries[-1]["sql"]  # the rows: by the ids, not by searching
     assert "complaints_timelineentry" not in queries.captured_queries[-1]["sql"]
 
@@ -275,6 +276,23 @@ def test_the_list_shows_exactly_the_newest_matches_whichever_way_they_are_read(
     assert sorted(shown.values_list("pk", flat=True)) == sorted(expected[:results_at_most])
     assert matched == len(expected[:results_at_most])
     assert more is (len(expected) > results_at_most)
+
+
+@on_postgresql
+@pytest.mark.parametrize("typed", ["fibre", "router fibre", "wojcik fibre", "nobody"])
+def test_a_word_common_on_timelines_is_looked_up_in_a_hashed_set_with_the_same_result(
+    many_received_over_time, monkeypatch, typed
+):
+    monkeypatch.setattr(search, "TIMELINE_ARRAY_AT_MOST", 0)  # every word on a timeline is "common"
+    monkeypatch.setattr(search, "FIRST_WALK", 4)
+    monkeypatch.setattr(search, "WALK_COST_RATIO", 0)  # the rest through the indexes
+    assert search._common_in_timeline(Complaint.objects.all(), typed) == (
+        frozenset() if typed == "nobody" else frozenset({"'fibre':*"})
+    )
+    shown, _, _ = search.search_for_list(Complaint.objects.all(), typed)
+    assert sorted(shown.values_list("pk", flat=True)) == sorted(
+        newest_matching(typed)[: search.RESULTS_AT_MOST]
+    )
 
 
 @on_postgresql
