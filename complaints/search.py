@@ -10,7 +10,6 @@ admin falls back to Django's case-insensitive `contains` over the contact fields
 
 import math
 import re
-from contextlib import contextmanager
 
 from django.db import connections, transaction
 from django.db.models import BooleanField, Q, QuerySet
@@ -159,37 +158,17 @@ def search_for_list(queryset: QuerySet, text: str) -> tuple[QuerySet, int | None
     if connections[queryset.db].vendor != "postgresql":
         ids = _newest(search_complaints(queryset, text), RESULTS_AT_MOST + 1)
     else:
-        common = _common_in_timeline(queryset, text)
-        matching = _matching(text, common_in_timeline=common)
-        ids = [] if matching is None else _newest_matching(queryset, matching, _matching(text, walking=True))
+        ids = _newest_matching(queryset, text)
     shown = ids[:RESULTS_AT_MOST]
     return queryset.filter(pk__in=shown), len(shown), len(ids) > RESULTS_AT_MOST
-
-
-def _common_in_timeline(queryset: QuerySet, text: str) -> frozenset[str]:
-    """The full-text queries of `text` that more than TIMELINE_ARRAY_AT_MOST timeline entries match
-    (each counted only that far, through its index): one query, none without words."""
-    words = [] if POSTCODE_TYPED.fullmatch(text) else text.split()[:MOST_WORDS]
-    queries = [query for word in words if (query := _word_conditions(word)[2]) is not None]
-    if not queries:
-        return frozenset()
-    # Built from the constants above only; the queries travel as parameters.
-    counted = f"(SELECT count(*) FROM ({_TIMELINE} LIMIT %s) AS entries)"  # noqa: S608
-    params = [value for query in queries for value in (query, TIMELINE_ARRAY_AT_MOST + 1)]
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join([counted] * len(queries))}", params)
-        counts = cursor.fetchone()
-    return frozenset(
-        query for query, count in zip(queries, counts, strict=True) if count > TIMELINE_ARRAY_AT_MOST
-    )
 
 
 def _newest(queryset: QuerySet, count: int) -> list[int]:
     return list(queryset.order_by(*NEWEST_FIRST).values_list("pk", flat=True)[:count])
 
 
-def _newest_matching(queryset: QuerySet, matching: RawSQL, walking: RawSQL) -> list[int]:
-    """The ids of the newest RESULTS_AT_MOST + 1 complaints of `queryset` that match, newest first.
+def _newest_matching(queryset: QuerySet, text: str) -> list[int]:
+    """The ids of the newest RESULTS_AT_MOST + 1 complaints of `queryset` matching `text`, newest first.
 
     PostgreSQL can read them two ways: walk the newest complaints, testing each, until enough match
     (quick when many match: "engineer"), or gather every match from the indexes, then sort them (quick
@@ -198,14 +177,18 @@ def _newest_matching(queryset: QuerySet, matching: RawSQL, walking: RawSQL) -> l
     (900 ms) for a surname the indexes gave in 28 ms. So the search measures instead: it walks the
     newest FIRST_WALK complaints, and when they hold too few matches, how often they matched says
     which way reads fewer rows for the rest (older than the walked ones, so none is read twice)."""
+    walking = _matching(text, walking=True)
+    if walking is None:
+        return []
     wanted = RESULTS_AT_MOST + 1
-    ids, walked, last, complaints = _walk(queryset, walking, rows=FIRST_WALK)
+    queries = _full_text_queries(text)
+    ids, walked, last, facts = _walk(queryset, walking, rows=FIRST_WALK, facts=_facts(queryset, queries))
     if len(ids) >= wanted or walked < FIRST_WALK:
         return ids[:wanted]
     # Walking on reads about (still wanted) / (share matching) rows, WALK_MARGIN times over; the
     # indexes read every match, about (share matching) x (complaints). With none matching yet, the indexes.
     share = len(ids) / walked
-    if share and (wanted - len(ids)) / share * WALK_MARGIN < share * complaints * WALK_COST_RATIO:
+    if share and (wanted - len(ids)) / share * WALK_MARGIN < share * facts["complaints"] * WALK_COST_RATIO:
         while len(ids) < wanted:  # rarely more than once
             rows = math.ceil((wanted - len(ids)) / share * WALK_MARGIN)
             found, walked, last, _ = _walk(queryset, walking, rows=rows, older_than=last)
@@ -213,43 +196,71 @@ def _newest_matching(queryset: QuerySet, matching: RawSQL, walking: RawSQL) -> l
             if walked < rows:  # none older left
                 break
         return ids[:wanted]
-    older = queryset.filter(matching).filter(_older_than(*last))
-    with _through_the_indexes_only(connections[queryset.db]):
-        return ids + _newest(older, wanted - len(ids))
+    common = frozenset(
+        query for index, query in enumerate(queries) if facts[f"timeline_{index}"] > TIMELINE_ARRAY_AT_MOST
+    )
+    older = queryset.filter(_matching(text, common_in_timeline=common)).filter(_older_than(*last))
+    return ids + _through_the_indexes_only(older, wanted - len(ids))
 
 
-def _walk(queryset: QuerySet, matching: RawSQL, *, rows: int, older_than=None):
+def _full_text_queries(text: str) -> list[str]:
+    words = [] if POSTCODE_TYPED.fullmatch(text) else text.split()[:MOST_WORDS]
+    return [query for word in words if (query := _word_conditions(word)[2]) is not None]
+
+
+def _facts(queryset: QuerySet, queries: list[str]) -> dict[str, RawSQL]:
+    """What the choice of the second step needs, read with the first: how many complaints there are,
+    from PostgreSQL's statistics (no row read), and for each full-text query how many timeline
+    entries match it, counted through its index up to just past TIMELINE_ARRAY_AT_MOST."""
+    table = queryset.model._meta.db_table
+    # Built from the constants above only; the queries travel as parameters.
+    timeline_count = f"SELECT count(*) FROM ({_TIMELINE} LIMIT %s) AS entries"  # noqa: S608
+    return {
+        "complaints": RawSQL("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table]),
+        **{
+            f"timeline_{index}": RawSQL(timeline_count, [query, TIMELINE_ARRAY_AT_MOST + 1])  # noqa: S611
+            for index, query in enumerate(queries)
+        },
+    }
+
+
+def _walk(queryset: QuerySet, matching: RawSQL, *, rows: int, older_than=None, facts=None):
     """The newest `rows` complaints of `queryset` (after `older_than`, a last walked row's received
     time and id), each tested in the select list, so that PostgreSQL can only walk them in order.
-    Returns the matching ids, how many rows were walked, the last one, and PostgreSQL's count of
-    the complaints from its statistics (no row read)."""
+    Returns the matching ids, how many rows were walked, the last one, and the `facts` asked for
+    (each computed once, in the same query)."""
     if older_than is not None:
         queryset = queryset.filter(_older_than(*older_than))
-    table = RawSQL("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table])
+    facts = facts or {}
+    names = [f"search_{name}" for name in facts]
     walked = list(
-        queryset.annotate(search_matched=matching, search_complaints=table)
+        queryset.annotate(search_matched=matching, **dict(zip(names, facts.values(), strict=True)))
         .order_by(*NEWEST_FIRST)
-        .values_list("pk", "first_received_at", "search_matched", "search_complaints")[:rows]
+        .values_list("pk", "first_received_at", "search_matched", *names)[:rows]
     )
     if not walked:
-        return [], 0, older_than, 0
-    last_pk, last_received_at, _, complaints = walked[-1]
-    found = [pk for pk, _, matched, _ in walked if matched]
-    return found, len(walked), (last_received_at, last_pk), max(complaints, 0)
+        return [], 0, older_than, {}
+    last_pk, last_received_at, *_ = walked[-1]
+    found = [pk for pk, _, matched, *_ in walked if matched]
+    return found, len(walked), (last_received_at, last_pk), dict(zip(facts, walked[0][3:], strict=True))
 
 
-@contextmanager
-def _through_the_indexes_only(connection):
-    """PostgreSQL reads the next query through what the indexes find (their bitmaps ANDed and ORed),
-    never walking an index row by row. SET LOCAL, so that it ends with the transaction (made here
-    when there is none: then nothing is left to undo, whatever pools the connections); inside a
-    caller's transaction it is undone straight after, and a failed query's rollback undoes it."""
+def _through_the_indexes_only(queryset: QuerySet, count: int) -> list[int]:
+    """The newest `count` ids of `queryset`, read through what the indexes find (their bitmaps ANDed
+    and ORed), never walking an index row by row. SET LOCAL, sent with the query, so that it ends
+    with the transaction (made here when there is none: nothing is left to undo, whatever pools the
+    connections); inside a caller's transaction it is undone straight after, or by its rollback."""
+    connection = connections[queryset.db]
+    sql, params = (
+        queryset.order_by(*NEWEST_FIRST).values_list("pk", flat=True)[:count].query.sql_with_params()
+    )
     nested = connection.in_atomic_block
-    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_indexscan = off")
-        yield
+    with transaction.atomic(using=queryset.db, savepoint=False), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL enable_indexscan = off; {sql}", params)
+        ids = [pk for (pk,) in cursor.fetchall()]
         if nested:
             cursor.execute("SET LOCAL enable_indexscan TO DEFAULT")
+    return ids
 
 
 def _older_than(first_received_at, pk) -> Q:
