@@ -74,6 +74,10 @@ _POSTCODE = """
     OR complaints_complaint.reference LIKE upper(%s)
     OR lower(complaints_complaint.account_number) LIKE lower(%s)
 """
+# The letters PostgreSQL's unaccent rules (unaccent.rules) turn into an apostrophe.
+_UNACCENTED_TO_APOSTROPHE = str.maketrans(
+    {"\u02b9": "'", "\u02bb": "'", "\u02bc": "'", "\u02bd": "'", "\u02c8": "'", "\u0149": "'n"}
+)
 POSTCODE_TYPED = re.compile(r"[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{0,2}")
 
 
@@ -136,7 +140,9 @@ def _word_conditions(word: str) -> tuple[str, list[str], str | None]:
     if len(word) >= SHORTEST_PART:
         conditions.append(_PARTS)
         params += [_contains(word)] * 5
-    lexemes = re.findall(r"\w+", word)
+    # Letters that unaccent turns into an apostrophe (U+02BC, typed for O'Brien) end a lexeme here, as the
+    # apostrophe would: inside the quoted lexeme it would end the quotes.
+    lexemes = re.findall(r"\w+", word.translate(_UNACCENTED_TO_APOSTROPHE))
     query = None
     if lexemes:
         # Each run of letters and digits as the start of a word; quoted, so nothing in it is an operator.
@@ -189,13 +195,13 @@ def _newest_matching(queryset: QuerySet, text: str) -> list[int]:
     # indexes read every match, about (share matching) x (complaints). With none matching yet, the indexes.
     share = len(ids) / walked
     if share and (wanted - len(ids)) / share * WALK_MARGIN < share * facts["complaints"] * WALK_COST_RATIO:
-        while len(ids) < wanted:  # rarely more than once
-            rows = math.ceil((wanted - len(ids)) / share * WALK_MARGIN)
-            found, walked, last, _ = _walk(queryset, walking, rows=rows, older_than=last)
-            ids += found
-            if walked < rows:  # none older left
-                break
-        return ids[:wanted]
+        # One walk on, WALK_MARGIN times the rows expected to hold the rest; when older complaints
+        # match less often than the newest (a word of last week's outage), the indexes read the rest.
+        rows = math.ceil((wanted - len(ids)) / share * WALK_MARGIN)
+        found, walked, last, _ = _walk(queryset, walking, rows=rows, older_than=last)
+        ids += found
+        if len(ids) >= wanted or walked < rows:  # enough, or none older left
+            return ids[:wanted]
     common = frozenset(
         query for index, query in enumerate(queries) if facts[f"timeline_{index}"] > TIMELINE_ARRAY_AT_MOST
     )
@@ -249,12 +255,13 @@ def _through_the_indexes_only(queryset: QuerySet, count: int) -> list[int]:
     """The newest `count` ids of `queryset`, read through what the indexes find (their bitmaps ANDed
     and ORed), never walking an index row by row. SET LOCAL, sent with the query, so that it ends
     with the transaction (made here when there is none: nothing is left to undo, whatever pools the
-    connections); inside a caller's transaction it is undone straight after, or by its rollback."""
+    connections); inside a caller's transaction it is set back to the server's default straight
+    after (the portal never changes it otherwise), or undone by the transaction's rollback."""
     connection = connections[queryset.db]
     sql, params = (
         queryset.order_by(*NEWEST_FIRST).values_list("pk", flat=True)[:count].query.sql_with_params()
     )
-    nested = connection.in_atomic_block
+    nested = connection.in_atomic_block or not connection.get_autocommit()
     with transaction.atomic(using=queryset.db, savepoint=False), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL enable_indexscan = off; {sql}", params)
         ids = [pk for (pk,) in cursor.fetchall()]
