@@ -462,3 +462,15 @@ def test_the_list_offers_no_counts_per_filter(client, complaints, django_assert_
         page = client.get(reverse("admin:complaints_complaint_changelist"), {"q": "Patel", "_facets": "1"})
     assert page.status_code == 200
     assert "Sam Patel" in page.content.decode()
+
+
+@on_postgresql
+def test_a_walk_on_longer_than_its_limit_is_left_to_the_indexes(many_received_over_time, monkeypatch):
+    monkeypatch.setattr(search, "RESULTS_AT_MOST", 30)
+    monkeypatch.setattr(search, "FIRST_WALK", 10)
+    monkeypatch.setattr(search, "WALK_COST_RATIO", 10**9)
+    monkeypatch.setattr(search, "WALK_ON_AT_MOST", 5)  # fewer rows than the rest would need
+    with CaptureQueriesContext(connection) as queries:
+        shown, _, _ = search.search_for_list(Complaint.objects.all(), "router")
+    assert sorted(shown.values_list("pk", flat=True)) == sorted(newest_matching("router")[:30])
+    assert ways_read(queries) == (1, 1)
