@@ -74,7 +74,8 @@ def main() -> None:
     customer = Client()
     # The newest of the demo's complaints: not one an earlier run filed (below), whose e-mail address
     # and name every later run's filings share.
-    complaint = Complaint.objects.exclude(email=FORM["email"]).order_by("-first_received_at").first()
+    # (By id too: the demo files thousands at the same moment, and any of them would do otherwise.)
+    complaint = Complaint.objects.exclude(email=FORM["email"]).order_by("-first_received_at", "-pk").first()
     token = make_tracking_token(reference=complaint.reference, tracking_key=complaint.tracking_key)
     customer.get(reverse("complaints:tracking_link", args=[token]))
     changelist = reverse("admin:complaints_complaint_changelist")
