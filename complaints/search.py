@@ -36,7 +36,7 @@ INDEXES = (
 RESULTS_AT_MOST = 500
 NEWEST_FIRST = ("-first_received_at", "-pk")
 # How many of the newest complaints are tested one by one before choosing how to read the rest
-# (5–20 ms at a million); what a match read through the indexes costs, in rows walked (at a
+# (5 to 20 ms at a million); what a match read through the indexes costs, in rows walked (at a
 # million: 33,000 matches in 110 ms, 28,000 rows walked in 176 ms); and how many more rows than
 # expected a walk reads, so that it rarely falls short.
 FIRST_WALK = 1_000
