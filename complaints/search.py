@@ -42,7 +42,7 @@ NEWEST_FIRST = ("-first_received_at", "-pk")
 FIRST_WALK = 1_000
 WALK_COST_RATIO = 0.5
 WALK_MARGIN = 1.5
-# A walk on reads at most this many rows (about 60 ms at a million): it is a bet that older
+# A walk on reads at most this many rows (30 to 60 ms at a million): it is a bet that older
 # complaints match as often as the newest, and when they do not (a burst of complaints about one
 # outage, or from one customer, at the top of the list) it is paid on top of the indexes' read.
 WALK_ON_AT_MOST = 5_000
