@@ -43,3 +43,26 @@ def test_past_the_limit_the_list_says_about_and_still_pages(client, agent, monke
     assert page.count('class="action-select"') == 5
     filtered = client.get(CHANGELIST, {"status__exact": "closed"}).content.decode()
     assert "0 complaints" in filtered
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's statistics are PostgreSQL's")
+def test_the_planner_knows_that_every_complaint_past_stage_one_has_a_deadline():
+    """Most complaints are at stage 1 and ended, without a next deadline; every one at stage 2 has one.
+    Taken as independent, "stage 2 with a deadline" was estimated at 569 of the 13,500 there are at a
+    million complaints, and the list of stage 2 (unassigned) walked all 13,500 to find the few who
+    rely on a landline for safety (128 ms) instead of starting from those few (a partial index)."""
+    from escalation.demo import seed_demo
+    from escalation.models import Escalation
+
+    seed_demo(complaints=2_000, seed=5)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE escalation_escalation")
+    at_stage_two = Escalation.objects.filter(stage=2, next_deadline__isnull=False)
+    actual = at_stage_two.count()
+    sql, params = at_stage_two.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    estimated = plan[0]["Plan"]["Plan Rows"]
+    assert actual >= 20
+    assert actual / 2 <= estimated <= actual * 2
