@@ -103,7 +103,8 @@ def test_a_complaint_counts_as_open_on_the_dashboard_exactly_while_its_status_is
 
 def test_the_dashboard_counts_open_complaints_per_stage_from_one_index():
     """At a million complaints, 58,800 of them open, the counts read only the index of open ones on
-    PostgreSQL (SQLite, the embedded default, prefers its index of resolved_at: a few rows either way)."""
+    PostgreSQL, never the rows (SQLite, the embedded default, prefers its index of resolved_at: a few
+    rows either way). Counting a column the index lacks read 16,400 pages of rows: 124 ms, not 6 ms."""
     filed_complaint(days_ago=9)
     counts = reporting.stage_counts(reporting.DashboardFilters(), today=timezone.localdate())
     sql, params = counts.query.sql_with_params()
@@ -112,9 +113,10 @@ def test_the_dashboard_counts_open_complaints_per_stage_from_one_index():
         return
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "escalation_open_stage_deadline" in plan
+    assert "Index Only Scan using escalation_open_stage_deadline" in plan
 
 
 def test_the_dashboard_costs_the_same_queries_for_more_complaints(
