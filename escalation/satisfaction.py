@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.utils import dateformat, timezone, translation
 
@@ -248,10 +247,11 @@ def _customer_survey(survey: SatisfactionSurvey) -> CustomerSurvey:
 
 
 def follow_ups_waiting(*, user) -> dict[str, int]:
-    """Low scores nobody has followed up: in all, and on `user`'s complaints. One query."""
-    return SatisfactionSurvey.objects.filter(follow_up=FollowUp.NEEDED).aggregate(
-        all=Count("pk"), mine=Count("pk", filter=Q(complaint__assigned_to=user))
-    )
+    """Low scores nobody has followed up: in all, and on `user`'s complaints. Two queries: all of them
+    from the partial index of those waiting alone, the user's by joining their complaints. (One query
+    joined every waiting survey to its complaint: 33 ms for 2,815 at a million, not 0.5 ms.)"""
+    waiting = SatisfactionSurvey.objects.filter(follow_up=FollowUp.NEEDED)
+    return {"all": waiting.count(), "mine": waiting.filter(complaint__assigned_to=user).count()}
 
 
 class SurveyLinkInvalid(Exception):
