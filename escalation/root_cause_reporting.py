@@ -174,6 +174,7 @@ def top_root_causes(*, today: date | None = None, limit: int = TOP_ROOT_CAUSES) 
             resolved_at__gte=_start_of(today.replace(day=1)), root_cause__isnull=False
         )
         .values("root_cause", "root_cause__group__name", "root_cause__name")
-        .annotate(count=Count("pk"))
+        # The root cause is counted, not the key, which the index of ended complaints lacks.
+        .annotate(count=Count("root_cause"))
         .order_by("-count", "root_cause__group__name", "root_cause__name")[:limit]
     ]
