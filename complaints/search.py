@@ -50,6 +50,14 @@ WALK_ON_AT_MOST = 5_000
 # by one through the primary key (about 10 ms for 10,000).
 TIMELINE_ARRAY_AT_MOST = 10_000
 
+# How each way of reading is planned. A walk reads a thousand rows at most, and its words' timeline
+# entries, without parallel workers: PostgreSQL's estimate for the start of a word is often far too
+# high ('jamal':* as 39,000 entries, for none), and it started workers for each timeline lookup, 6 to
+# 10 ms each (4 in a 37 ms walk at a million). A read through the indexes keeps them (a word in 1
+# complaint of 30: 129 ms with them, 250 ms without), and never walks an index row by row.
+WALKING = {"max_parallel_workers_per_gather": "0", "enable_indexscan": "DEFAULT"}
+THROUGH_THE_INDEXES = {"max_parallel_workers_per_gather": "DEFAULT", "enable_indexscan": "off"}
+
 # A trigram index finds a part of a value only from three characters; shorter words match whole words.
 SHORTEST_PART = 3
 MOST_WORDS = 8
@@ -187,10 +195,25 @@ def _newest_matching(queryset: QuerySet, text: str) -> list[int]:
     part of a word is often wrong several times over: at a million complaints it walked 230,000 rows
     (900 ms) for a surname the indexes gave in 28 ms. So the search measures instead: it walks the
     newest FIRST_WALK complaints, and when they hold too few matches, how often they matched says
-    which way reads fewer rows for the rest (older than the walked ones, so none is read twice)."""
+    which way reads fewer rows for the rest (older than the walked ones, so none is read twice).
+
+    The reads run in one transaction (the caller's, if any), each sent with the planner settings of
+    its way of reading (SET LOCAL, so they end with the transaction); inside a caller's transaction
+    they are set back to the server's defaults straight after (the portal never changes them otherwise)."""
     walking = _matching(text, walking=True)
     if walking is None:
         return []
+    connection = connections[queryset.db]
+    nested = connection.in_atomic_block or not connection.get_autocommit()
+    with transaction.atomic(using=queryset.db, savepoint=False):
+        ids = _read_newest_matching(queryset, text, walking)
+        if nested:
+            with connection.cursor() as cursor:
+                cursor.execute(_planner_settings(dict.fromkeys(WALKING, "DEFAULT")))
+    return ids
+
+
+def _read_newest_matching(queryset: QuerySet, text: str, walking: RawSQL) -> list[int]:
     wanted = RESULTS_AT_MOST + 1
     queries = _full_text_queries(text)
     ids, walked, last, facts = _walk(queryset, walking, rows=FIRST_WALK, facts=_facts(queryset, queries))
@@ -244,11 +267,13 @@ def _walk(queryset: QuerySet, matching: RawSQL, *, rows: int, older_than=None, f
         queryset = queryset.filter(_older_than(*older_than))
     facts = facts or {}
     names = [f"search_{name}" for name in facts]
-    walked = list(
+    # Selected in this order: the model's columns, then the annotations as added.
+    walk = (
         queryset.annotate(search_matched=matching, **dict(zip(names, facts.values(), strict=True)))
         .order_by(*NEWEST_FIRST)
         .values_list("pk", "first_received_at", "search_matched", *names)[:rows]
     )
+    walked = _read(walk, WALKING)
     if not walked:
         return [], 0, older_than, {}
     last_pk, last_received_at, *_ = walked[-1]
@@ -258,21 +283,21 @@ def _walk(queryset: QuerySet, matching: RawSQL, *, rows: int, older_than=None, f
 
 def _through_the_indexes_only(queryset: QuerySet, count: int) -> list[int]:
     """The newest `count` ids of `queryset`, read through what the indexes find (their bitmaps ANDed
-    and ORed), never walking an index row by row. SET LOCAL, sent with the query, so that it ends
-    with the transaction (made here when there is none: nothing is left to undo, whatever pools the
-    connections); inside a caller's transaction it is set back to the server's default straight
-    after (the portal never changes it otherwise), or undone by the transaction's rollback."""
-    connection = connections[queryset.db]
-    sql, params = (
-        queryset.order_by(*NEWEST_FIRST).values_list("pk", flat=True)[:count].query.sql_with_params()
-    )
-    nested = connection.in_atomic_block or not connection.get_autocommit()
-    with transaction.atomic(using=queryset.db, savepoint=False), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL enable_indexscan = off; {sql}", params)
-        ids = [pk for (pk,) in cursor.fetchall()]
-        if nested:
-            cursor.execute("SET LOCAL enable_indexscan TO DEFAULT")
-    return ids
+    and ORed), never walking an index row by row."""
+    newest = queryset.order_by(*NEWEST_FIRST).values_list("pk", flat=True)[:count]
+    return [pk for (pk,) in _read(newest, THROUGH_THE_INDEXES)]
+
+
+def _read(queryset: QuerySet, settings: dict[str, str]) -> list[tuple]:
+    """The rows of `queryset`'s SQL, read with the planner `settings` sent with it (one round trip)."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"{_planner_settings(settings)} {sql}", params)
+        return cursor.fetchall()
+
+
+def _planner_settings(settings: dict[str, str]) -> str:
+    return " ".join(f"SET LOCAL {name} = {value};" for name, value in settings.items())
 
 
 def _older_than(first_received_at, pk) -> Q:
