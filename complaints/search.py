@@ -73,11 +73,11 @@ _PARTS = """
     OR complaints_complaint.reference LIKE upper(%s)
 """
 _WORDS = """
-    complaints_complaint.search_words @@ to_tsquery('simple', complaints_unaccent(%s))
+    complaints_complaint.search_words @@ complaints_words_query(%s)
 """
 _TIMELINE = """
     SELECT complaint_id FROM complaints_timelineentry
-     WHERE to_tsvector('simple', complaints_unaccent(body)) @@ to_tsquery('simple', complaints_unaccent(%s))
+     WHERE to_tsvector('simple', complaints_unaccent(body)) @@ complaints_words_query(%s)
 """
 # A postcode, whole or begun ("CB4 1JT", "cb4 1j", "CB41J"): one thing, not two words, looked for in
 # the postcodes (and, written without its space, in references and account numbers: "AB12" may be either).
@@ -86,10 +86,6 @@ _POSTCODE = """
     OR complaints_complaint.reference LIKE upper(%s)
     OR lower(complaints_complaint.account_number) LIKE lower(%s)
 """
-# The letters PostgreSQL's unaccent rules (unaccent.rules) turn into an apostrophe.
-_UNACCENTED_TO_APOSTROPHE = str.maketrans(
-    {"\u02b9": "'", "\u02bb": "'", "\u02bc": "'", "\u02bd": "'", "\u02c8": "'", "\u0149": "'n"}
-)
 POSTCODE_TYPED = re.compile(r"[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{0,2}")
 
 
@@ -147,19 +143,17 @@ def _matching(
 
 
 def _word_conditions(word: str) -> tuple[str, list[str], str | None]:
-    """The condition for `word` in a complaint's own places, its parameters, and its full-text query
-    (None when it has no letters or digits); an empty condition when it has nothing to find."""
+    """The condition for `word` in a complaint's own places, its parameters, and what its full-text
+    query is made from (None when it has no letters or digits); an empty condition when it has
+    nothing to find."""
     conditions, params = [], []
     if len(word) >= SHORTEST_PART:
         conditions.append(_PARTS)
         params += [_contains(word)] * 5
-    # Letters that unaccent turns into an apostrophe (U+02BC, typed for O'Brien) end a lexeme here, as the
-    # apostrophe would: inside the quoted lexeme it would end the quotes.
-    lexemes = re.findall(r"\w+", word.translate(_UNACCENTED_TO_APOSTROPHE))
-    query = None
-    if lexemes:
-        # Each run of letters and digits as the start of a word; quoted, so nothing in it is an operator.
-        query = " & ".join(f"'{lexeme}':*" for lexeme in lexemes)
+    # PostgreSQL splits the word as it split the texts (migration complaints 0021): an e-mail or web
+    # address stays one word, and each word is looked for as the start of one.
+    query = word if re.search(r"\w", word) else None
+    if query is not None:
         conditions.append(_WORDS)
         params.append(query)
     return " OR ".join(conditions), params, query
