@@ -19,6 +19,7 @@ REPORT_MONTHS = 12
 TOP_ROOT_CAUSES = 5
 NOT_RECORDED = "Not recorded"
 ZERO = Decimal("0.00")
+PENNY = Decimal("0.01")
 MONEY_KINDS = {
     "goodwill": Redress.Kind.GOODWILL_CREDIT,
     "refunds": Redress.Kind.REFUND,
@@ -64,6 +65,12 @@ class CompensationMonth:
     complaints_paid_in_full: int = 0
     owed: Decimal = ZERO
     paid: Decimal = ZERO
+
+
+def _pounds(total: Decimal | None) -> Decimal:
+    """A sum of amounts in pounds and pence. SQLite sums decimals as floats, and Django gives them
+    back to 15 digits ("37.3100000000000"); PostgreSQL's sums are exact."""
+    return (total or ZERO).quantize(PENNY)
 
 
 def report_start(today: date, months: int = REPORT_MONTHS) -> date:
@@ -121,7 +128,7 @@ def root_cause_report(*, months: int = REPORT_MONTHS, today: date | None = None)
             continue
         row.apologies = each["apologies"]
         for name in MONEY_KINDS:
-            setattr(row, name, each[name] or ZERO)
+            setattr(row, name, _pounds(each[name]))
     return sorted(rows.values(), key=lambda row: (-row.month.toordinal(), -row.ended, row.root_cause))
 
 
@@ -155,10 +162,10 @@ def compensation_owed_and_paid(
             continue
         month = _month(each["month"])
         row = by_month.setdefault(month, CompensationMonth(month=month))
-        paid_here = each["paid"] or ZERO
+        owed, paid_here = _pounds(each["owed"]), _pounds(each["paid"])
         row.complaints_owed += 1
-        row.complaints_paid_in_full += paid_here >= each["owed"]
-        row.owed += each["owed"]
+        row.complaints_paid_in_full += paid_here >= owed
+        row.owed += owed
         row.paid += paid_here
     return sorted(
         by_month.values(), key=lambda row: row.month.toordinal() if row.month else 10**7, reverse=True

@@ -97,6 +97,8 @@ def test_compensation_owed_is_counted_against_paid(ended_this_month):
     assert month.month == timezone.localdate().replace(day=1)
     assert (month.complaints_owed, month.complaints_paid_in_full) == (2, 1)
     assert (month.owed, month.paid) == (Decimal("64.62"), Decimal("32.31"))
+    # In pounds and pence as shown, on every database (SQLite's sums came back as "64.6200000000000").
+    assert (str(month.owed), str(month.paid)) == ("64.62", "32.31")
 
 
 def test_the_top_root_causes_of_the_month_come_most_first(ended_this_month):
