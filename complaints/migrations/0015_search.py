@@ -57,6 +57,23 @@ def drop_search_indexes(apps, schema_editor):
     schema_editor.execute("DROP FUNCTION IF EXISTS complaints_unaccent(text)")
 
 
+class OnPostgreSQLOnly:
+    """Django's extension operations skip other databases going forwards but not backwards, where
+    they ask PostgreSQL's catalogue whether the extension exists (an error on SQLite)."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class Trigram(OnPostgreSQLOnly, TrigramExtension):
+    pass
+
+
+class Unaccent(OnPostgreSQLOnly, UnaccentExtension):
+    pass
+
+
 class Migration(migrations.Migration):
     atomic = False
 
@@ -67,8 +84,8 @@ class Migration(migrations.Migration):
     operations = [
         # Both are no-ops on other databases; both are trusted extensions (PostgreSQL 13+), so the
         # database's owner may create them without being a superuser.
-        TrigramExtension(),
-        UnaccentExtension(),
+        Trigram(),
+        Unaccent(),
         migrations.RunPython(create_search_indexes, drop_search_indexes, elidable=False),
         # For possible duplicates (complaints/duplicates.py), on every database.
         migrations.AddIndex(
