@@ -4,12 +4,16 @@ and managers see how many there are; the reports count needs without naming anyo
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from complaints import needs_register
 from complaints.models import Complaint, SupportNeeds
+from complaints.workflow import OPEN_STATUSES
 from escalation import list_order
 from escalation.models import Escalation
 from escalation.roles import COMPLAINTS_MANAGERS, SUPPORT_AGENTS
@@ -71,6 +75,17 @@ def test_the_report_counts_needs_without_naming_anyone(client):
     assert f'<th scope="row">{Need.HEARING.label}</th><td>2</td>' in page
     assert f'<th scope="row">{Need.TELECARE.label}</th><td>1</td>' in page
     assert "Ffion Hughes" not in page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side cursors are PostgreSQL's")
+def test_the_report_reads_the_needs_it_counts_in_one_result_not_through_a_cursor():
+    """A cursor is planned for its first tenth of rows: at 100,000 complaints PostgreSQL then read the
+    2,300 open complaints with needs row by row, 84 ms of a 116 ms report page, not 8 ms."""
+    filed_complaint(needs=[Need.HEARING], needs_consent=True)
+    with CaptureQueriesContext(connection) as queries:
+        counts = needs_register.open_complaint_counts(OPEN_STATUSES)
+    assert counts["with_needs"] == 1
+    assert not any("DECLARE" in query["sql"] for query in queries.captured_queries)
 
 
 ROWS = st.lists(
