@@ -112,6 +112,7 @@ def main() -> None:
     )
     measure("dashboard", lambda: staff.get(reverse("staff:escalations")))
     measure("monthly report page (the stored figures)", lambda: staff.get(reverse("staff:reports")))
+    measure("root-cause report page (the stored figures)", lambda: staff.get(reverse("staff:root_causes")))
     began = time.perf_counter()
     stored = refresh_report_figures()
     print(

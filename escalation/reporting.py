@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import Complaint
-from escalation import clocks, satisfaction
+from escalation import clocks, root_cause_reporting, satisfaction
 from escalation.clocks import DeadlineKind
 from escalation.models import Escalation, OmbudsmanCase, ReportFigures, RootCause, SatisfactionSurvey
 from escalation.stages import Stage
@@ -257,8 +257,8 @@ def _stored_rows(grouping: str, labels: dict) -> tuple[list[dict], datetime | No
 
 @transaction.atomic
 def refresh_report_figures() -> int:
-    """Compute the monthly report by each grouping, and the dashboard's weekly shares by category,
-    and replace the stored figures; returns how many rows were stored."""
+    """Compute the monthly report by each grouping, the dashboard's weekly shares by category and the
+    root-cause report, and replace the stored figures; returns how many rows were stored."""
     computed_at = timezone.now()
     today = timezone.localdate(computed_at)
     figures = [
@@ -288,6 +288,7 @@ def refresh_report_figures() -> int:
             Escalation.objects.all(), today=today, by_category=True
         ).items()
     ]
+    figures += root_cause_reporting.figures_to_store(today=today, computed_at=computed_at)
     ReportFigures.objects.all().delete()
     ReportFigures.objects.bulk_create(figures)
     return len(figures)

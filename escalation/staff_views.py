@@ -171,7 +171,7 @@ SATISFACTION_COLUMNS = [
 @staff_member_required
 def root_cause_report(request):
     _require_dashboard_permission(request)
-    rows = root_cause_reporting.root_cause_report()
+    rows, compensation, computed_at = root_cause_reporting.stored_report()
     outcomes = Outcome.choices
     if request.GET.get("format") == "csv":
         return csv_response(
@@ -209,8 +209,10 @@ def root_cause_report(request):
         "title": "Root causes, outcomes and redress",
         "rows": rows,
         "outcomes": outcomes,
-        "compensation": root_cause_reporting.compensation_owed_and_paid(),
+        "compensation": compensation,
         "months_shown": root_cause_reporting.REPORT_MONTHS,
+        "computed_at": computed_at,
+        "refresh_minutes": reporting.refresh_minutes(),
     }
     return render(request, "escalation/staff/root_cause_report.html", context)
 
