@@ -11,6 +11,7 @@ admin falls back to Django's case-insensitive `contains` over the contact fields
 import math
 import re
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -54,7 +55,7 @@ TIMELINE_ARRAY_AT_MOST = 10_000
 # entries, without parallel workers: PostgreSQL's estimate for the start of a word is often far too
 # high ('jamal':* as 39,000 entries, for none), and it started workers for each timeline lookup, 6 to
 # 10 ms each (4 in a 37 ms walk at a million). A read through the indexes keeps them (a word in 1
-# complaint of 30: 129 ms with them, 250 ms without), and never walks an index row by row.
+# complaint of 30: 136 ms with them, 178 ms without), and never walks an index row by row.
 WALKING = {"max_parallel_workers_per_gather": "0", "enable_indexscan": "DEFAULT"}
 THROUGH_THE_INDEXES = {"max_parallel_workers_per_gather": "DEFAULT", "enable_indexscan": "off"}
 
@@ -191,15 +192,17 @@ def _newest_matching(queryset: QuerySet, text: str) -> list[int]:
     newest FIRST_WALK complaints, and when they hold too few matches, how often they matched says
     which way reads fewer rows for the rest (older than the walked ones, so none is read twice).
 
-    The reads run in one transaction (the caller's, if any), each sent with the planner settings of
-    its way of reading (SET LOCAL, so they end with the transaction); inside a caller's transaction
-    they are set back to the server's defaults straight after (the portal never changes them otherwise)."""
+    The reads run in one transaction (a savepoint inside a caller's), each sent with the planner
+    settings of its way of reading (SET LOCAL, so they end with the transaction); inside a caller's
+    transaction they are set back to the server's defaults straight after (the portal never changes
+    them otherwise)."""
     walking = _matching(text, walking=True)
     if walking is None:
         return []
     connection = connections[queryset.db]
     nested = connection.in_atomic_block or not connection.get_autocommit()
-    with transaction.atomic(using=queryset.db, savepoint=False):
+    # A savepoint inside a caller's transaction, so that an exception here does not doom it.
+    with transaction.atomic(using=queryset.db):
         ids = _read_newest_matching(queryset, text, walking)
         if nested:
             with connection.cursor() as cursor:
@@ -261,7 +264,8 @@ def _walk(queryset: QuerySet, matching: RawSQL, *, rows: int, older_than=None, f
         queryset = queryset.filter(_older_than(*older_than))
     facts = facts or {}
     names = [f"search_{name}" for name in facts]
-    # Selected in this order: the model's columns, then the annotations as added.
+    # Read with a raw cursor (to send the settings with it): Django 5.2 selects the values_list's
+    # fields in the order named, so each row is (pk, first_received_at, search_matched, *facts).
     walk = (
         queryset.annotate(search_matched=matching, **dict(zip(names, facts.values(), strict=True)))
         .order_by(*NEWEST_FIRST)
@@ -284,7 +288,10 @@ def _through_the_indexes_only(queryset: QuerySet, count: int) -> list[int]:
 
 def _read(queryset: QuerySet, settings: dict[str, str]) -> list[tuple]:
     """The rows of `queryset`'s SQL, read with the planner `settings` sent with it (one round trip)."""
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a queryset that cannot hold a row (none(), an empty __in)
+        return []
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"{_planner_settings(settings)} {sql}", params)
         return cursor.fetchall()

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -130,6 +130,37 @@ def test_finds_an_e_mail_or_web_address_written_in_a_description_or_on_the_timel
     )
     expected = {"Anna Wójcik"} if typed.startswith("status") else {"Sam Patel"}
     assert found(typed) == expected
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    ("typed", "written"), [("fibre-optic", "fibre optic"), ("fibre optic", "fibre-optic")]
+)
+def test_a_hyphenated_word_finds_its_parts_written_apart_and_the_other_way(complaints, typed, written):
+    Complaint.objects.filter(customer_name="Sam Patel").update(description=f"The {written} cable was cut.")
+    assert found(typed) == {"Sam Patel"}
+
+
+@on_postgresql
+@pytest.mark.parametrize("empty", [Complaint.objects.none, lambda: Complaint.objects.filter(pk__in=[])])
+def test_searching_a_list_that_cannot_hold_anything_finds_nothing(complaints, empty):
+    shown, matched, more = search.search_for_list(empty(), "router")
+    assert (list(shown), matched, more) == ([], 0, False)
+
+
+@on_postgresql
+def test_an_error_inside_the_search_leaves_a_caller_s_transaction_usable(complaints, monkeypatch):
+    """The search's reads share a transaction: inside a caller's, a savepoint, so that an exception
+    raised in the search (not by the database) does not doom the caller's work."""
+
+    def broken(*args, **kwargs):
+        raise ValueError("broken")
+
+    monkeypatch.setattr(search, "_facts", broken)
+    with transaction.atomic():
+        with pytest.raises(ValueError, match="broken"):
+            search.search_for_list(Complaint.objects.all(), "router")
+        assert Complaint.objects.count() == 4  # the transaction still works
 
 
 @on_postgresql
