@@ -151,8 +151,8 @@ def _word_conditions(word: str) -> tuple[str, list[str], str | None]:
     if len(word) >= SHORTEST_PART:
         conditions.append(_PARTS)
         params += [_contains(word)] * 5
-    # PostgreSQL splits the word as it split the texts (migration complaints 0021): an e-mail or web
-    # address stays one word, and each word is looked for as the start of one.
+    # PostgreSQL splits the word as it split the texts (migrations complaints 0021 and 0022): an
+    # e-mail or web address stays one word, a hyphenated one its parts, each looked for as a start.
     query = word if re.search(r"\w", word) else None
     if query is not None:
         conditions.append(_WORDS)
