@@ -347,7 +347,11 @@ class ReportFigures(models.Model):
     """Figures of the reports as last computed: beat recomputes them every few minutes
     (escalation.reporting.refresh_report_figures), so that a page reads a few hundred rows instead of
     counting a year of complaints. A row is one period and group of one grouping: a month and a
-    category or channel (the monthly report), or a week and a category (the dashboard's chart)."""
+    category or channel (the monthly report), or a week and a category (the dashboard's chart).
+    Each refresh also stores one COMPUTED row, so that a page knows when, even if nothing else was
+    counted (a new portal, or complaints all still open)."""
+
+    COMPUTED = "computed"
 
     grouping = models.CharField(max_length=40)
     period = models.DateField(help_text="The first day of the month, or the Monday of the week.")

@@ -242,7 +242,11 @@ def stored_monthly_report(*, by: str = "category") -> tuple[list[dict], datetime
 def _stored_rows(grouping: str, labels: dict) -> tuple[list[dict], datetime | None]:
     # A read never computes what is missing (STYLE 10): the worker computes the figures when it
     # starts (escalation.tasks), seed_demo after seeding, and beat every REPORT_FIGURES_SECONDS.
-    stored = list(ReportFigures.objects.filter(grouping=grouping).order_by("-period", "group"))
+    stored = list(
+        ReportFigures.objects.filter(grouping__in=[grouping, ReportFigures.COMPUTED]).order_by(
+            "-period", "group"
+        )
+    )
     rows = [
         {
             **row.figures,
@@ -251,6 +255,7 @@ def _stored_rows(grouping: str, labels: dict) -> tuple[list[dict], datetime | No
             "group_label": labels.get(row.group, row.group),
         }
         for row in stored
+        if row.grouping == grouping
     ]
     return rows, min((row.computed_at for row in stored), default=None)
 
@@ -289,6 +294,11 @@ def refresh_report_figures() -> int:
         ).items()
     ]
     figures += root_cause_reporting.figures_to_store(today=today, computed_at=computed_at)
+    figures.append(
+        ReportFigures(
+            grouping=ReportFigures.COMPUTED, period=today, group="", figures={}, computed_at=computed_at
+        )
+    )
     ReportFigures.objects.all().delete()
     ReportFigures.objects.bulk_create(figures)
     return len(figures)

@@ -220,9 +220,13 @@ def figures_to_store(*, today: date, computed_at: datetime) -> list[ReportFigure
 def stored_report() -> tuple[list[RootCauseRow], list[CompensationMonth], datetime | None]:
     """The report as beat last stored it, and when (None if never yet): one query."""
     rows, compensation, computed = [], [], []
-    for stored in ReportFigures.objects.filter(grouping__in=[ROOT_CAUSES, COMPENSATION]):
+    for stored in ReportFigures.objects.filter(
+        grouping__in=[ROOT_CAUSES, COMPENSATION, ReportFigures.COMPUTED]
+    ):
         figures = stored.figures
         computed.append(stored.computed_at)
+        if stored.grouping == ReportFigures.COMPUTED:
+            continue
         if stored.grouping == ROOT_CAUSES:
             rows.append(
                 RootCauseRow(

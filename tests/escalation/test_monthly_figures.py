@@ -37,6 +37,7 @@ def test_the_figures_are_stored_for_each_grouping_and_read_back_as_computed():
     assert set(ReportFigures.objects.values_list("grouping", flat=True)) == {
         *reporting.REPORT_GROUPS,
         reporting.WEEKLY_BY_CATEGORY,
+        ReportFigures.COMPUTED,
     }
 
 
@@ -55,6 +56,16 @@ def test_the_page_shows_the_figures_as_of_their_last_refresh_and_beat_refreshes_
     assert billing_received() == 2
     schedule = settings.CELERY_BEAT_SCHEDULE
     assert any(entry["task"] == "escalation.tasks.refresh_report_figures_task" for entry in schedule.values())
+
+
+@pytest.mark.parametrize("page", [REPORTS, reverse("staff:root_causes")])
+def test_figures_computed_over_nothing_are_still_computed(client, manager, page):
+    """A new portal, or one whose complaints are all still open: nothing to count in 12 months is
+    not "not computed yet" (the pages took when from the rows stored, and none were)."""
+    reporting.refresh_report_figures()
+    shown = client.get(page).content.decode()
+    assert "have not been computed yet" not in shown
+    assert "Figures as of" in shown
 
 
 def test_a_refresh_replaces_the_figures_without_leaving_old_months_or_groups():
