@@ -63,6 +63,10 @@ INSTALLED_APPS = [
     "notifications",
     "complaints",
     "escalation",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Redoc's files, served as our own static files
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -564,3 +568,23 @@ if SENTRY_DSN:
     from config.observability import start_error_reporting
 
     start_error_reporting(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="production"))
+
+# --- The API for other systems (integrations/) --------------------------------------------------------
+REST_FRAMEWORK = {
+    # Keys only: no session or basic authentication (no cookies, so no CSRF surface).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["integrations.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["integrations.permissions.HasScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "integrations.problems.problem_details",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Netservers complaints portal API",
+    "DESCRIPTION": "For the provider's own systems: complaints, their clocks and timelines.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "REDOC_DIST": "SIDECAR",
+}

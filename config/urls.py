@@ -15,6 +15,7 @@ urlpatterns = [
     path("complaints/", include("escalation.urls")),
     path("staff/", include("escalation.staff_urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("integrations.urls")),
     # Browsers ask for /favicon.ico whatever a page says (a PDF, an image opened alone).
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # E-mail providers' inbound webhooks, for those named in INBOUND_WEBHOOK_ESPS (404 otherwise).

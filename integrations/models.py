@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Scope(models.TextChoices):
+    """What a key may do. Reading a complaint's internal notes is a scope of its own: a CRM that
+    shows complaints to agents may need them, a BI export never does."""
+
+    COMPLAINTS_READ = "complaints:read", "Read complaints, their clocks and timelines"
+    COMPLAINTS_WRITE = "complaints:write", "Open complaints and take stage actions"
+    TIMELINE_WRITE = "timeline:write", "Add calls, letters and notes to timelines"
+    TIMELINE_INTERNAL = "timeline:internal", "Read internal notes on timelines"
+    REPORTS_READ = "reports:read", "Read the monthly figures"
+
+
+class ApiKey(models.Model):
+    """One integration's key. Only a hash of its secret is kept: the key is shown once, when made
+    (integrations/keys.py), and found again by its prefix, which is not secret."""
+
+    name = models.CharField(max_length=100, help_text="The system that uses it, e.g. “CRM (Salesforce)”.")
+    prefix = models.CharField(max_length=8, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(default=list, help_text="Scope values.")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never.")
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["name", "-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())

@@ -1,0 +1,25 @@
+from django.db.models import QuerySet
+
+from complaints.models import Complaint
+
+
+def complaints_for_api(filters: dict) -> QuerySet:
+    """Complaints with their clocks and owner (one query a page), narrowed by the list's checked filters."""
+    complaints = Complaint.objects.select_related("escalation", "assigned_to").filter(
+        escalation__isnull=False
+    )
+    lookups = {
+        "status": "status",
+        "stage": "escalation__stage",
+        "category": "category",
+        "channel": "channel",
+        "next_deadline_before": "escalation__next_deadline__lte",
+        "next_deadline_after": "escalation__next_deadline__gte",
+        "updated_since": "updated_at__gte",
+    }
+    complaints = complaints.filter(
+        **{lookups[name]: value for name, value in filters.items() if name in lookups}
+    )
+    if filters.get("assigned") is not None:
+        complaints = complaints.filter(assigned_to__isnull=not filters["assigned"])
+    return complaints

@@ -1,0 +1,60 @@
+"""What the API shows of a complaint. Support needs (the needs register) never appear: not the
+flags, not the needs, not the adjustments. A field is added here on purpose, never by default."""
+
+from rest_framework import serializers
+
+from complaints.models import Complaint
+from escalation.clocks import DeadlineKind
+from escalation.stages import Stage
+
+
+class ClocksSerializer(serializers.Serializer):
+    acknowledgement_due = serializers.DateField()
+    stage_one_due = serializers.DateField()
+    stage_two_response_due = serializers.DateField(allow_null=True)
+    adr_eligible_on = serializers.DateField(help_text="From this day the customer may go to the ombudsman.")
+    next_deadline = serializers.DateField(allow_null=True)
+    next_deadline_kind = serializers.ChoiceField(choices=["", *DeadlineKind.values])
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    stage = serializers.ChoiceField(choices=Stage.choices, source="escalation.stage", read_only=True)
+    clocks = ClocksSerializer(source="escalation", read_only=True)
+    assigned_to = serializers.CharField(source="assigned_to.username", allow_null=True, read_only=True)
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "reference",
+            "status",
+            "stage",
+            "category",
+            "channel",
+            "customer_type",
+            "customer_name",
+            "email",
+            "phone",
+            "postal_address",
+            "postcode",
+            "account_number",
+            "reply_preference",
+            "description",
+            "first_received_at",
+            "updated_at",
+            "assigned_to",
+            "clocks",
+        ]
+        read_only_fields = fields
+
+
+class ComplaintFiltersSerializer(serializers.Serializer):
+    """The list's filters, checked: an unknown value is a 400 naming the field, never ignored."""
+
+    status = serializers.ChoiceField(choices=Complaint.Status.choices, required=False)
+    stage = serializers.ChoiceField(choices=Stage.choices, required=False)
+    category = serializers.ChoiceField(choices=Complaint.Category.choices, required=False)
+    channel = serializers.ChoiceField(choices=Complaint.Channel.choices, required=False)
+    next_deadline_before = serializers.DateField(required=False, help_text="Due on or before this day.")
+    next_deadline_after = serializers.DateField(required=False, help_text="Due on or after this day.")
+    assigned = serializers.BooleanField(required=False, allow_null=True, default=None)
+    updated_since = serializers.DateTimeField(required=False)

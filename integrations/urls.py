@@ -1,0 +1,13 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from integrations import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("complaints/", views.ComplaintList.as_view(), name="complaints"),
+    path("complaints/<str:reference>/", views.ComplaintDetail.as_view(), name="complaint"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
+]
