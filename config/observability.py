@@ -71,6 +71,8 @@ class RequestObservationMiddleware:
                 "status": response.status_code,
                 "duration_ms": round(elapsed * 1000, 1),
                 "reference": (match.kwargs.get("reference", "") if match else "")[:20],
+                # An API request names its key by prefix (not secret), never the key itself.
+                "api_key": getattr(getattr(request, "auth", None), "prefix", ""),
             },
         )
         return response

@@ -145,3 +145,20 @@ def test_the_schema_is_openapi_3_1_and_the_docs_are_served_from_our_own_files(cl
     assert "redoc" in page.lower()
     assert "cdn" not in page.lower()
     assert "https://" not in page
+
+
+def test_each_request_is_logged_with_its_key_s_prefix_and_no_personal_data(client, caplog):
+    complaint = filed_complaint(customer_name="Ffion Hughes", email="ffion@example.com")
+    made = api_key()
+    with caplog.at_level("INFO", logger="portal.request"):
+        client.get(complaint_url(complaint), **bearer(made))
+    [line] = [record for record in caplog.records if record.name == "portal.request"]
+    assert (line.view, line.status, line.api_key, line.reference) == (
+        "api:complaint",
+        200,
+        made.key.prefix,
+        complaint.reference,
+    )
+    logged = line.getMessage() + str(vars(line))
+    for private in ("Ffion", "ffion@example.com", made.plain.split("_", 2)[2]):
+        assert private not in logged
