@@ -578,8 +578,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "integrations.problems.problem_details",
+    "DEFAULT_THROTTLE_CLASSES": ["integrations.throttles.PerKeyRate"],
     "UNAUTHENTICATED_USER": None,
 }
+# Each key's requests a minute (integrations/throttles.py): past them, 429 with Retry-After.
+API_READS_PER_MINUTE = env.int("API_READS_PER_MINUTE", default=600)
+API_WRITES_PER_MINUTE = env.int("API_WRITES_PER_MINUTE", default=60)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Netservers complaints portal API",
     "DESCRIPTION": "For the provider's own systems: complaints, their clocks and timelines.",

@@ -162,3 +162,17 @@ def test_each_request_is_logged_with_its_key_s_prefix_and_no_personal_data(clien
     logged = line.getMessage() + str(vars(line))
     for private in ("Ffion", "ffion@example.com", made.plain.split("_", 2)[2]):
         assert private not in logged
+
+
+def test_each_key_has_its_own_rate_and_is_told_when_to_come_back(client, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.API_READS_PER_MINUTE = 2
+    crm, telephony = api_key(), api_key(name="Telephony")
+    for _ in range(2):
+        assert client.get(COMPLAINTS, **bearer(crm)).status_code == 200
+    refused = client.get(COMPLAINTS, **bearer(crm))
+    assert_problem(refused, 429)
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert client.get(COMPLAINTS, **bearer(telephony)).status_code == 200
