@@ -1,5 +1,6 @@
 from django import forms
 
+from complaints.forms import StaffLogComplaintForm
 from integrations.models import Scope
 
 
@@ -17,3 +18,19 @@ class NewKeyForm(forms.Form):
         label="Expires",
         help_text="Date and time, e.g. 2027-12-31 23:59. Empty: never (revoke it when no longer used).",
     )
+
+
+class ApiComplaintForm(StaffLogComplaintForm):
+    """The admin's "Log a complaint" rules for a complaint opened through the API, with the
+    first-received time in ISO 8601 (with its offset), and without what the API never carries:
+    support needs (the needs register is recorded with the customer, by staff) and files."""
+
+    first_received_at = forms.DateTimeField(
+        help_text="When the customer first complained, on any channel: ISO 8601 with its offset."
+    )
+    NOT_THROUGH_THE_API = ("needs", "support_needs", "needs_consent", "attachments")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.NOT_THROUGH_THE_API:
+            del self.fields[name]

@@ -8,7 +8,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import ApiKey, Scope
@@ -24,6 +26,7 @@ class MadeKey:
     plain: str  # shown to the manager once, never stored
 
 
+@transaction.atomic
 def make_key(*, name: str, scopes: list[str], expires_at: datetime | None, by) -> MadeKey:
     unknown = set(scopes) - set(Scope.values)
     if unknown or not scopes:
@@ -31,7 +34,11 @@ def make_key(*, name: str, scopes: list[str], expires_at: datetime | None, by) -
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError("A key cannot expire in the past.")
     prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
+    user = get_user_model().objects.create_user(
+        username=f"api-{prefix}", first_name=f"{name} (API)"[:150], password=None, is_staff=False
+    )
     key = ApiKey.objects.create(
+        user=user,
         name=name,
         prefix=prefix,
         secret_hash=_hash(secret),

@@ -58,3 +58,25 @@ class ComplaintFiltersSerializer(serializers.Serializer):
     next_deadline_after = serializers.DateField(required=False, help_text="Due on or after this day.")
     assigned = serializers.BooleanField(required=False, allow_null=True, default=None)
     updated_since = serializers.DateTimeField(required=False)
+
+
+class ComplaintInputSerializer(serializers.Serializer):
+    """What opening a complaint takes (for the schema; the admin's form checks it: ApiComplaintForm)."""
+
+    channel = serializers.ChoiceField(
+        choices=[c for c in Complaint.Channel.choices if c[0] != Complaint.Channel.PORTAL]
+    )
+    first_received_at = serializers.DateTimeField(
+        help_text="Past or now, never future: the ombudsman clock runs from it."
+    )
+    customer_name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    postal_address = serializers.CharField(max_length=500)
+    postcode = serializers.CharField(max_length=10)
+    account_number = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    customer_type = serializers.ChoiceField(choices=Complaint.CustomerType.choices)
+    category = serializers.ChoiceField(choices=Complaint.Category.choices)
+    description = serializers.CharField(max_length=10_000)
+    reply_preference = serializers.ChoiceField(choices=Complaint.ReplyPreference.choices)
+    language = serializers.ChoiceField(choices=["en", "cy"], required=False)

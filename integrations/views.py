@@ -1,10 +1,16 @@
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics
+from django.core.exceptions import ValidationError as ModelValidationError
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
 
-from integrations import selectors
+from complaints import services as complaint_services
+from integrations import idempotency, selectors
+from integrations.forms import ApiComplaintForm
 from integrations.models import Scope
-from integrations.serializers import ComplaintFiltersSerializer, ComplaintSerializer
+from integrations.serializers import ComplaintFiltersSerializer, ComplaintInputSerializer, ComplaintSerializer
 
 
 class NewestFirst(CursorPagination):
@@ -17,16 +23,79 @@ class NewestFirst(CursorPagination):
     max_page_size = 500
 
 
-@extend_schema(parameters=[ComplaintFiltersSerializer])
-class ComplaintList(generics.ListAPIView):
+class IdempotencyKeyReused(APIException):
+    status_code = 422
+    default_detail = (
+        "This Idempotency-Key was sent before with another request: use a new key for a new request."
+    )
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Send the same key to retry safely: within 24 hours the same request gets the first answer.",
+)
+
+
+@extend_schema_view(
+    get=extend_schema(parameters=[ComplaintFiltersSerializer]),
+    post=extend_schema(
+        request=ComplaintInputSerializer, responses={201: ComplaintSerializer}, parameters=[IDEMPOTENCY_KEY]
+    ),
+)
+class ComplaintList(generics.ListCreateAPIView):
     serializer_class = ComplaintSerializer
     pagination_class = NewestFirst
-    required_scopes = {"GET": Scope.COMPLAINTS_READ}
+    required_scopes = {"GET": Scope.COMPLAINTS_READ, "POST": Scope.COMPLAINTS_WRITE}
 
     def get_queryset(self):
         filters = ComplaintFiltersSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         return selectors.complaints_for_api(filters.validated_data)
+
+    def create(self, request, *args, **kwargs):
+        """Open a complaint through the same service and rules as the admin's "Log a complaint"."""
+        key = request.headers.get("Idempotency-Key", "")[:255]
+        if not key:
+            answer = self._open(request)
+            return self._respond(answer, replayed=False)
+        print_ = idempotency.fingerprint(request.method, request.path, request.body)
+        try:
+            earlier = idempotency.earlier_answer(request.auth, key, print_)
+            if earlier is not None:
+                return self._respond(earlier, replayed=True)
+            answer, replayed = idempotency.answer_once(request.auth, key, print_, lambda: self._open(request))
+        except idempotency.KeyReused:
+            raise IdempotencyKeyReused from None
+        return self._respond(answer, replayed=replayed)
+
+    def _open(self, request) -> idempotency.Answer:
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["Send the complaint as a JSON object."]})
+        form = ApiComplaintForm(data=request.data)
+        if not form.is_valid():
+            raise ValidationError(
+                {
+                    field: [error["message"] for error in errors]
+                    for field, errors in form.errors.get_json_data().items()
+                }
+            )
+        try:
+            complaint = complaint_services.file_complaint(**form.cleaned_data, by=request.auth.user)
+        except ModelValidationError as refusal:
+            raise ValidationError(
+                refusal.message_dict if hasattr(refusal, "error_dict") else refusal.messages
+            ) from None
+        complaint = selectors.complaints_for_api({}).get(pk=complaint.pk)
+        location = request.build_absolute_uri(reverse("api:complaint", args=[complaint.reference]))
+        return idempotency.Answer(status.HTTP_201_CREATED, ComplaintSerializer(complaint).data, location)
+
+    def _respond(self, answer: idempotency.Answer, *, replayed: bool) -> Response:
+        headers = {"Location": answer.location} if answer.location else {}
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(answer.body, status=answer.status, headers=headers)
 
 
 class ComplaintDetail(generics.RetrieveAPIView):
