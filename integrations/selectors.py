@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 
-from complaints.models import Complaint
+from complaints.models import Complaint, TimelineEntry
 
 
 def complaints_for_api(filters: dict) -> QuerySet:
@@ -23,3 +23,8 @@ def complaints_for_api(filters: dict) -> QuerySet:
     if filters.get("assigned") is not None:
         complaints = complaints.filter(assigned_to__isnull=not filters["assigned"])
     return complaints
+
+
+def timeline_for_api(complaint: Complaint, *, internal: bool) -> QuerySet:
+    entries = TimelineEntry.objects.filter(complaint=complaint).select_related("author")
+    return entries if internal else entries.filter(kind__in=TimelineEntry.CUSTOMER_VISIBLE_KINDS)

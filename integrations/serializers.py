@@ -3,7 +3,9 @@ flags, not the needs, not the adjustments. A field is added here on purpose, nev
 
 from rest_framework import serializers
 
-from complaints.models import Complaint
+from complaints.forms import MAX_MESSAGE
+from complaints.models import Complaint, TimelineEntry
+from complaints.services import name_of
 from escalation.clocks import DeadlineKind
 from escalation.stages import Stage
 
@@ -80,3 +82,29 @@ class ComplaintInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=10_000)
     reply_preference = serializers.ChoiceField(choices=Complaint.ReplyPreference.choices)
     language = serializers.ChoiceField(choices=["en", "cy"], required=False)
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["id", "kind", "body", "author", "created_at"]
+        read_only_fields = fields
+
+    def get_author(self, entry) -> str:
+        """Staff or an integration by name; an entry with no author came from the customer or the portal."""
+        return name_of(entry.author) if entry.author else ""
+
+
+class NewEntrySerializer(serializers.Serializer):
+    """A call, a letter received or an internal note, as the admin's complaint page adds them."""
+
+    KINDS = {
+        "call": TimelineEntry.Kind.CALL_LOGGED,
+        "letter": TimelineEntry.Kind.LETTER_RECEIVED,
+        "internal_note": TimelineEntry.Kind.INTERNAL_NOTE,
+    }
+
+    kind = serializers.ChoiceField(choices=list(KINDS))
+    body = serializers.CharField(max_length=MAX_MESSAGE, help_text="What was said or written.")

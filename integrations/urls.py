@@ -8,6 +8,7 @@ app_name = "api"
 urlpatterns = [
     path("complaints/", views.ComplaintList.as_view(), name="complaints"),
     path("complaints/<str:reference>/", views.ComplaintDetail.as_view(), name="complaint"),
+    path("complaints/<str:reference>/timeline/", views.ComplaintTimeline.as_view(), name="timeline"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -6,11 +6,15 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from complaints import services as complaint_services
-from integrations import idempotency, selectors
-from integrations.forms import ApiComplaintForm
+from integrations import idempotency, selectors, services
 from integrations.models import Scope
-from integrations.serializers import ComplaintFiltersSerializer, ComplaintInputSerializer, ComplaintSerializer
+from integrations.serializers import (
+    ComplaintFiltersSerializer,
+    ComplaintInputSerializer,
+    ComplaintSerializer,
+    NewEntrySerializer,
+    TimelineEntrySerializer,
+)
 
 
 class NewestFirst(CursorPagination):
@@ -71,18 +75,8 @@ class ComplaintList(generics.ListCreateAPIView):
         return self._respond(answer, replayed=replayed)
 
     def _open(self, request) -> idempotency.Answer:
-        if not isinstance(request.data, dict):
-            raise ValidationError({"non_field_errors": ["Send the complaint as a JSON object."]})
-        form = ApiComplaintForm(data=request.data)
-        if not form.is_valid():
-            raise ValidationError(
-                {
-                    field: [error["message"] for error in errors]
-                    for field, errors in form.errors.get_json_data().items()
-                }
-            )
         try:
-            complaint = complaint_services.file_complaint(**form.cleaned_data, by=request.auth.user)
+            complaint = services.open_complaint(data=request.data, by=request.auth.user)
         except ModelValidationError as refusal:
             raise ValidationError(
                 refusal.message_dict if hasattr(refusal, "error_dict") else refusal.messages
@@ -105,3 +99,41 @@ class ComplaintDetail(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return selectors.complaints_for_api({})
+
+
+class OldestFirst(CursorPagination):
+    ordering = "id"
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+@extend_schema_view(post=extend_schema(request=NewEntrySerializer, responses={201: TimelineEntrySerializer}))
+class ComplaintTimeline(generics.ListCreateAPIView):
+    """A complaint's timeline, oldest first: the customer's history, and the internal entries (notes,
+    corrections, assignments) only for a key with timeline:internal. Adding takes timeline:write."""
+
+    serializer_class = TimelineEntrySerializer
+    pagination_class = OldestFirst
+    required_scopes = {"GET": Scope.COMPLAINTS_READ, "POST": Scope.TIMELINE_WRITE}
+
+    def get_queryset(self):
+        return selectors.timeline_for_api(
+            self._complaint(), internal=Scope.TIMELINE_INTERNAL in self.request.auth.scopes
+        )
+
+    def create(self, request, *args, **kwargs):
+        new = NewEntrySerializer(data=request.data)
+        new.is_valid(raise_exception=True)
+        entry = services.add_entry(
+            complaint=self._complaint(),
+            by=request.auth.user,
+            kind=NewEntrySerializer.KINDS[new.validated_data["kind"]],
+            body=new.validated_data["body"],
+        )
+        return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    def _complaint(self):
+        return generics.get_object_or_404(
+            selectors.complaints_for_api({}), reference=self.kwargs["reference"]
+        )
