@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 
 from complaints.models import Complaint, TimelineEntry
+from escalation import reporting
 
 
 def complaints_for_api(filters: dict) -> QuerySet:
@@ -28,3 +29,8 @@ def complaints_for_api(filters: dict) -> QuerySet:
 def timeline_for_api(complaint: Complaint, *, internal: bool) -> QuerySet:
     entries = TimelineEntry.objects.filter(complaint=complaint).select_related("author")
     return entries if internal else entries.filter(kind__in=TimelineEntry.CUSTOMER_VISIBLE_KINDS)
+
+
+def monthly_figures(*, by: str):
+    """The monthly report's rows and when they were computed (reporting.stored_monthly_report)."""
+    return reporting.stored_monthly_report(by=by)

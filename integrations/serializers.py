@@ -108,3 +108,35 @@ class NewEntrySerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(choices=list(KINDS))
     body = serializers.CharField(max_length=MAX_MESSAGE, help_text="What was said or written.")
+
+
+class MonthlyFiguresQuerySerializer(serializers.Serializer):
+    by = serializers.ChoiceField(choices=["category", "channel"], default="category")
+
+
+class MonthlyFiguresRowSerializer(serializers.Serializer):
+    """One month and group of the monthly report (by month first received), as on the report page."""
+
+    month = serializers.DateField()
+    group = serializers.CharField()
+    group_label = serializers.CharField()
+    received = serializers.IntegerField()
+    acknowledged_on_time = serializers.IntegerField()
+    resolved_at_stage_one_on_time = serializers.IntegerField()
+    referred_to_stage_two = serializers.IntegerField()
+    stage_two_on_time = serializers.IntegerField()
+    deadlocks = serializers.IntegerField()
+    adr_letters_period = serializers.IntegerField()
+    adr_letters_deadlock = serializers.IntegerField()
+    ombudsman_referrals = serializers.IntegerField()
+    ombudsman_accepted = serializers.IntegerField()
+    ombudsman_rejected = serializers.IntegerField()
+    median_days_to_resolve = serializers.FloatField(allow_null=True)
+
+
+class MonthlyFiguresSerializer(serializers.Serializer):
+    by = serializers.CharField()
+    computed_at = serializers.DateTimeField(
+        allow_null=True, help_text="Empty until the worker first computes them."
+    )
+    rows = MonthlyFiguresRowSerializer(many=True)

@@ -5,13 +5,17 @@ from rest_framework import generics, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from integrations import idempotency, selectors, services
 from integrations.models import Scope
 from integrations.serializers import (
+    ClocksSerializer,
     ComplaintFiltersSerializer,
     ComplaintInputSerializer,
     ComplaintSerializer,
+    MonthlyFiguresQuerySerializer,
+    MonthlyFiguresSerializer,
     NewEntrySerializer,
     TimelineEntrySerializer,
 )
@@ -137,3 +141,31 @@ class ComplaintTimeline(generics.ListCreateAPIView):
         return generics.get_object_or_404(
             selectors.complaints_for_api({}), reference=self.kwargs["reference"]
         )
+
+
+class ComplaintClocks(generics.RetrieveAPIView):
+    """A complaint's due dates and next deadline, read only: the clocks move with the complaint."""
+
+    serializer_class = ClocksSerializer
+    required_scopes = {"GET": Scope.COMPLAINTS_READ}
+
+    def get_object(self):
+        complaint = generics.get_object_or_404(
+            selectors.complaints_for_api({}), reference=self.kwargs["reference"]
+        )
+        return complaint.escalation
+
+
+class MonthlyReport(APIView):
+    """The monthly report's figures (by month first received, by category or channel) as beat last
+    stored them, like the report page: the same numbers, never computed on the request."""
+
+    required_scopes = {"GET": Scope.REPORTS_READ}
+
+    @extend_schema(parameters=[MonthlyFiguresQuerySerializer], responses=MonthlyFiguresSerializer)
+    def get(self, request):
+        query = MonthlyFiguresQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        by = query.validated_data["by"]
+        rows, computed_at = selectors.monthly_figures(by=by)
+        return Response(MonthlyFiguresSerializer({"by": by, "computed_at": computed_at, "rows": rows}).data)
