@@ -247,6 +247,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": REPORT_FIGURES_SECONDS,
         "options": {"expires": REPORT_FIGURES_SECONDS},
     },
+    # The API's answers kept for retries (Idempotency-Key) hold customers' details: a day only.
+    "forget-idempotent-answers": {
+        "task": "integrations.tasks.forget_idempotent_answers_task",
+        "schedule": 60 * 60.0,
+    },
     # Failed messages no one has marked handled get another day of tries, every day.
     "retry-failed-notifications": {
         "task": "notifications.tasks.retry_failed_messages_task",

@@ -66,3 +66,11 @@ def answer_once(api_key: ApiKey, key: str, print_: str, act) -> tuple[Answer, bo
         if replayed is None:
             raise
         return replayed, True
+
+
+def forget_old_answers() -> int:
+    """Answers past the retry window (they hold what was answered: the customer's details); hourly, by beat."""
+    deleted, _ = IdempotentRequest.objects.filter(
+        created_at__lt=timezone.now() - timedelta(hours=IDEMPOTENCY_HOURS)
+    ).delete()
+    return deleted

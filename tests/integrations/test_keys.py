@@ -122,3 +122,28 @@ def test_agents_neither_see_nor_make_keys(client):
     assert client.get(LIST).status_code == 403
     assert client.post(ADD, {"name": "x", "scopes": ["complaints:read"]}).status_code == 403
     assert not ApiKey.objects.exists()
+
+
+def test_answers_kept_for_retries_are_forgotten_after_a_day():
+    """They hold the complaint as answered (its customer's details): kept for the retry window only."""
+    from django.conf import settings
+
+    from integrations import idempotency, tasks
+    from integrations.models import IdempotentRequest
+
+    made = api_key(Scope.COMPLAINTS_WRITE)
+    for key, hours_ago in (("old", idempotency.IDEMPOTENCY_HOURS + 1), ("new", 1)):
+        IdempotentRequest.objects.create(
+            api_key=made.key,
+            key=key,
+            fingerprint="x" * 64,
+            status=201,
+            body={"customer_name": "Ffion Hughes"},
+            created_at=timezone.now() - timedelta(hours=hours_ago),
+        )
+    assert tasks.forget_idempotent_answers_task() == 1
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new"]
+    assert any(
+        entry["task"] == "integrations.tasks.forget_idempotent_answers_task"
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    )
