@@ -23,6 +23,10 @@ REFERENCE_ATTEMPTS = 5
 ASSIGN_PERMISSION = "complaints.assign_complaint"
 
 
+# The code of the refusal to write on a merged or anonymised complaint.
+ENDED_RECORD = "ended_record"
+
+
 @one_transaction
 def file_complaint(
     *,
@@ -163,8 +167,24 @@ def add_customer_message(*, complaint: Complaint, body: str, attachments=()) -> 
 
 
 @one_transaction
+def refuse_entries_on_an_ended_record(complaint: Complaint) -> None:
+    """Nothing more is written on a merged complaint (its primary carries the case on) or an
+    anonymised one (retention removed what it said, and passes it by from then on)."""
+    if complaint.merged_into_id is not None:
+        raise ValidationError(
+            f"This complaint was merged into {complaint.merged_into.reference}: add to that one.",
+            code=ENDED_RECORD,
+        )
+    if complaint.anonymised_at is not None:
+        raise ValidationError(
+            "This complaint was anonymised under the retention policy: nothing more is added to it.",
+            code=ENDED_RECORD,
+        )
+
+
 def add_internal_note(*, complaint: Complaint, by, body: str) -> TimelineEntry:
     """A note for staff only; the customer never sees it."""
+    refuse_entries_on_an_ended_record(complaint)
     return TimelineEntry.objects.create(
         complaint=complaint, kind=TimelineEntry.Kind.INTERNAL_NOTE, body=body, author=by
     )
@@ -211,6 +231,7 @@ def log_contact(*, complaint: Complaint, by, kind: str, body: str) -> TimelineEn
     """A phone call with the customer, or a letter from them, noted on the timeline they also see."""
     if kind not in (TimelineEntry.Kind.CALL_LOGGED, TimelineEntry.Kind.LETTER_RECEIVED):
         raise ValidationError("Only a phone call or a letter is logged this way.")
+    refuse_entries_on_an_ended_record(complaint)
     return TimelineEntry.objects.create(complaint=complaint, kind=kind, body=body, author=by)
 
 

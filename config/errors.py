@@ -8,7 +8,7 @@ import sys
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +23,22 @@ NOT_SAVED = gettext_lazy(
 )
 
 
+# The API's paths (integrations/): their errors are problem details (RFC 9457), never a page.
+API_PATH_PREFIX = "/api/"
+
+
+def is_api(request) -> bool:
+    return request.path_info.startswith(API_PATH_PREFIX)
+
+
+def api_problem(*, status: int, title: str, detail: str) -> JsonResponse:
+    return JsonResponse(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        status=status,
+        content_type="application/problem+json",
+    )
+
+
 def error_page(*, status: int, title: str, paragraphs: list[str]) -> HttpResponse:
     body = loader.get_template("errors/page.html").render(
         {"company": settings.COMPANY, "title": title, "paragraphs": paragraphs}
@@ -32,6 +48,18 @@ def error_page(*, status: int, title: str, paragraphs: list[str]) -> HttpRespons
 
 def server_error(request):
     """handler500: a database outage is a 503 (try again soon), anything else a 500."""
+    if is_api(request):
+        outage = isinstance(sys.exc_info()[1], DatabaseError)
+        response = api_problem(
+            status=503 if outage else 500,
+            title="Service Unavailable" if outage else "Internal Server Error",
+            detail="Our records cannot be reached; try again in a few minutes."
+            if outage
+            else "Something went wrong on our side; we have been told.",
+        )
+        if outage:
+            response["Retry-After"] = "120"
+        return response
     if isinstance(sys.exc_info()[1], DatabaseError):
         response = error_page(
             status=503,

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpResponseBadRequest
 from django.utils import translation
 
-from config.errors import request_too_large
+from config.errors import api_problem, is_api, request_too_large
 
 
 class RejectNulCharactersMiddleware:
@@ -19,6 +19,10 @@ class RejectNulCharactersMiddleware:
         if any(
             "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
         ):
+            if is_api(request):
+                return api_problem(
+                    status=400, title="Bad Request", detail="Invalid characters in the address."
+                )
             return HttpResponseBadRequest("Invalid characters in the address.", content_type="text/plain")
         return self.get_response(request)
 
@@ -53,6 +57,12 @@ class RequestBodyLimitMiddleware:
         except ValueError:
             length = 0  # Django reads no body it cannot size
         if length > settings.MAX_REQUEST_BODY_BYTES:
+            if is_api(request):
+                return api_problem(
+                    status=413,
+                    title="Content Too Large",
+                    detail=f"At most {settings.MAX_REQUEST_BODY_BYTES} bytes in one request.",
+                )
             return request_too_large(limit_bytes=settings.MAX_REQUEST_BODY_BYTES)
         return self.get_response(request)
 

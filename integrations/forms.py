@@ -23,12 +23,24 @@ class NewKeyForm(forms.Form):
 class ApiComplaintForm(StaffLogComplaintForm):
     """The admin's "Log a complaint" rules for a complaint opened through the API, with the
     first-received time in ISO 8601 (with its offset), and without what the API never carries:
-    support needs (the needs register is recorded with the customer, by staff) and files."""
+    support needs and what helps the customer (recorded with the customer, by staff), files, and
+    a representative (whose authority staff check)."""
 
     first_received_at = forms.DateTimeField(
         help_text="When the customer first complained, on any channel: ISO 8601 with its offset."
     )
-    NOT_THROUGH_THE_API = ("needs", "support_needs", "needs_consent", "attachments")
+    NOT_THROUGH_THE_API = (
+        "needs",
+        "support_needs",
+        "needs_consent",
+        "attachments",
+        "adjustments",
+        "call_times",
+        "representative_name",
+        "representative_relationship",
+        "representative_authority",
+        "representative_email",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

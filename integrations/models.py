@@ -48,15 +48,14 @@ class ApiKey(models.Model):
 
 
 class IdempotentRequest(models.Model):
-    """A write sent with an Idempotency-Key: its fingerprint and the answer given, so that the same
-    request again within IDEMPOTENCY_HOURS gets that answer instead of acting twice."""
+    """A write sent with an Idempotency-Key: its fingerprint and what it made (a complaint's
+    reference), so that the same request again within IDEMPOTENCY_HOURS is answered with that,
+    as it is now, instead of acting twice. Never the answer itself: that held the customer's details."""
 
     api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="idempotent_requests")
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, path and body.")
-    status = models.PositiveSmallIntegerField()
-    body = models.JSONField()
-    location = models.CharField(max_length=300, blank=True)
+    made = models.CharField(max_length=64, help_text="What the request made: a complaint's reference.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -5,11 +5,19 @@ from integrations.models import ApiKey
 
 class HasScope(BasePermission):
     """The key holds the scope the view names for the request's method (`required_scopes`). A view
-    that names none for a method refuses it: nothing is open by default."""
+    that names none for a method it has refuses it: nothing is open by default."""
 
     message = "This API key does not have the scope this request needs."
 
     def has_permission(self, request, view):
         key = request.auth
-        needed = getattr(view, "required_scopes", {}).get(request.method)
-        return isinstance(key, ApiKey) and needed is not None and needed in key.scopes
+        if not isinstance(key, ApiKey):
+            return False
+        if request.method not in view.allowed_methods:
+            return True  # a method the endpoint does not have: DRF answers 405
+        scopes = getattr(view, "required_scopes", {})
+        # HEAD and OPTIONS read: the GET's scope.
+        needed = scopes.get(request.method) or (
+            scopes.get("GET") if request.method in ("HEAD", "OPTIONS") else None
+        )
+        return needed is not None and needed in key.scopes

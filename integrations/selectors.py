@@ -26,8 +26,14 @@ def complaints_for_api(filters: dict) -> QuerySet:
     return complaints
 
 
+# Changes to the record itself stay off the API: they can say what helps the customer (large print,
+# no calls), which belongs to the needs register.
+NOT_THROUGH_THE_API = (TimelineEntry.Kind.RECORD_CHANGED, TimelineEntry.Kind.RECORD_CORRECTED)
+
+
 def timeline_for_api(complaint: Complaint, *, internal: bool) -> QuerySet:
-    entries = TimelineEntry.objects.filter(complaint=complaint).select_related("author")
+    entries = TimelineEntry.objects.filter(complaint=complaint).exclude(kind__in=NOT_THROUGH_THE_API)
+    entries = entries.select_related("author")
     return entries if internal else entries.filter(kind__in=TimelineEntry.CUSTOMER_VISIBLE_KINDS)
 
 

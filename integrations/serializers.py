@@ -63,7 +63,14 @@ class ComplaintFiltersSerializer(serializers.Serializer):
 
 
 class ComplaintInputSerializer(serializers.Serializer):
-    """What opening a complaint takes (for the schema; the admin's form checks it: ApiComplaintForm)."""
+    """What opening a complaint takes: types checked here, and a field the API does not take is
+    refused by name (never silently dropped); then the admin's own rules (ApiComplaintForm)."""
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["Not a field the API takes."] for name in unknown})
+        return attrs
 
     channel = serializers.ChoiceField(
         choices=[c for c in Complaint.Channel.choices if c[0] != Complaint.Channel.PORTAL]

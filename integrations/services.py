@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from complaints import services
 from complaints.models import Complaint, TimelineEntry
 from integrations.forms import ApiComplaintForm
+from integrations.serializers import ComplaintInputSerializer
 
 
 def open_complaint(*, data, by) -> Complaint:
@@ -12,7 +13,12 @@ def open_complaint(*, data, by) -> Complaint:
     the same service (so acknowledged and clocked as any other); ValidationError by field if not."""
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": ["Send the complaint as a JSON object."]})
-    form = ApiComplaintForm(data=data)
+    typed = ComplaintInputSerializer(data=data)
+    if not typed.is_valid():
+        raise ValidationError(
+            {field: [str(error) for error in errors] for field, errors in typed.errors.items()}
+        )
+    form = ApiComplaintForm(data=typed.validated_data)
     if not form.is_valid():
         raise ValidationError(
             {

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from integrations import views
@@ -13,4 +13,5 @@ urlpatterns = [
     path("reports/monthly/", views.MonthlyReport.as_view(), name="monthly_report"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^.*$", views.NoSuchEndpoint.as_view()),  # last: whatever else was asked for
 ]

@@ -2,11 +2,12 @@ from django.core.exceptions import ValidationError as ModelValidationError
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from complaints.services import ENDED_RECORD
 from integrations import idempotency, selectors, services
 from integrations.models import Scope
 from integrations.serializers import (
@@ -21,14 +22,25 @@ from integrations.serializers import (
 )
 
 
-class NewestFirst(CursorPagination):
+class ByIdCursor(CursorPagination):
+    """A cursor whose position is not an id (forged, or cut short) is a 404, not an error."""
+
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None and not str(cursor.position).isdigit():
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
+
+
+class NewestFirst(ByIdCursor):
     """Pages that stay right while complaints are filed: a cursor, not a page number. By id, which
     never changes (a complaint's received time may be corrected, and many share one)."""
 
     ordering = "-id"
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
 class IdempotencyKeyReused(APIException):
@@ -64,36 +76,45 @@ class ComplaintList(generics.ListCreateAPIView):
 
     def create(self, request, *args, **kwargs):
         """Open a complaint through the same service and rules as the admin's "Log a complaint"."""
-        key = request.headers.get("Idempotency-Key", "")[:255]
+        key = request.headers.get("Idempotency-Key", "")
+        if len(key) > idempotency.LONGEST_KEY:
+            raise ValidationError({"Idempotency-Key": [f"At most {idempotency.LONGEST_KEY} characters."]})
         if not key:
-            answer = self._open(request)
-            return self._respond(answer, replayed=False)
+            return self._answer(self._open(request), replayed=False)
         print_ = idempotency.fingerprint(request.method, request.path, request.body)
         try:
-            earlier = idempotency.earlier_answer(request.auth, key, print_)
+            earlier = idempotency.made_before(request.auth, key, print_)
             if earlier is not None:
-                return self._respond(earlier, replayed=True)
-            answer, replayed = idempotency.answer_once(request.auth, key, print_, lambda: self._open(request))
+                return self._answer(earlier, replayed=True)
+            reference, replayed = idempotency.make_once(
+                request.auth, key, print_, lambda: self._open(request)
+            )
         except idempotency.KeyReused:
             raise IdempotencyKeyReused from None
-        return self._respond(answer, replayed=replayed)
+        return self._answer(reference, replayed=replayed)
 
-    def _open(self, request) -> idempotency.Answer:
+    def _open(self, request) -> str:
         try:
-            complaint = services.open_complaint(data=request.data, by=request.auth.user)
+            return services.open_complaint(data=request.data, by=request.auth.user).reference
         except ModelValidationError as refusal:
-            raise ValidationError(
-                refusal.message_dict if hasattr(refusal, "error_dict") else refusal.messages
-            ) from None
-        complaint = selectors.complaints_for_api({}).get(pk=complaint.pk)
-        location = request.build_absolute_uri(reverse("api:complaint", args=[complaint.reference]))
-        return idempotency.Answer(status.HTTP_201_CREATED, ComplaintSerializer(complaint).data, location)
+            raise ValidationError(as_field_errors(refusal)) from None
 
-    def _respond(self, answer: idempotency.Answer, *, replayed: bool) -> Response:
-        headers = {"Location": answer.location} if answer.location else {}
+    def _answer(self, reference: str, *, replayed: bool) -> Response:
+        """The complaint as it is now (a replay answers with what it became: anonymised, say)."""
+        complaint = selectors.complaints_for_api({}).get(reference=reference)
+        headers = {"Location": self.request.build_absolute_uri(reverse("api:complaint", args=[reference]))}
         if replayed:
             headers["Idempotent-Replayed"] = "true"
-        return Response(answer.body, status=answer.status, headers=headers)
+        return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED, headers=headers)
+
+
+def as_field_errors(refusal: ModelValidationError):
+    return refusal.message_dict if hasattr(refusal, "error_dict") else refusal.messages
+
+
+class RecordEnded(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Nothing more is added to this complaint."
 
 
 class ComplaintDetail(generics.RetrieveAPIView):
@@ -105,11 +126,8 @@ class ComplaintDetail(generics.RetrieveAPIView):
         return selectors.complaints_for_api({})
 
 
-class OldestFirst(CursorPagination):
+class OldestFirst(ByIdCursor):
     ordering = "id"
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
 @extend_schema_view(post=extend_schema(request=NewEntrySerializer, responses={201: TimelineEntrySerializer}))
@@ -129,12 +147,17 @@ class ComplaintTimeline(generics.ListCreateAPIView):
     def create(self, request, *args, **kwargs):
         new = NewEntrySerializer(data=request.data)
         new.is_valid(raise_exception=True)
-        entry = services.add_entry(
-            complaint=self._complaint(),
-            by=request.auth.user,
-            kind=NewEntrySerializer.KINDS[new.validated_data["kind"]],
-            body=new.validated_data["body"],
-        )
+        try:
+            entry = services.add_entry(
+                complaint=self._complaint(),
+                by=request.auth.user,
+                kind=NewEntrySerializer.KINDS[new.validated_data["kind"]],
+                body=new.validated_data["body"],
+            )
+        except ModelValidationError as refusal:
+            if refusal.code == ENDED_RECORD:
+                raise RecordEnded(refusal.messages[0]) from None
+            raise ValidationError(as_field_errors(refusal)) from None
         return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
     def _complaint(self):
@@ -169,3 +192,19 @@ class MonthlyReport(APIView):
         by = query.validated_data["by"]
         rows, computed_at = selectors.monthly_figures(by=by)
         return Response(MonthlyFiguresSerializer({"by": by, "computed_at": computed_at, "rows": rows}).data)
+
+
+class NoSuchEndpoint(APIView):
+    """Any other path under /api/v1/: a 404 in the API's own shape (no key needed to learn that)."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = []
+
+    @extend_schema(exclude=True)
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise NotFound("No such endpoint: see /api/v1/schema/ (paths end with a slash).")

@@ -68,11 +68,6 @@ def test_each_read_needs_the_complaints_read_scope(client, scopes, allowed):
             assert_problem(response, 403)
 
 
-def test_methods_no_view_names_a_scope_for_are_refused(client):
-    made = api_key(*Scope.values)
-    assert_problem(client.delete(COMPLAINTS, **bearer(made)), 403)
-
-
 def test_a_complaint_by_reference_with_its_stage_and_clocks(client):
     complaint = filed_complaint(customer_name="Ffion Hughes")
     body = client.get(complaint_url(complaint), **bearer(api_key())).json()

@@ -125,7 +125,7 @@ def test_agents_neither_see_nor_make_keys(client):
 
 
 def test_answers_kept_for_retries_are_forgotten_after_a_day():
-    """They hold the complaint as answered (its customer's details): kept for the retry window only."""
+    """Kept for the retry window only: after it, the same key may open another complaint."""
     from django.conf import settings
 
     from integrations import idempotency, tasks
@@ -137,8 +137,7 @@ def test_answers_kept_for_retries_are_forgotten_after_a_day():
             api_key=made.key,
             key=key,
             fingerprint="x" * 64,
-            status=201,
-            body={"customer_name": "Ffion Hughes"},
+            made=f"NS-{key.upper():0>4}-0000",
             created_at=timezone.now() - timedelta(hours=hours_ago),
         )
     assert tasks.forget_idempotent_answers_task() == 1
