@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -123,3 +124,44 @@ def test_an_idempotency_key_is_each_key_s_own_and_lasts_a_day(client):
     with time_machine.travel(timezone.now() + timedelta(hours=25)):
         post(client, crm, body(first_received_at=timezone.now().isoformat()), HTTP_IDEMPOTENCY_KEY="k1")
     assert Complaint.objects.count() == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs two transactions at once (PostgreSQL)")
+def test_two_copies_racing_open_one_complaint(client, monkeypatch):
+    """Both copies pass the first look (nothing recorded yet) and open a complaint in their own
+    transaction; the second to record the key waits on the unique index, then undoes its complaint
+    and answers with the first's."""
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+
+    from integrations import services
+
+    made = api_key(Scope.COMPLAINTS_WRITE)
+    both_inside = threading.Barrier(2, timeout=10)
+    opening = services.open_complaint
+
+    def open_together(**kwargs):
+        complaint = opening(**kwargs)
+        both_inside.wait()  # each has opened its complaint, neither has recorded the key
+        return complaint
+
+    monkeypatch.setattr(services, "open_complaint", open_together)
+    answers, data = [], body()
+
+    def send():
+        try:
+            answers.append(post(Client(), made, data, HTTP_IDEMPOTENCY_KEY="race"))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(answer.status_code for answer in answers) == [201, 201]
+    assert sorted(answer.get("Idempotent-Replayed", "") for answer in answers) == ["", "true"]
+    assert answers[0].json()["reference"] == answers[1].json()["reference"]
+    assert Complaint.objects.count() == 1
