@@ -12,7 +12,7 @@ from complaints import needs_register, reply_templates, workflow
 from complaints.models import Attachment, Complaint, InboundEmail, ReplyTemplate, SupportNeeds, TimelineEntry
 from complaints.notices import notify_customer, notify_team
 from complaints.references import generate_reference
-from complaints.signals import complaint_filed, complaint_status_changed
+from complaints.signals import complaint_filed, complaint_status_changed, customer_message_received
 from complaints.transactions import one_transaction
 from complaints.uploads import display_name, sniff_content_type
 from notifications.services import anonymise_messages
@@ -163,6 +163,7 @@ def add_customer_message(*, complaint: Complaint, body: str, attachments=()) -> 
         template_key="customer_message_received",
         event_id=f"message-{entry.pk}",
     )
+    customer_message_received.send(sender=Complaint, complaint=complaint, entry=entry)
     return entry
 
 

@@ -8,6 +8,8 @@
 - complaints_merged(duplicate, primary, by): `duplicate` was merged into `primary` (its status is
   merged, its records moved, the primary's first-received time the earlier of the two), so whatever
   the duplicate had done for the customer (an acknowledgement, an ADR letter) now counts for the primary.
+- customer_message_received(complaint, entry): the customer wrote on their complaint (in the portal
+  or by e-mail); `entry` is the timeline entry that holds it.
 """
 
 from django.dispatch import Signal
@@ -16,3 +18,4 @@ complaint_filed = Signal()
 complaint_status_changed = Signal()
 complaint_details_changed = Signal()
 complaints_merged = Signal()
+customer_message_received = Signal()

@@ -252,6 +252,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.forget_idempotent_answers_task",
         "schedule": 60 * 60.0,
     },
+    # Webhook deliveries whose task never reached the broker, or whose worker died.
+    "requeue-webhook-deliveries": {
+        "task": "integrations.tasks.requeue_webhook_deliveries_task",
+        "schedule": env.float("WEBHOOKS_REQUEUE_SECONDS", default=60.0),
+    },
+    "forget-old-webhook-deliveries": {
+        "task": "integrations.tasks.forget_old_webhook_deliveries_task",
+        "schedule": 24 * 60 * 60.0,
+    },
     # Failed messages no one has marked handled get another day of tries, every day.
     "retry-failed-notifications": {
         "task": "notifications.tasks.retry_failed_messages_task",
@@ -589,6 +598,19 @@ REST_FRAMEWORK = {
 # Each key's requests a minute (integrations/throttles.py): past them, 429 with Retry-After.
 API_READS_PER_MINUTE = env.int("API_READS_PER_MINUTE", default=600)
 API_WRITES_PER_MINUTE = env.int("API_WRITES_PER_MINUTE", default=60)
+# Webhooks out (integrations/webhook_delivery.py): each POST waits this long for an answer; a failed
+# one is tried again after WEBHOOK_FIRST_RETRY_SECONDS, then twice as long each time (at most
+# WEBHOOK_LONGEST_RETRY_SECONDS, under the Redis broker's one-hour visibility timeout), and is FAILED
+# after WEBHOOK_ATTEMPTS tries (16: about 5 hours). Only public addresses over HTTPS are reached,
+# unless allowed here (development and the tests' own receiver).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_ATTEMPTS = env.int("WEBHOOK_ATTEMPTS", default=16)
+WEBHOOK_FIRST_RETRY = timedelta(seconds=env.float("WEBHOOK_FIRST_RETRY_SECONDS", default=30.0))
+WEBHOOK_LONGEST_RETRY = timedelta(seconds=env.float("WEBHOOK_LONGEST_RETRY_SECONDS", default=1800.0))
+WEBHOOK_SENDING_STALE = timedelta(seconds=env.float("WEBHOOK_SENDING_STALE_SECONDS", default=300.0))
+WEBHOOK_KEEP_DAYS = env.int("WEBHOOK_KEEP_DAYS", default=30)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Netservers complaints portal API",
     "DESCRIPTION": "For the provider's own systems: complaints, their clocks and timelines.",

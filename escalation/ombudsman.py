@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from complaints import services as complaint_services
 from complaints.models import Complaint, TimelineEntry
 from complaints.transactions import one_transaction
-from escalation import clocks, conclusions
+from escalation import clocks, conclusions, signals
 from escalation.case import open_case
 from escalation.models import OmbudsmanCase, RootCause
 from escalation.rules import Action
@@ -98,6 +98,9 @@ def record_ombudsman_decision(
             f"ombudsman-decision-{decision_on:%Y-%m-%d}-{customer_response or 'awaiting'}",
             outcome=lambda: str(ombudsman_case.get_customer_response_display()).lower(),
             remedy_due=written_date(ombudsman_case.remedy_due) if ombudsman_case.remedy_due else "",
+        )
+        signals.ombudsman_decision_recorded.send(
+            sender=OmbudsmanCase, complaint=case.complaint, ombudsman_case=ombudsman_case
         )
     return ombudsman_case
 

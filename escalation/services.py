@@ -20,7 +20,7 @@ from complaints import services as complaint_services
 from complaints.models import Complaint, TimelineEntry
 from complaints.notices import notify_customer
 from complaints.transactions import one_transaction
-from escalation import clocks, conclusions, rules, satisfaction
+from escalation import clocks, conclusions, rules, satisfaction, signals
 from escalation.case import Case, compute_clocks, open_case
 from escalation.models import Escalation, RootCause, StageChange
 from escalation.rules import Action
@@ -160,6 +160,9 @@ def _record_adr_letter_sent(case: Case, *, at_deadlock: bool, sent_at: datetime,
             f"({how} on {timezone.localtime(sent_at):%-d %B %Y}). You can do so until {window_ends:%-d %B %Y}."
         ),
     )
+    signals.adr_letter_sent.send(
+        sender=Escalation, complaint=case.complaint, sent_at=sent_at, channel=channel, at_deadlock=at_deadlock
+    )
 
 
 # --- Stages ------------------------------------------------------------------------------------
@@ -183,6 +186,7 @@ def advance_stage(*, complaint: Complaint, to_stage: int, reason: str, by=None) 
             changed_by=by,
             reason=reason,
         )
+        from_stage = escalation.stage
         escalation.stage = to_stage
         escalation.stage_changed_at = timezone.now()
         complaint_services.record_event(
@@ -190,6 +194,9 @@ def advance_stage(*, complaint: Complaint, to_stage: int, reason: str, by=None) 
             kind=TimelineEntry.Kind.STAGE_CHANGED,
             body=f"Moved to {complaint_services.english_label(Stage(to_stage).label)}. {reason}".strip(),
             by=by,
+        )
+        signals.stage_changed.send(
+            sender=Escalation, complaint=case.complaint, from_stage=from_stage, to_stage=to_stage, by=by
         )
     return case.escalation
 

@@ -25,7 +25,7 @@ from complaints import services as complaint_services
 from complaints.models import Complaint, TimelineEntry
 from complaints.notices import customer_messages
 from complaints.workflow import OPEN_STATUSES
-from escalation import clocks, roles
+from escalation import clocks, roles, signals
 from escalation.case import set_next_deadline
 from escalation.models import DeadlineNotice, Escalation, OmbudsmanCase, SweepRun
 from escalation.stages import Stage
@@ -56,6 +56,7 @@ OVERDUE_KINDS = {
     clocks.DeadlineKind.STAGE_TWO: Kind.OVERDUE_STAGE_TWO,
     clocks.DeadlineKind.OMBUDSMAN_REMEDY: Kind.OVERDUE_OMBUDSMAN_REMEDY,
 }
+DEADLINE_OF = {notice: deadline for deadline, notice in OVERDUE_KINDS.items()}
 STAFF_TEMPLATES = {
     Kind.REMINDER_TWO_DAYS: "deadline_reminder",
     Kind.REMINDER_TODAY: "deadline_reminder",
@@ -437,6 +438,13 @@ def _sweep_batch(
     ]
     staff_messages = _staff_messages(staff, today=today)
     queue_notifications(messages + staff_messages)
+    overdue = [
+        signals.OverdueDeadline(d.escalation.complaint, DEADLINE_OF[d.kind], d.due, d.escalation.stage)
+        for d in decisions
+        if d.kind in DEADLINE_OF
+    ]
+    if overdue:
+        signals.deadlines_overdue.send(sender=DeadlineNotice, overdue=overdue)
     for decision in decisions:
         report.count(decision.kind)
     report.staff_messages += len(staff_messages)

@@ -4,14 +4,17 @@ from django.db.models.signals import post_migrate
 
 class IntegrationsConfig(AppConfig):
     """The API for the provider's other systems (CRM, telephony, billing, BI): keys, their scopes,
-    the /api/v1/ endpoints. It builds on escalation and complaints; nothing below knows of it."""
+    the /api/v1/ endpoints, and the webhooks out. It builds on escalation and complaints; nothing below knows of it."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "integrations"
     verbose_name = "Integrations"
 
     def ready(self):
-        from integrations import schema  # noqa: F401  (registers the key's security scheme)
+        from integrations import (  # noqa: F401  (registers the key's security scheme; the webhooks' receivers)
+            receivers,
+            schema,
+        )
 
         post_migrate.connect(grant_key_permissions_after_migrate, sender=self)
 

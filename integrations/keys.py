@@ -64,10 +64,16 @@ def key_for(plain: str) -> ApiKey | None:
     return key
 
 
-def revoke_key(key: ApiKey) -> None:
-    if key.revoked_at is None:
-        key.revoked_at = timezone.now()
-        key.save(update_fields=["revoked_at"])
+@transaction.atomic
+def revoke_key(key: ApiKey) -> bool:
+    """Revoke a key for good, and switch off its account (it wrote on the record; it never signs in
+    again anywhere). False: it was revoked already."""
+    if key.revoked_at is not None:
+        return False
+    key.revoked_at = timezone.now()
+    key.save(update_fields=["revoked_at"])
+    get_user_model().objects.filter(pk=key.user_id).update(is_active=False)
+    return True
 
 
 def _hash(secret: str) -> str:

@@ -1,4 +1,4 @@
-"""Who keeps the API keys: the Complaints Managers and the Managing Director (escalation/roles.py
+"""Who keeps the API keys and the webhook endpoints: the Complaints Managers and the Managing Director (escalation/roles.py
 gives the groups the rest of their permissions; this app's exist only once it has migrated)."""
 
 from django.contrib.auth.models import Group, Permission
@@ -6,7 +6,16 @@ from django.contrib.auth.models import Group, Permission
 from escalation.roles import COMPLAINTS_MANAGERS, MANAGING_DIRECTOR
 
 KEY_KEEPERS = (COMPLAINTS_MANAGERS, MANAGING_DIRECTOR)
-KEY_PERMISSIONS = ("view_apikey", "add_apikey", "change_apikey")
+KEY_PERMISSIONS = (
+    "view_apikey",
+    "add_apikey",
+    "change_apikey",
+    "view_webhookendpoint",
+    "add_webhookendpoint",
+    "change_webhookendpoint",
+    "view_webhookdelivery",
+    "change_webhookdelivery",  # "send again"
+)
 
 
 def grant_key_permissions() -> None:

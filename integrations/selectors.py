@@ -1,7 +1,11 @@
-from django.db.models import QuerySet
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from complaints.models import Complaint, TimelineEntry
 from escalation import reporting
+from integrations.models import WebhookDelivery
 
 
 def complaints_for_api(filters: dict) -> QuerySet:
@@ -40,3 +44,23 @@ def timeline_for_api(complaint: Complaint, *, internal: bool) -> QuerySet:
 def monthly_figures(*, by: str):
     """The monthly report's rows and when they were computed (reporting.stored_monthly_report)."""
     return reporting.stored_monthly_report(by=by)
+
+
+# A waiting delivery younger than this is probably still on its way through the broker.
+REQUEUE_AFTER = timedelta(minutes=2)
+
+
+def webhook_delivery_ids_to_requeue(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Waiting deliveries whose task has gone missing: due a while ago and still waiting. One with a
+    next try to come has a task that comes back for it, and is left alone."""
+    cutoff = (now or timezone.now()) - REQUEUE_AFTER
+    return list(
+        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING)
+        .filter(
+            Q(next_attempt_at__lt=cutoff)
+            | Q(next_attempt_at__isnull=True, last_attempt_at__lt=cutoff)
+            | Q(next_attempt_at__isnull=True, last_attempt_at__isnull=True, created_at__lt=cutoff)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )

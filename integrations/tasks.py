@@ -1,10 +1,59 @@
-"""Celery tasks of the API. Thin: each calls one function."""
+"""Celery tasks of the API and its webhooks. Thin: each calls one function."""
+
+import logging
 
 from celery import shared_task
+from django.utils import timezone
 
 from integrations.idempotency import forget_old_answers
+from integrations.selectors import webhook_delivery_ids_to_requeue
+from integrations.webhook_delivery import (
+    DeliveryFailed,
+    deliver,
+    forget_old_deliveries,
+    take_back_interrupted_sends,
+)
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
 def forget_idempotent_answers_task() -> int:
     return forget_old_answers()
+
+
+@shared_task(bind=True, max_retries=None)
+def deliver_webhook_task(self, delivery_id: int) -> dict:
+    """One retry chain a delivery: the task comes back when the row's next try is due."""
+    try:
+        delivery = deliver(delivery_id=delivery_id)
+        return {"reference": delivery.reference, "status": delivery.status} if delivery else {}
+    except DeliveryFailed as failure:
+        countdown = max((failure.retry_at - timezone.now()).total_seconds(), 0)
+        raise self.retry(countdown=countdown, exc=failure) from failure
+
+
+@shared_task
+def requeue_webhook_deliveries_task() -> int:
+    """Deliveries whose task was lost (the broker down when they were written, a worker killed)."""
+    take_back_interrupted_sends()
+    delivery_ids = webhook_delivery_ids_to_requeue()
+    enqueue_webhook_deliveries(delivery_ids)
+    return len(delivery_ids)
+
+
+@shared_task
+def forget_old_webhook_deliveries_task() -> int:
+    return forget_old_deliveries()
+
+
+def enqueue_webhook_deliveries(delivery_ids: list[int]) -> None:
+    """Hand deliveries to the broker; at the first refusal leave the rest for the requeue."""
+    for delivery_id in delivery_ids:
+        try:
+            deliver_webhook_task.delay(delivery_id)
+        except Exception:  # kombu raises several types for an unreachable broker
+            logger.warning(
+                "Broker unavailable; %s webhook deliveries wait for the requeue", len(delivery_ids)
+            )
+            return
