@@ -32,7 +32,7 @@ class Receiver:
 class _Handler(BaseHTTPRequestHandler):
     receiver: Receiver
 
-    def do_POST(self):  # noqa: N802  (http.server's name)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         status = self.receiver.next_status()
         with self.receiver.lock:
