@@ -11,6 +11,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    answered: int  # the status the receiver answered with
 
 
 @dataclass
@@ -37,7 +38,9 @@ class _Handler(BaseHTTPRequestHandler):
         status = self.receiver.next_status()
         with self.receiver.lock:
             self.receiver.received.append(
-                Received(self.path, {name.lower(): value for name, value in self.headers.items()}, body)
+                Received(
+                    self.path, {name.lower(): value for name, value in self.headers.items()}, body, status
+                )
             )
         self.send_response(status)
         if 300 <= status < 400:

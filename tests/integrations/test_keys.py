@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -111,10 +112,27 @@ def test_the_form_says_what_is_missing(client):
 
 def test_a_manager_revokes_a_key_and_it_is_refused_at_once(client):
     made = api_key()
-    client.force_login(staff_member(COMPLAINTS_MANAGERS))
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    client.force_login(manager)
     client.post(LIST, {"action": "revoke", "_selected_action": [made.key.pk]})
     assert ApiKey.objects.get().revoked_at is not None
     assert keys.key_for(made.plain) is None
+    made.key.user.refresh_from_db()
+    assert not made.key.user.is_active  # its account is switched off with it
+    [entry] = LogEntry.objects.filter(object_id=str(made.key.pk))
+    assert (entry.user, entry.action_flag, entry.change_message) == (manager, CHANGE, "Revoked.")
+    client.post(LIST, {"action": "revoke", "_selected_action": [made.key.pk]})
+    assert LogEntry.objects.filter(object_id=str(made.key.pk)).count() == 1  # revoked once
+
+
+def test_making_a_key_is_in_the_admin_history(client):
+    manager = staff_member(COMPLAINTS_MANAGERS)
+    client.force_login(manager)
+    client.post(ADD, {"name": "Telephony", "scopes": ["timeline:write"]})
+    key = ApiKey.objects.get()
+    [entry] = LogEntry.objects.filter(object_id=str(key.pk))
+    assert (entry.user, entry.action_flag) == (manager, ADDITION)
+    assert entry.change_message == "Made, with the scopes timeline:write."
 
 
 def test_agents_neither_see_nor_make_keys(client):
