@@ -618,6 +618,10 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "integrations.serializers.CHANNELS",
+        "LoggedChannelEnum": "integrations.serializers.LOGGED_CHANNELS",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "integrations.schema.add_problem_responses",

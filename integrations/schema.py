@@ -37,6 +37,10 @@ ERRORS = {
     "422": "An Idempotency-Key sent before with another request.",
     "429": "Over the key's rate a minute; see Retry-After.",
 }
+# What a write may answer besides.
+WRITE_ERRORS = {
+    "409": "Not now: the complaint has ended (merged, anonymised), or the action's rule does not allow it (detail says why).",
+}
 
 
 def add_problem_responses(result, generator, request, public):
@@ -46,8 +50,9 @@ def add_problem_responses(result, generator, request, public):
     for path, operations in result.get("paths", {}).items():
         if not path.startswith("/api/v1/") or path.startswith(("/api/v1/schema", "/api/v1/docs")):
             continue
-        for operation in operations.values():
+        for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            for status, description in ERRORS.items():
+            errors = ERRORS | (WRITE_ERRORS if method == "post" else {})
+            for status, description in errors.items():
                 responses.setdefault(status, {"description": description, "content": problem})
     return result

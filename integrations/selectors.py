@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from complaints.models import Complaint, TimelineEntry
 from escalation import reporting
+from escalation.models import RootCause
 from integrations.models import WebhookDelivery
 
 
@@ -63,4 +64,12 @@ def webhook_delivery_ids_to_requeue(*, now: datetime | None = None, limit: int =
         )
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
+    )
+
+
+def root_causes_in_use() -> QuerySet:
+    return (
+        RootCause.objects.filter(active=True, group__active=True)
+        .select_related("group")
+        .order_by("group__name", "name")
     )

@@ -7,6 +7,7 @@ from complaints.forms import MAX_MESSAGE
 from complaints.models import Complaint, TimelineEntry
 from complaints.services import name_of
 from escalation.clocks import DeadlineKind
+from escalation.models import Escalation, Outcome
 from escalation.stages import Stage
 
 
@@ -62,9 +63,15 @@ class ComplaintFiltersSerializer(serializers.Serializer):
     updated_since = serializers.DateTimeField(required=False)
 
 
-class ComplaintInputSerializer(serializers.Serializer):
-    """What opening a complaint takes: types checked here, and a field the API does not take is
-    refused by name (never silently dropped); then the admin's own rules (ApiComplaintForm)."""
+# The schema's names for the two sets of channels (SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+CHANNELS = Complaint.Channel.choices
+# How a complaint another system opens reached us (the portal's own are filed there).
+LOGGED_CHANNELS = [choice for choice in Complaint.Channel.choices if choice[0] != Complaint.Channel.PORTAL]
+
+
+class StrictInput(serializers.Serializer):
+    """A write's body: types checked here, and a field the API does not take is refused by name
+    (never silently dropped); then the admin's own form and rules."""
 
     def validate(self, attrs):
         unknown = sorted(set(self.initial_data) - set(self.fields))
@@ -72,9 +79,11 @@ class ComplaintInputSerializer(serializers.Serializer):
             raise serializers.ValidationError({name: ["Not a field the API takes."] for name in unknown})
         return attrs
 
-    channel = serializers.ChoiceField(
-        choices=[c for c in Complaint.Channel.choices if c[0] != Complaint.Channel.PORTAL]
-    )
+
+class ComplaintInputSerializer(StrictInput):
+    """What opening a complaint takes; then the admin's "Log a complaint" rules (ApiComplaintForm)."""
+
+    channel = serializers.ChoiceField(choices=LOGGED_CHANNELS)
     first_received_at = serializers.DateTimeField(
         help_text="Past or now, never future: the ombudsman clock runs from it."
     )
@@ -104,7 +113,7 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         return name_of(entry.author) if entry.author else ""
 
 
-class NewEntrySerializer(serializers.Serializer):
+class NewEntrySerializer(StrictInput):
     """A call, a letter received or an internal note, as the admin's complaint page adds them."""
 
     KINDS = {
@@ -147,3 +156,52 @@ class MonthlyFiguresSerializer(serializers.Serializer):
         allow_null=True, help_text="Empty until the worker first computes them."
     )
     rows = MonthlyFiguresRowSerializer(many=True)
+
+
+# --- Stage actions: what each takes (then the admin's form for it, its rule and its service) ---------
+
+
+class ProposeInput(StrictInput):
+    resolution = serializers.CharField(max_length=MAX_MESSAGE, help_text="Sent to the customer.")
+    scope_reason = serializers.ChoiceField(
+        choices=Escalation.ScopeReason.choices,
+        required=False,
+        allow_blank=True,
+        help_text="For the record; it never stops a clock.",
+    )
+
+
+class ComplexInput(StrictInput):
+    told_at = serializers.DateTimeField(help_text="When the customer was told: ISO 8601 with its offset.")
+    told_via = serializers.ChoiceField(choices=Complaint.Channel.choices)
+    new_target = serializers.DateField(help_text="The new target date, within the complex-case limit.")
+
+
+class ConclusionInput(StrictInput):
+    root_cause = serializers.IntegerField(help_text="A root cause's id: GET /api/v1/root-causes/.")
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+
+
+class AcceptInput(ConclusionInput):
+    note = serializers.CharField(max_length=MAX_MESSAGE, required=False, allow_blank=True)
+
+
+class StageTwoLetterInput(StrictInput):
+    received_on = serializers.DateField(
+        help_text="The day the customer's letter (or call) asking for it arrived."
+    )
+    reply_preference = serializers.ChoiceField(choices=Complaint.ReplyPreference.choices)
+    reason = serializers.CharField(max_length=MAX_MESSAGE, required=False, allow_blank=True)
+
+
+class StageActionSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    label = serializers.CharField()
+    allowed = serializers.BooleanField(help_text="Whether its rule allows it now.")
+    problem = serializers.CharField(allow_null=True, help_text="Why not, in the rule's words.")
+
+
+class RootCauseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    group = serializers.CharField(source="group.name")
+    name = serializers.CharField()

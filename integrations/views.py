@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from complaints.services import ENDED_RECORD
+from escalation import rules
 from integrations import idempotency, selectors, services
 from integrations.models import Scope
 from integrations.serializers import (
@@ -18,6 +19,8 @@ from integrations.serializers import (
     MonthlyFiguresQuerySerializer,
     MonthlyFiguresSerializer,
     NewEntrySerializer,
+    RootCauseSerializer,
+    StageActionSerializer,
     TimelineEntrySerializer,
 )
 
@@ -76,22 +79,7 @@ class ComplaintList(generics.ListCreateAPIView):
 
     def create(self, request, *args, **kwargs):
         """Open a complaint through the same service and rules as the admin's "Log a complaint"."""
-        key = request.headers.get("Idempotency-Key", "")
-        if len(key) > idempotency.LONGEST_KEY:
-            raise ValidationError({"Idempotency-Key": [f"At most {idempotency.LONGEST_KEY} characters."]})
-        if not key:
-            return self._answer(self._open(request), replayed=False)
-        print_ = idempotency.fingerprint(request.method, request.path, request.body)
-        try:
-            earlier = idempotency.made_before(request.auth, key, print_)
-            if earlier is not None:
-                return self._answer(earlier, replayed=True)
-            reference, replayed = idempotency.make_once(
-                request.auth, key, print_, lambda: self._open(request)
-            )
-        except idempotency.KeyReused:
-            raise IdempotencyKeyReused from None
-        return self._answer(reference, replayed=replayed)
+        return idempotently(request, make=lambda: self._open(request), answer=self._answer)
 
     def _open(self, request) -> str:
         try:
@@ -103,9 +91,36 @@ class ComplaintList(generics.ListCreateAPIView):
         """The complaint as it is now (a replay answers with what it became: anonymised, say)."""
         complaint = selectors.complaints_for_api({}).get(reference=reference)
         headers = {"Location": self.request.build_absolute_uri(reverse("api:complaint", args=[reference]))}
-        if replayed:
-            headers["Idempotent-Replayed"] = "true"
-        return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED, headers=headers)
+        return replay_marked(
+            Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED, headers=headers),
+            replayed=replayed,
+        )
+
+
+def idempotently(request, *, make, answer) -> Response:
+    """A write with an optional Idempotency-Key: `make()` once (it returns what it made, as a string),
+    and `answer(made, replayed=…)`; the same key and request again within a day is answered with what
+    the first made, as it is now; the same key with another request is a 422."""
+    key = request.headers.get("Idempotency-Key", "")
+    if len(key) > idempotency.LONGEST_KEY:
+        raise ValidationError({"Idempotency-Key": [f"At most {idempotency.LONGEST_KEY} characters."]})
+    if not key:
+        return answer(make(), replayed=False)
+    print_ = idempotency.fingerprint(request.method, request.path, request.body)
+    try:
+        earlier = idempotency.made_before(request.auth, key, print_)
+        if earlier is not None:
+            return answer(earlier, replayed=True)
+        made, replayed = idempotency.make_once(request.auth, key, print_, make)
+    except idempotency.KeyReused:
+        raise IdempotencyKeyReused from None
+    return answer(made, replayed=replayed)
+
+
+def replay_marked(response: Response, *, replayed: bool) -> Response:
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
 
 
 def as_field_errors(refusal: ModelValidationError):
@@ -130,7 +145,11 @@ class OldestFirst(ByIdCursor):
     ordering = "id"
 
 
-@extend_schema_view(post=extend_schema(request=NewEntrySerializer, responses={201: TimelineEntrySerializer}))
+@extend_schema_view(
+    post=extend_schema(
+        request=NewEntrySerializer, responses={201: TimelineEntrySerializer}, parameters=[IDEMPOTENCY_KEY]
+    )
+)
 class ComplaintTimeline(generics.ListCreateAPIView):
     """A complaint's timeline, oldest first: the customer's history, and the internal entries (notes,
     corrections, assignments) only for a key with timeline:internal. Adding takes timeline:write."""
@@ -145,25 +164,97 @@ class ComplaintTimeline(generics.ListCreateAPIView):
         )
 
     def create(self, request, *args, **kwargs):
+        complaint = self._complaint()
         new = NewEntrySerializer(data=request.data)
         new.is_valid(raise_exception=True)
-        try:
-            entry = services.add_entry(
-                complaint=self._complaint(),
-                by=request.auth.user,
-                kind=NewEntrySerializer.KINDS[new.validated_data["kind"]],
-                body=new.validated_data["body"],
-            )
-        except ModelValidationError as refusal:
-            if refusal.code == ENDED_RECORD:
-                raise RecordEnded(refusal.messages[0]) from None
-            raise ValidationError(as_field_errors(refusal)) from None
-        return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+        def add() -> str:
+            try:
+                entry = services.add_entry(
+                    complaint=complaint,
+                    by=request.auth.user,
+                    kind=NewEntrySerializer.KINDS[new.validated_data["kind"]],
+                    body=new.validated_data["body"],
+                )
+            except ModelValidationError as refusal:
+                if refusal.code == ENDED_RECORD:
+                    raise RecordEnded(refusal.messages[0]) from None
+                raise ValidationError(as_field_errors(refusal)) from None
+            return str(entry.pk)
+
+        def answer(entry_id: str, *, replayed: bool) -> Response:
+            entry = complaint.timeline.select_related("author").get(pk=int(entry_id))
+            response = Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+            return replay_marked(response, replayed=replayed)
+
+        return idempotently(request, make=add, answer=answer)
 
     def _complaint(self):
         return generics.get_object_or_404(
             selectors.complaints_for_api({}), reference=self.kwargs["reference"]
         )
+
+
+class StageActionsNow(generics.GenericAPIView):
+    """The stage actions the API takes, and whether each one's rule allows it on this complaint now."""
+
+    required_scopes = {"GET": Scope.COMPLAINTS_READ}
+    serializer_class = StageActionSerializer
+    pagination_class = None
+
+    @extend_schema(responses=StageActionSerializer(many=True))
+    def get(self, request, reference):
+        complaint = generics.get_object_or_404(selectors.complaints_for_api({}), reference=reference)
+        return Response(StageActionSerializer(services.stage_actions_now(complaint), many=True).data)
+
+
+class NotAllowedNow(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The rule of this action does not allow it now."
+
+
+class TakeStageAction(generics.GenericAPIView):
+    """One stage action, through the admin's form, rule and service for it: 409 with the rule's
+    words when it does not allow it now, writing nothing. Answers with the complaint as it is then."""
+
+    required_scopes = {"POST": Scope.COMPLAINTS_WRITE}
+    action = ""  # set for each action's path (integrations/urls.py)
+
+    def get_serializer_class(self):
+        return services.API_STAGE_ACTIONS[self.action]
+
+    @extend_schema(responses={200: ComplaintSerializer}, parameters=[IDEMPOTENCY_KEY])
+    def post(self, request, reference):
+        complaints = selectors.complaints_for_api({})
+        complaint = generics.get_object_or_404(complaints, reference=reference)
+
+        def take() -> str:
+            try:
+                services.take_stage_action(
+                    complaint=complaint, action=self.action, data=request.data, by=request.auth.user
+                )
+            except rules.ActionNotAllowed as refusal:
+                raise NotAllowedNow(refusal.messages[0]) from None
+            except ModelValidationError as refusal:
+                raise ValidationError(as_field_errors(refusal)) from None
+            return complaint.reference
+
+        def answer(made: str, *, replayed: bool) -> Response:
+            now = complaints.get(reference=made)
+            return replay_marked(Response(ComplaintSerializer(now).data), replayed=replayed)
+
+        return idempotently(request, make=take, answer=answer)
+
+
+class RootCauses(generics.ListAPIView):
+    """The root causes a conclusion may name (managers keep the list in the admin)."""
+
+    required_scopes = {"GET": Scope.COMPLAINTS_READ}
+    serializer_class = RootCauseSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.root_causes_in_use()
 
 
 class ComplaintClocks(generics.RetrieveAPIView):
