@@ -22,6 +22,7 @@ from config.celery import app as celery_app
 from config.client_address import client_address
 from config.observability import request_metrics_registry
 from escalation import selectors as escalation_selectors
+from integrations import selectors as integration_selectors
 from notifications import selectors as outbox_selectors
 
 # /readyz fails when a message has waited this long, or the sweep has not completed for this many
@@ -145,6 +146,7 @@ class PortalCollector:
             notices = escalation_selectors.deadline_notices_by_kind()
             latest, completed = escalation_selectors.latest_sweep_runs()
             emails = complaint_selectors.inbound_email_counts()
+            webhooks = integration_selectors.webhook_delivery_counts()
         except DatabaseError:
             yield GaugeMetricFamily("portal_database_up", "The database answered the scrape.", value=0)
             return
@@ -158,6 +160,13 @@ class PortalCollector:
             "E-mails received, by what became of them (quarantined: waiting for staff).",
             "outcome",
             emails,
+        )
+        yield _by_label(
+            GaugeMetricFamily,
+            "portal_webhook_deliveries",
+            "Webhook deliveries by status (failed: tried WEBHOOK_ATTEMPTS times; a manager sends them again).",
+            "status",
+            webhooks,
         )
         yield GaugeMetricFamily(
             "portal_outbox_oldest_waiting_age_seconds",

@@ -119,13 +119,17 @@ def _record(delivery: WebhookDelivery, *, status: int | None, error: str = "", g
             update_fields=["status", "last_status_code", "last_error", "delivered_at", "next_attempt_at"]
         )
     if error:
-        logger.warning(
-            "Webhook %s (%s for %s) to endpoint %s failed, attempt %s: %s",
+        # A delivery given up on is an error (error reporting hears of it); a retry to come is not.
+        failed = delivery.status == WebhookDelivery.Status.FAILED
+        logger.log(
+            logging.ERROR if failed else logging.WARNING,
+            "Webhook %s (%s for %s) to endpoint %s failed, attempt %s%s: %s",
             delivery.event_id,
             delivery.event_type,
             delivery.reference,
             delivery.endpoint_id,
             delivery.attempts,
+            ", given up: a manager can send it again" if failed else "",
             delivery.last_error,
         )
     if delivery.status == WebhookDelivery.Status.PENDING:

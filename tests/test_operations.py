@@ -119,6 +119,7 @@ NAMED_SERIES = [
     "portal_http_requests_total",
     "portal_http_request_duration_seconds_bucket",
     "portal_outbox_messages",
+    "portal_webhook_deliveries",
     "portal_inbound_emails",
     "portal_outbox_oldest_waiting_age_seconds",
     "portal_complaints_overdue",
@@ -141,6 +142,7 @@ def test_metrics_expose_the_named_series_to_an_allowed_address(client):
     assert 'portal_http_requests_total{method="GET",status="200",view="complaints:new"}' in body
     assert 'portal_complaints_overdue{clock="adr_letter"}' in body
     assert 'portal_inbound_emails{outcome="quarantined"} 1.0' in body
+    assert 'portal_webhook_deliveries{status="failed"} 0.0' in body
 
 
 def test_metrics_are_hidden_from_other_addresses_unless_they_bring_the_token(client, settings):

@@ -1,6 +1,7 @@
 """Opening a complaint through the API: the same service and rules as the admin's "Log a complaint",
 so the acknowledgement and the clocks follow as for any other; a retried request opens one."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -111,6 +112,27 @@ def test_the_same_idempotency_key_with_another_body_is_refused(client):
     response = post(client, made, body(description="Something else."), HTTP_IDEMPOTENCY_KEY="call-7731")
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
+    assert Complaint.objects.count() == 1
+
+
+def test_the_same_request_written_out_differently_is_the_same_request(client):
+    """A client that builds the JSON again for its retry (other key order, other spacing) is answered
+    with the first result, not refused: the fingerprint is what the JSON says, not its bytes."""
+    made = api_key(Scope.COMPLAINTS_WRITE)
+    data = body()
+    first = client.post(
+        COMPLAINTS,
+        json.dumps(data),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k9",
+        **bearer(made),
+    )
+    rewritten = json.dumps(dict(reversed(data.items())), indent=2)
+    again = client.post(
+        COMPLAINTS, rewritten, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k9", **bearer(made)
+    )
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again["Idempotent-Replayed"] == "true"
     assert Complaint.objects.count() == 1
 
 
