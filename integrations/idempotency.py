@@ -3,6 +3,7 @@ IDEMPOTENCY_HOURS is answered with what the first made (a complaint, as it is no
 one; the same key with another request is a 422. Keys are each API key's own. What is kept is the
 fingerprint and the reference made, never the answer: that held the customer's details."""
 
+import contextlib
 import hashlib
 import json
 from datetime import timedelta
@@ -23,10 +24,8 @@ class KeyReused(Exception):
 def fingerprint(method: str, path: str, body: bytes) -> str:
     """The request's method, path and body; a JSON body as what it says (its keys in order, no
     spacing), so a client that serialises the same request again differently is not refused."""
-    try:
+    with contextlib.suppress(ValueError):  # not JSON: byte for byte (the request is refused anyway)
         body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
-        pass  # not JSON: byte for byte (the request is refused anyway)
     return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
 
 
