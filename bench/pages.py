@@ -9,6 +9,7 @@ import os
 import re
 import statistics
 import time
+from contextlib import contextmanager
 
 from bench.database import refresh_statistics, use_benchmark_database
 
@@ -63,6 +64,26 @@ def api_key_for_bench(scope: str = "complaints:read") -> str:
     from integrations.keys import make_key
 
     return make_key(name="Benchmark", scopes=[scope], expires_at=None, by=None).plain
+
+
+@contextmanager
+def webhooks_subscribed(count: int):
+    """Endpoints subscribed to every event for the block (their deliveries, never sent, go after)."""
+    from integrations.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+    from integrations.webhooks import make_endpoint
+
+    made = [
+        make_endpoint(
+            name=f"Bench {n}", url="https://hooks.example.com/", events=WebhookEvent.values, by=None
+        )
+        for n in range(count)
+    ]
+    try:
+        yield
+    finally:
+        endpoints = [each.endpoint.pk for each in made]
+        WebhookDelivery.objects.filter(endpoint__in=endpoints).delete()
+        WebhookEndpoint.objects.filter(pk__in=endpoints).delete()
 
 
 def main() -> None:
@@ -144,6 +165,20 @@ def main() -> None:
         lambda: writer.post(reverse("api:complaints"), opened, content_type="application/json"),
         expect=201,
     )
+    measure(
+        "API: a complaint's timeline",
+        lambda: api.get(reverse("api:timeline", args=[complaint.reference])),
+    )
+    measure(
+        "API: a complaint's actions allowed now",
+        lambda: api.get(reverse("api:actions", args=[complaint.reference])),
+    )
+    with webhooks_subscribed(2):
+        measure(
+            "API: open a complaint, 2 webhooks subscribed",
+            lambda: writer.post(reverse("api:complaints"), opened, content_type="application/json"),
+            expect=201,
+        )
     measure(
         "tracking: complaint page",
         lambda: customer.get(reverse("complaints:detail", args=[complaint.reference])),

@@ -618,6 +618,19 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "REDOC_DIST": "SIDECAR",
+    # The webhooks' events, each with its body (integrations/webhook_schema.py).
+    "WEBHOOKS": [
+        f"integrations.webhook_schema.{name}"
+        for name in (
+            "COMPLAINT_FILED",
+            "COMPLAINT_STATUS_CHANGED",
+            "COMPLAINT_STAGE_CHANGED",
+            "COMPLAINT_DEADLINE_OVERDUE",
+            "ADR_LETTER_SENT",
+            "OMBUDSMAN_DECISION_RECORDED",
+            "CUSTOMER_MESSAGE_RECEIVED",
+        )
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ChannelEnum": "integrations.serializers.CHANNELS",
         "LoggedChannelEnum": "integrations.serializers.LOGGED_CHANNELS",

@@ -22,7 +22,12 @@ def forget_idempotent_answers_task() -> int:
     return forget_old_answers()
 
 
-@shared_task(bind=True, max_retries=None)
+# A receiver that drips its answer a byte at a time resets the socket's timeout with each byte:
+# this bounds the whole attempt (prefork workers; the attempt is then recorded as failed).
+ATTEMPT_TIME_LIMIT = 60
+
+
+@shared_task(bind=True, max_retries=None, soft_time_limit=ATTEMPT_TIME_LIMIT)
 def deliver_webhook_task(self, delivery_id: int) -> dict:
     """One retry chain a delivery: the task comes back when the row's next try is due."""
     try:

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.test import TestCase
 from django.utils import timezone
+from jsonschema import Draft202012Validator
+from jsonschema import ValidationError as JsonSchemaError
 
 from complaints import services as complaint_services
 from complaints.models import Complaint
@@ -130,7 +132,7 @@ def test_a_change_rolled_back_leaves_no_delivery():
     assert WebhookDelivery.objects.count() == before
 
 
-def test_every_event_comes_from_the_service_that_makes_the_change():
+def test_every_event_comes_from_the_service_that_makes_the_change(client):
     endpoint()
     agent = staff_member(SUPPORT_AGENTS)
     complaint = filed_complaint(days_ago=3, acknowledged=False)
@@ -184,6 +186,26 @@ def test_every_event_comes_from_the_service_that_makes_the_change():
     assert events[9]["data"]["customer_response"] == "accepted"
     assert events[9]["data"]["remedy_due"] == str(OmbudsmanCase.objects.get(pk=complaint.pk).remedy_due)
     assert len({event["id"] for event in events}) == len(events)
+    assert_as_the_schema_says(client, events)
+    wrong = {**events[0], "data": {**events[0]["data"], "stage": 9}}
+    with pytest.raises(JsonSchemaError):  # the check is not vacuous
+        assert_as_the_schema_says(client, [wrong])
+
+
+def assert_as_the_schema_says(client, events: list[dict]) -> None:
+    """Each event as the API's schema documents it (its `webhooks`), with no field it does not name."""
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for event in events:
+        body = schema["webhooks"][event["type"]]["post"]["requestBody"]["content"]["application/json"][
+            "schema"
+        ]
+        validator = Draft202012Validator(
+            {**body, "components": schema["components"]}, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
+        validator.validate(event)
+        data_name = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]["properties"]["data"]
+        documented = schema["components"]["schemas"][data_name["$ref"].rsplit("/", 1)[1]]["properties"]
+        assert set(event["data"]) == set(documented), event["type"]
 
 
 def test_a_deadline_passed_unanswered_is_an_event_once():
