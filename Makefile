@@ -67,13 +67,13 @@ bench: $(STAMP) ## Benchmarks: speed, queries, memory and capacity (never assert
 	@$(RUN_ENV) $(PY) manage.py migrate --verbosity 0
 	@$(RUN_ENV) $(PY) -m bench.due_dates
 	@$(PY) -W ignore -m bench.sweep 2>&1 | grep -v '^Deadline sweep'
-	@$(PY) -W ignore -m bench.pages 2>&1 | grep -v '^Deadline sweep'
+	@$(PY) -W ignore -m bench.pages 2>&1 | grep -v -e '^Deadline sweep' -e '^{"'
 	@LOG_LEVEL=WARNING $(PY) -W ignore -m bench.inbound 2>&1 | grep -v '^{"'
 	@$(MAKE) --no-print-directory capacity
 
 bench-million: $(STAMP) ## The sweep and the pages at 1,000,000 complaints (PostgreSQL; seeds its own database first, ~5 min more)
 	@BENCH_COMPLAINTS=1000000 BENCH_DATABASE_NAME=complaints_bench_1m $(PY) -W ignore -m bench.sweep 2>&1 | grep -v '^Deadline sweep'
-	@BENCH_COMPLAINTS=1000000 BENCH_DATABASE_NAME=complaints_bench_1m $(PY) -W ignore -m bench.pages 2>&1 | grep -v '^Deadline sweep'
+	@BENCH_COMPLAINTS=1000000 BENCH_DATABASE_NAME=complaints_bench_1m $(PY) -W ignore -m bench.pages 2>&1 | grep -v -e '^Deadline sweep' -e '^{"'
 
 capacity: $(STAMP) ## The complaint page against a bare view, and the highest open-loop rate held (gunicorn on PostgreSQL)
 	@LOG_FORMAT=text LOG_LEVEL=WARNING $(PY) -W ignore -m bench.capacity

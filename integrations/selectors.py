@@ -1,12 +1,13 @@
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from complaints.models import Complaint, TimelineEntry
 from escalation import reporting
 from escalation.models import RootCause
 from integrations.models import WebhookDelivery
+from notifications.outbox_rows import task_lost_before
 
 
 def complaints_for_api(filters: dict) -> QuerySet:
@@ -57,11 +58,7 @@ def webhook_delivery_ids_to_requeue(*, now: datetime | None = None, limit: int =
     cutoff = (now or timezone.now()) - REQUEUE_AFTER
     return list(
         WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING)
-        .filter(
-            Q(next_attempt_at__lt=cutoff)
-            | Q(next_attempt_at__isnull=True, last_attempt_at__lt=cutoff)
-            | Q(next_attempt_at__isnull=True, last_attempt_at__isnull=True, created_at__lt=cutoff)
-        )
+        .filter(task_lost_before(cutoff))
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -1,7 +1,5 @@
 """Celery tasks of the API and its webhooks. Thin: each calls one function."""
 
-import logging
-
 from celery import shared_task
 from django.utils import timezone
 
@@ -13,8 +11,7 @@ from integrations.webhook_delivery import (
     forget_old_deliveries,
     take_back_interrupted_sends,
 )
-
-logger = logging.getLogger(__name__)
+from notifications.outbox_rows import hand_to_broker
 
 
 @shared_task
@@ -54,11 +51,4 @@ def forget_old_webhook_deliveries_task() -> int:
 
 def enqueue_webhook_deliveries(delivery_ids: list[int]) -> None:
     """Hand deliveries to the broker; at the first refusal leave the rest for the requeue."""
-    for delivery_id in delivery_ids:
-        try:
-            deliver_webhook_task.delay(delivery_id)
-        except Exception:  # kombu raises several types for an unreachable broker
-            logger.warning(
-                "Broker unavailable; %s webhook deliveries wait for the requeue", len(delivery_ids)
-            )
-            return
+    hand_to_broker(deliver_webhook_task, delivery_ids, what="webhook deliveries")

@@ -183,7 +183,9 @@ class ComplaintTimeline(generics.ListCreateAPIView):
             return str(entry.pk)
 
         def answer(entry_id: str, *, replayed: bool) -> Response:
-            entry = complaint.timeline.select_related("author").get(pk=int(entry_id))
+            entry = complaint.timeline.select_related("author").filter(pk=int(entry_id)).first()
+            if entry is None:  # a replay after the record was anonymised (its notes wiped)
+                raise NotFound("What this request added is no longer on the record.")
             response = Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
             return replay_marked(response, replayed=replayed)
 

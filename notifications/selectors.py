@@ -1,9 +1,10 @@
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from notifications.models import OutboundMessage
+from notifications.outbox_rows import task_lost_before
 
 # Messages the outbox still has to send (letters and calls wait for staff, not for us).
 WAITING_STATUSES = (OutboundMessage.Status.PENDING, OutboundMessage.Status.SENDING)
@@ -21,11 +22,7 @@ def message_ids_to_requeue(*, now=None, limit: int = 500) -> list[int]:
     cutoff = (now or timezone.now()) - REQUEUE_AFTER
     return list(
         OutboundMessage.objects.filter(status=OutboundMessage.Status.PENDING)
-        .filter(
-            Q(next_attempt_at__lt=cutoff)
-            | Q(next_attempt_at__isnull=True, last_attempt_at__lt=cutoff)
-            | Q(next_attempt_at__isnull=True, last_attempt_at__isnull=True, created_at__lt=cutoff)
-        )
+        .filter(task_lost_before(cutoff))
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

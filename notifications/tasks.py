@@ -12,6 +12,7 @@ from notifications.delivery import (
     reopen_unhandled_failures,
     take_back_interrupted_sends,
 )
+from notifications.outbox_rows import hand_to_broker
 from notifications.selectors import message_ids_to_requeue
 
 logger = logging.getLogger(__name__)
@@ -64,11 +65,4 @@ def enqueue_delivery(message_id: int) -> None:
 
 def enqueue_deliveries(message_ids: list[int]) -> None:
     """Hand many messages to the broker; at the first refusal leave the rest for the requeue sweep."""
-    for message_id in message_ids:
-        try:
-            deliver_message_task.delay(message_id)
-        except Exception:  # kombu raises several types for an unreachable broker
-            logger.warning(
-                "Broker unavailable; %s messages stay pending for the next sweep", len(message_ids)
-            )
-            return
+    hand_to_broker(deliver_message_task, message_ids, what="messages")
