@@ -78,7 +78,7 @@ class WebhookEndpointForm(forms.ModelForm):
             raise ValidationError("Use an https:// address: events are signed, not secret, over plain HTTP.")
         if parts.auth:
             raise ValidationError("Leave the user name and password out of the address: events are signed.")
-        host = (parts.host or "").strip("[]")
+        host = (parts.host or "").strip("[]").rstrip(".").lower()  # "LOCALHOST." is localhost
         try:
             literal = ipaddress.ip_address(host)
         except ValueError:

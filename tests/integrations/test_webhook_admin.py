@@ -64,6 +64,7 @@ def test_a_manager_registers_an_endpoint_and_sees_its_secret_once(client, manage
         ("https://user:pw@billing.example.com/hooks", "Leave the user name and password out"),
         ("https://10.0.0.7/hooks", "private network"),
         ("https://localhost:8443/hooks", "private network"),
+        ("https://Hooks.LOCALHOST./in", "private network"),
         ("https://[::1]/hooks", "private network"),
         ("not a url", "Enter a valid URL."),
     ],
