@@ -12,6 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import defaults
 
 from complaints.uploads import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 
@@ -44,6 +45,20 @@ def error_page(*, status: int, title: str, paragraphs: list[str]) -> HttpRespons
         {"company": settings.COMPANY, "title": title, "paragraphs": paragraphs}
     )
     return HttpResponse(body, status=status)
+
+
+def bad_request(request, exception):
+    """handler400: a problem for the API (a body Django would not read, sent without its size)."""
+    if is_api(request):
+        return api_problem(status=400, title="Bad Request", detail="The request could not be read.")
+    return defaults.bad_request(request, exception)
+
+
+def page_not_found(request, exception):
+    """handler404: a problem for any path under /api/ (integrations answers its own v1's)."""
+    if is_api(request):
+        return api_problem(status=404, title="Not Found", detail="No such endpoint: see /api/v1/schema/.")
+    return defaults.page_not_found(request, exception)
 
 
 def server_error(request):

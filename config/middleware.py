@@ -44,7 +44,8 @@ class NoStoreMiddleware:
 
 
 class RequestBodyLimitMiddleware:
-    """Refuse a body larger than MAX_REQUEST_BODY_BYTES from its Content-Length, before anything
+    """Refuse a body larger than MAX_REQUEST_BODY_BYTES (the API's: DATA_UPLOAD_MAX_MEMORY_SIZE) from
+    its Content-Length, before anything
     reads it (CSRF checking reads a POST's form): a 200 MB upload costs the worker nothing. The
     proxy enforces the same limit in front (deploy/Caddyfile); this holds when it is bypassed."""
 
@@ -56,13 +57,16 @@ class RequestBodyLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0  # Django reads no body it cannot size
-        if length > settings.MAX_REQUEST_BODY_BYTES:
-            if is_api(request):
+        if is_api(request):
+            # The API takes no files: its limit is the form fields' own, past which Django would
+            # refuse the body when read (an HTML 400).
+            if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
                 return api_problem(
                     status=413,
                     title="Content Too Large",
-                    detail=f"At most {settings.MAX_REQUEST_BODY_BYTES} bytes in one request.",
+                    detail=f"At most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes in one request.",
                 )
+        elif length > settings.MAX_REQUEST_BODY_BYTES:
             return request_too_large(limit_bytes=settings.MAX_REQUEST_BODY_BYTES)
         return self.get_response(request)
 

@@ -22,4 +22,6 @@ urlpatterns = [
     path("inbound/email/<str:esp>/", inbound_webhook, name="inbound_email_webhook"),
 ]
 
+handler400 = "config.errors.bad_request"
+handler404 = "config.errors.page_not_found"
 handler500 = "config.errors.server_error"

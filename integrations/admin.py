@@ -58,10 +58,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the chosen keys (at once, for good)", permissions=["change"])
     def revoke(self, request, queryset):
+        revoked = 0
         for key in queryset:
             if keys.revoke_key(key):
                 self.log_change(request, key, "Revoked.")
-        self.message_user(request, f"{queryset.count()} key(s) revoked.", messages.SUCCESS)
+                revoked += 1
+        self.message_user(request, f"{revoked} key(s) revoked.", messages.SUCCESS)
 
 
 @admin.register(WebhookEndpoint)

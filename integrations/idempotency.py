@@ -24,7 +24,8 @@ class KeyReused(Exception):
 def fingerprint(method: str, path: str, body: bytes) -> str:
     """The request's method, path and body; a JSON body as what it says (its keys in order, no
     spacing), so a client that serialises the same request again differently is not refused."""
-    with contextlib.suppress(ValueError):  # not JSON: byte for byte (the request is refused anyway)
+    # Not JSON, or nested too deeply to read: byte for byte (the request is refused anyway).
+    with contextlib.suppress(ValueError, RecursionError):
         body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
 

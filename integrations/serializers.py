@@ -1,6 +1,7 @@
 """What the API shows of a complaint. Support needs (the needs register) never appear: not the
 flags, not the needs, not the adjustments. A field is added here on purpose, never by default."""
 
+from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
 
 from complaints.forms import MAX_MESSAGE
@@ -69,6 +70,32 @@ CHANNELS = Complaint.Channel.choices
 LOGGED_CHANNELS = [choice for choice in Complaint.Channel.choices if choice[0] != Complaint.Channel.PORTAL]
 
 
+class Text(serializers.CharField):
+    """A text: a JSON string, never a number turned into one (a resolution of "5" e-mailed to a customer)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Email(Text, serializers.EmailField):
+    pass
+
+
+class MomentWithOffset(serializers.DateTimeField):
+    """A moment in ISO 8601 with its offset (a time without one could be read an hour out)."""
+
+    default_error_messages = {"naive": "Give the time with its offset, e.g. 2026-12-06T09:41:00+00:00."}
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            parsed = parse_datetime(value) if "T" in value or " " in value else None
+            if (parsed is not None and parsed.tzinfo is None) or (parsed is None and parse_date(value)):
+                self.fail("naive")
+        return super().to_internal_value(value)
+
+
 class StrictInput(serializers.Serializer):
     """A write's body: types checked here, and a field the API does not take is refused by name
     (never silently dropped); then the admin's own form and rules."""
@@ -84,18 +111,18 @@ class ComplaintInputSerializer(StrictInput):
     """What opening a complaint takes; then the admin's "Log a complaint" rules (ApiComplaintForm)."""
 
     channel = serializers.ChoiceField(choices=LOGGED_CHANNELS)
-    first_received_at = serializers.DateTimeField(
+    first_received_at = MomentWithOffset(
         help_text="Past or now, never future: the ombudsman clock runs from it."
     )
-    customer_name = serializers.CharField(max_length=200)
-    email = serializers.EmailField(required=False, allow_blank=True)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
-    postal_address = serializers.CharField(max_length=500)
-    postcode = serializers.CharField(max_length=10)
-    account_number = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    customer_name = Text(max_length=200)
+    email = Email(required=False, allow_blank=True)
+    phone = Text(required=False, allow_blank=True, max_length=30)
+    postal_address = Text(max_length=500)
+    postcode = Text(max_length=10)
+    account_number = Text(required=False, allow_blank=True, max_length=30)
     customer_type = serializers.ChoiceField(choices=Complaint.CustomerType.choices)
     category = serializers.ChoiceField(choices=Complaint.Category.choices)
-    description = serializers.CharField(max_length=10_000)
+    description = Text(max_length=10_000)
     reply_preference = serializers.ChoiceField(choices=Complaint.ReplyPreference.choices)
     language = serializers.ChoiceField(choices=["en", "cy"], required=False)
 
@@ -123,7 +150,7 @@ class NewEntrySerializer(StrictInput):
     }
 
     kind = serializers.ChoiceField(choices=list(KINDS))
-    body = serializers.CharField(max_length=MAX_MESSAGE, help_text="What was said or written.")
+    body = Text(max_length=MAX_MESSAGE, help_text="What was said or written.")
 
 
 class MonthlyFiguresQuerySerializer(serializers.Serializer):
@@ -162,7 +189,7 @@ class MonthlyFiguresSerializer(serializers.Serializer):
 
 
 class ProposeInput(StrictInput):
-    resolution = serializers.CharField(max_length=MAX_MESSAGE, help_text="Sent to the customer.")
+    resolution = Text(max_length=MAX_MESSAGE, help_text="Sent to the customer.")
     scope_reason = serializers.ChoiceField(
         choices=Escalation.ScopeReason.choices,
         required=False,
@@ -172,7 +199,7 @@ class ProposeInput(StrictInput):
 
 
 class ComplexInput(StrictInput):
-    told_at = serializers.DateTimeField(help_text="When the customer was told: ISO 8601 with its offset.")
+    told_at = MomentWithOffset(help_text="When the customer was told: ISO 8601 with its offset.")
     told_via = serializers.ChoiceField(choices=Complaint.Channel.choices)
     new_target = serializers.DateField(help_text="The new target date, within the complex-case limit.")
 
@@ -183,7 +210,7 @@ class ConclusionInput(StrictInput):
 
 
 class AcceptInput(ConclusionInput):
-    note = serializers.CharField(max_length=MAX_MESSAGE, required=False, allow_blank=True)
+    note = Text(max_length=MAX_MESSAGE, required=False, allow_blank=True)
 
 
 class StageTwoLetterInput(StrictInput):
@@ -191,7 +218,7 @@ class StageTwoLetterInput(StrictInput):
         help_text="The day the customer's letter (or call) asking for it arrived."
     )
     reply_preference = serializers.ChoiceField(choices=Complaint.ReplyPreference.choices)
-    reason = serializers.CharField(max_length=MAX_MESSAGE, required=False, allow_blank=True)
+    reason = Text(max_length=MAX_MESSAGE, required=False, allow_blank=True)
 
 
 class StageActionSerializer(serializers.Serializer):

@@ -10,6 +10,11 @@ urlpatterns = [
     path("complaints/", views.ComplaintList.as_view(), name="complaints"),
     path("complaints/<str:reference>/", views.ComplaintDetail.as_view(), name="complaint"),
     path("complaints/<str:reference>/timeline/", views.ComplaintTimeline.as_view(), name="timeline"),
+    path(
+        "complaints/<str:reference>/timeline/<int:entry_id>/",
+        views.TimelineEntryDetail.as_view(),
+        name="timeline_entry",
+    ),
     path("complaints/<str:reference>/clocks/", views.ComplaintClocks.as_view(), name="clocks"),
     path("complaints/<str:reference>/actions/", views.StageActionsNow.as_view(), name="actions"),
     *(

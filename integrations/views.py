@@ -197,6 +197,23 @@ class ComplaintTimeline(generics.ListCreateAPIView):
         )
 
 
+class TimelineEntryDetail(generics.RetrieveAPIView):
+    """One entry of a complaint's timeline (a webhook's `entry_id`), under the timeline's own rules:
+    an internal entry only for a key with timeline:internal (for any other, there is no such entry)."""
+
+    serializer_class = TimelineEntrySerializer
+    required_scopes = {"GET": Scope.COMPLAINTS_READ}
+    lookup_url_kwarg = "entry_id"
+
+    def get_queryset(self):
+        complaint = generics.get_object_or_404(
+            selectors.complaints_for_api({}), reference=self.kwargs["reference"]
+        )
+        return selectors.timeline_for_api(
+            complaint, internal=Scope.TIMELINE_INTERNAL in self.request.auth.scopes
+        )
+
+
 class StageActionsNow(generics.GenericAPIView):
     """The stage actions the API takes, and whether each one's rule allows it on this complaint now."""
 

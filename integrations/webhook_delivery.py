@@ -45,7 +45,8 @@ class AddressRefused(Exception):
 
 def retry_gap(attempts: int) -> timedelta:
     """WEBHOOK_FIRST_RETRY, then twice as long after each failure, at most WEBHOOK_LONGEST_RETRY."""
-    return min(settings.WEBHOOK_FIRST_RETRY * 2 ** max(attempts - 1, 0), settings.WEBHOOK_LONGEST_RETRY)
+    doublings = min(max(attempts - 1, 0), 30)  # past 30 doublings any sane longest gap is reached
+    return min(settings.WEBHOOK_FIRST_RETRY * 2**doublings, settings.WEBHOOK_LONGEST_RETRY)
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,8 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> int:
     parts = urllib3.util.parse_url(url)
     host = (parts.host or "").strip("[]")
     https = parts.scheme == "https"
+    if not https and not (parts.scheme == "http" and settings.WEBHOOK_ALLOW_HTTP):
+        raise AddressRefused("Only https:// addresses are reached (WEBHOOK_ALLOW_HTTP is off).")
     port = parts.port or (443 if https else 80)
     address = public_address(host, port)
     timeout = urllib3.Timeout(connect=settings.WEBHOOK_TIMEOUT_SECONDS, read=settings.WEBHOOK_TIMEOUT_SECONDS)
@@ -153,8 +156,9 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> int:
         )
     else:
         pool = urllib3.HTTPConnectionPool(address, port, **options)
+    named = f"[{host}]" if ":" in host else host  # an IPv6 address is bracketed in a Host header
     default_port = port == (443 if https else 80)
-    headers = {**headers, "Host": host if default_port else f"{host}:{port}"}
+    headers = {**headers, "Host": named if default_port else f"{named}:{port}"}
     with pool:  # closed after the answer's status: its body is never read
         response = pool.urlopen(
             "POST",
@@ -178,10 +182,24 @@ def public_address(host: str, port: int) -> str:
     return addresses[0]
 
 
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64, IPv4-compatible and
+# IPv4-translated): through a gateway they reach that IPv4 address, which is what is checked.
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
+
+
 def is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%")[0])
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if ip.version == 6:
+        if ip.is_site_local or ip in LOCAL_NAT64 or ip.teredo:
+            return False
+        carried = ip.ipv4_mapped or ip.sixtofour
+        if carried is None and any(ip in prefix for prefix in (NAT64, IPV4_COMPATIBLE, IPV4_TRANSLATED)):
+            carried = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if carried is not None:
+            ip = carried
     return ip.is_global and not ip.is_multicast
 
 

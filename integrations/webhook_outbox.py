@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from datetime import UTC, datetime
 from functools import partial
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -11,6 +12,15 @@ from django.utils import timezone
 from integrations.models import WebhookDelivery, WebhookEndpoint
 from integrations.tasks import enqueue_webhook_deliveries
 from integrations.webhooks import Event
+
+
+class UtcJsonEncoder(DjangoJSONEncoder):
+    """Every moment in UTC ("…Z"), as the API writes them, whatever zone it was recorded in."""
+
+    def default(self, o):
+        if isinstance(o, datetime) and timezone.is_aware(o):
+            o = o.astimezone(UTC)
+        return super().default(o)
 
 
 def publish(event: Event) -> list[WebhookDelivery]:
@@ -32,7 +42,7 @@ def publish_all(events: list[Event]) -> list[WebhookDelivery]:
         event_id = uuid.uuid4()
         body = json.dumps(
             {"id": str(event_id), "type": event.type, "timestamp": now, "data": event.data},
-            cls=DjangoJSONEncoder,
+            cls=UtcJsonEncoder,
             separators=(",", ":"),
         )
         rows += [

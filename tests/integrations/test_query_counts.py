@@ -44,6 +44,7 @@ EXPECTED = {
     "api:complaints": 2,  # the page, with clocks and owner joined
     "api:complaint": 2,
     "api:timeline": 3,  # the complaint, the page of entries with their authors
+    "api:timeline_entry": 3,  # the complaint, the entry with its author
     "api:clocks": 2,
     "api:actions": 2,  # the complaint with its clocks (a stage-4 complaint: +1, its ombudsman case)
     "api:root_causes": 2,
@@ -59,6 +60,8 @@ def test_each_read_takes_the_same_queries_with_more_to_read(client, reader, name
         if name not in ("api:complaints", "api:root_causes", "api:monthly_report")
         else []
     )
+    if name == "api:timeline_entry":
+        args.append(complaint.timeline.earliest("pk").pk)
     url = reverse(name, args=args)
     root_cause(name="Cause 1")
     few = queries(client, reader, url)

@@ -136,7 +136,7 @@ def test_a_nul_in_the_address_is_a_400_problem_for_the_api(client):
 
 
 def test_a_body_over_the_limit_is_a_413_problem_for_the_api(client, settings):
-    settings.MAX_REQUEST_BODY_BYTES = 100
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100  # the API's limit (it takes no files)
     response = client.post(
         COMPLAINTS, {"description": "x" * 200}, content_type="application/json", **bearer(api_key())
     )
