@@ -29,7 +29,7 @@ API_PATH_PREFIX = "/api/"
 
 
 def is_api(request) -> bool:
-    return request.path_info.startswith(API_PATH_PREFIX)
+    return request.path_info.startswith(API_PATH_PREFIX) or request.path_info == API_PATH_PREFIX.rstrip("/")
 
 
 def api_problem(*, status: int, title: str, detail: str) -> JsonResponse:

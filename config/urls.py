@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from complaints import views as complaint_views
 from complaints.inbound.webhooks import inbound_webhook
+from integrations.views import NoSuchEndpoint
 
 urlpatterns = [
     path("", complaint_views.home, name="home"),
@@ -16,6 +17,9 @@ urlpatterns = [
     path("staff/", include("escalation.staff_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("integrations.urls")),
+    # Anything else under /api (its roots without a slash too): a 404 problem, never the customer
+    # pages' 404 or a redirect that would drop a POST's body.
+    re_path(r"^api(?:/.*)?$", NoSuchEndpoint.as_view()),
     # Browsers ask for /favicon.ico whatever a page says (a PDF, an image opened alone).
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # E-mail providers' inbound webhooks, for those named in INBOUND_WEBHOOK_ESPS (404 otherwise).

@@ -4,6 +4,7 @@ would cost every request tens of milliseconds and protect nothing more."""
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from integrations.models import ApiKey, Scope
 
+PREFIX = re.compile(r"[0-9a-f]{8}")  # secrets.token_hex(4)
 KEY_START = "nsk_"  # "Netservers key": recognisable in logs and by secret scanners
 # last_used_at is written at most this often a key, not on every request.
 LAST_USED_EVERY = timedelta(minutes=1)
@@ -54,7 +56,9 @@ def key_for(plain: str) -> ApiKey | None:
     if not plain.startswith(KEY_START):
         return None
     prefix, _, secret = plain.removeprefix(KEY_START).partition("_")
-    key = ApiKey.objects.filter(prefix=prefix).first() if len(prefix) == 8 and secret else None
+    if not (PREFIX.fullmatch(prefix) and secret):
+        return None  # not a key's shape: no query (a NUL would not even reach PostgreSQL)
+    key = ApiKey.objects.filter(prefix=prefix).first()
     if key is None or not hmac.compare_digest(key.secret_hash, _hash(secret)) or not key.is_usable:
         return None
     now = timezone.now()

@@ -1,7 +1,7 @@
 """What the API shows of a complaint. Support needs (the needs register) never appear: not the
 flags, not the needs, not the adjustments. A field is added here on purpose, never by default."""
 
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from complaints.forms import MAX_MESSAGE
@@ -83,6 +83,15 @@ class Email(Text, serializers.EmailField):
     pass
 
 
+class WholeNumber(serializers.IntegerField):
+    """A JSON integer, never a text that reads as one ("5.0", a full-width digit)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class MomentWithOffset(serializers.DateTimeField):
     """A moment in ISO 8601 with its offset (a time without one could be read an hour out)."""
 
@@ -90,8 +99,11 @@ class MomentWithOffset(serializers.DateTimeField):
 
     def to_internal_value(self, value):
         if isinstance(value, str):
-            parsed = parse_datetime(value) if "T" in value or " " in value else None
-            if (parsed is not None and parsed.tzinfo is None) or (parsed is None and parse_date(value)):
+            try:
+                parsed = parse_datetime(value)  # a bare date too, as midnight without an offset
+            except ValueError:
+                parsed = None  # no such day or hour: DRF's own parsing says the format is wrong
+            if parsed is not None and parsed.tzinfo is None:
                 self.fail("naive")
         return super().to_internal_value(value)
 
@@ -205,7 +217,7 @@ class ComplexInput(StrictInput):
 
 
 class ConclusionInput(StrictInput):
-    root_cause = serializers.IntegerField(help_text="A root cause's id: GET /api/v1/root-causes/.")
+    root_cause = WholeNumber(help_text="A root cause's id: GET /api/v1/root-causes/.")
     outcome = serializers.ChoiceField(choices=Outcome.choices)
 
 

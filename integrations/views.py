@@ -1,3 +1,5 @@
+import re
+
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -24,6 +26,9 @@ from integrations.serializers import (
     TimelineEntrySerializer,
 )
 
+# An id as a cursor holds it: ASCII digits, no more than a bigint has.
+ID_DIGITS = re.compile(r"[0-9]{1,19}")
+
 
 class ByIdCursor(CursorPagination):
     """A cursor whose position is not an id (forged, or cut short) is a 404, not an error."""
@@ -34,7 +39,8 @@ class ByIdCursor(CursorPagination):
 
     def decode_cursor(self, request):
         cursor = super().decode_cursor(request)
-        if cursor is not None and cursor.position is not None and not str(cursor.position).isdigit():
+        position = None if cursor is None else cursor.position
+        if position is not None and not (ID_DIGITS.fullmatch(str(position))):
             raise NotFound(self.invalid_cursor_message)
         return cursor
 
@@ -104,6 +110,8 @@ def idempotently(request, *, make, answer) -> Response:
     key = request.headers.get("Idempotency-Key", "")
     if len(key) > idempotency.LONGEST_KEY:
         raise ValidationError({"Idempotency-Key": [f"At most {idempotency.LONGEST_KEY} characters."]})
+    if not key.isprintable():
+        raise ValidationError({"Idempotency-Key": ["Printable characters only."]})
     if not key:
         return answer(make(), replayed=False)
     print_ = idempotency.fingerprint(request.method, request.path, request.body)

@@ -45,8 +45,9 @@ class AddressRefused(Exception):
 
 def retry_gap(attempts: int) -> timedelta:
     """WEBHOOK_FIRST_RETRY, then twice as long after each failure, at most WEBHOOK_LONGEST_RETRY."""
-    doublings = min(max(attempts - 1, 0), 30)  # past 30 doublings any sane longest gap is reached
-    return min(settings.WEBHOOK_FIRST_RETRY * 2**doublings, settings.WEBHOOK_LONGEST_RETRY)
+    doublings = min(max(attempts - 1, 0), 64)  # in floating seconds: no overflow, however set
+    seconds = settings.WEBHOOK_FIRST_RETRY.total_seconds() * 2.0**doublings
+    return timedelta(seconds=min(seconds, settings.WEBHOOK_LONGEST_RETRY.total_seconds()))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from integrations.webhooks import Event
 
 
 class UtcJsonEncoder(DjangoJSONEncoder):
-    """Every moment in UTC ("…Z"), as the API writes them, whatever zone it was recorded in."""
+    """Every moment in UTC ("…Z"), whatever zone it was recorded in: one form for receivers."""
 
     def default(self, o):
         if isinstance(o, datetime) and timezone.is_aware(o):

@@ -5,6 +5,7 @@ endpoint, and webhooks: no address that hides a private one, no plain HTTP once 
 a bracketed IPv6 Host, times in UTC, a bounded backoff, a robust signature check."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -231,3 +232,107 @@ def test_the_entry_a_webhook_names_is_read_on_its_own_under_the_timeline_s_rules
         client.get(reverse("api:timeline_entry", args=[other.reference, entry_id]), **reader).status_code
         == 404
     )
+
+
+# --- Found by the check of these fixes -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-02-30T10:00:00Z",  # no such day
+        "2026-12-01T25:00:00+00:00",
+        "2026-12-01T10:00:00+99:00",
+        "2026-13-01",
+        "2026-07-01t10:00:00",  # no offset, written with another separator
+        "2026-07-01_10:00:00",
+        "2026-07-01x10:00",
+    ],
+)
+def test_a_time_that_cannot_be_or_has_no_offset_is_a_400_naming_it(client, moment):
+    response = client.post(
+        COMPLAINTS, {**body(), "first_received_at": moment}, content_type="application/json", **writer()
+    )
+    assert response.status_code == 400, moment
+    assert "first_received_at" in response.json()["errors"]
+    assert not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("where", "data"),
+    [
+        ("timeline", '{"kind": "\\ud800", "body": "x"}'),
+        ("timeline", '{"kind": "call", "body": "x", "\\ud800": 1}'),
+        ("complaints", '{"channel": "\\ud800"}'),
+    ],
+)
+def test_an_unpaired_surrogate_is_a_400_not_a_500(client, where, data):
+    complaint = filed_complaint()
+    url = COMPLAINTS if where == "complaints" else reverse("api:timeline", args=[complaint.reference])
+    response = client.post(url, data, content_type="application/json", **writer())
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_cursor_too_long_to_be_an_id_is_a_404(client):
+    import base64
+
+    cursor = base64.b64encode(b"p=" + b"9" * 4301).decode()
+    response = client.get(COMPLAINTS, {"cursor": cursor}, **writer())
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_nul_in_the_key_or_the_idempotency_key_is_refused_not_a_500(client):
+    made = api_key(Scope.COMPLAINTS_WRITE)
+    prefix = made.plain.split("_")[1]
+    broken = {"HTTP_AUTHORIZATION": f"Bearer nsk_{prefix[:4]}\x00{prefix[5:]}_abc"}
+    assert client.get(COMPLAINTS, **broken).status_code == 401
+    response = client.post(
+        COMPLAINTS, body(), content_type="application/json", HTTP_IDEMPOTENCY_KEY="a\x00b", **bearer(made)
+    )
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("path", ["/api", "/api/v1"])
+def test_the_api_s_roots_without_a_slash_are_404_problems_not_redirects(client, path):
+    response = client.post(path, body(), content_type="application/json", **writer())
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("value", ["5.0", "１", True, 1.5])
+def test_a_root_cause_is_a_whole_number(client, value):
+    from escalation.models import Outcome
+    from tests.escalation.factories import root_cause
+
+    root_cause()
+    complaint = filed_complaint()
+    url = reverse("api:action-conclusion", args=[complaint.reference])
+    response = client.post(
+        url, {"root_cause": value, "outcome": Outcome.UPHELD}, content_type="application/json", **writer()
+    )
+    assert response.status_code == 400
+    assert "root_cause" in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"webhook-id": "x", "webhook-timestamp": "²", "webhook-signature": "v1,abc"},
+        {"webhook-id": "x", "webhook-timestamp": "9" * 4301, "webhook-signature": "v1,abc"},
+        {"webhook-id": "x", "webhook-timestamp": "NOW", "webhook-signature": "v1,é"},
+    ],
+)
+def test_the_readme_s_check_says_no_to_odd_numbers_and_letters(headers):
+    import time
+
+    if headers["webhook-timestamp"] == "NOW":
+        headers = {**headers, "webhook-timestamp": str(int(time.time()))}
+    assert verify(webhooks.new_secret(), headers, b"{}") is False
+
+
+def test_the_backoff_stays_bounded_with_an_absurd_first_wait(settings):
+    settings.WEBHOOK_FIRST_RETRY = timedelta(seconds=100_000)
+    assert retry_gap(40) == settings.WEBHOOK_LONGEST_RETRY
